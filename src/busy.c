@@ -1,0 +1,2 @@
+/* busy.c: see kit.h (being written). */
+#include "kit.h"

@@ -1,0 +1,1 @@
+/* notebook.c (being written). */

@@ -1,0 +1,2 @@
+/* clock.c: see kit.h (being written). */
+#include "kit.h"

@@ -1,0 +1,2 @@
+/* env.c: see kit.h (being written). */
+#include "kit.h"

@@ -1,0 +1,427 @@
+/*
+ * kit.h - the ompkit harness (libkit): one API for timing, statistics, rates,
+ * scaling, environment snapshots, results (table, CSV, JSON), plots, progress
+ * and child processes. Every exercise driver, demo and the kit CLI use it.
+ *
+ * Conventions
+ *  - Functions that can fail return 0 on success and -1 on failure, after
+ *    printing one line to stderr that names the thing and says what to do
+ *    ("pi: error: cannot write 'out/x.json': Permission denied; choose a
+ *    writable folder with --json"). Functions documented "cannot fail" abort
+ *    only when memory runs out.
+ *  - Exit status is the verdict: KIT_EXIT_OK valid, KIT_EXIT_INVALID wrong
+ *    answer, KIT_EXIT_USAGE bad arguments or environment, KIT_EXIT_SKIP
+ *    (77, meson's and automake's skip code) cannot be checked here.
+ *  - Files are written atomically: a temporary file beside the target, then
+ *    rename(2). A failed or interrupted write leaves the old file, or none.
+ *  - Times are seconds (double) from CLOCK_MONOTONIC.
+ *
+ * OpenMP calls go through kit_omp.h so every program builds without OpenMP.
+ */
+#ifndef KIT_H
+#define KIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kit_omp.h"
+
+#define KIT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+enum {
+	KIT_EXIT_OK = 0,
+	KIT_EXIT_INVALID = 1,
+	KIT_EXIT_USAGE = 2,
+	KIT_EXIT_SKIP = 77,
+};
+
+/* ------------------------------------------------------------------------
+ * Start-up, messages, command-line numbers
+ */
+
+/*
+ * Call first in main(). Records the program name for messages and checks the
+ * OMP_* variables the runtime would otherwise silently ignore or misread
+ * (OMP_NUM_THREADS=abc or 0). Returns 0, or -1 after printing what is wrong
+ * and how to fix it; the caller should then exit with KIT_EXIT_USAGE.
+ */
+int kit_init(int argc, char **argv);
+
+/* The name kit_init() recorded ("pi"), or "kit" before it. Cannot fail. */
+const char *kit_progname(void);
+
+/* "PROG: error: ..." and "PROG: warning: ..." on stderr, one line each. */
+void kit_error(const char *fmt, ...) KIT_PRINTF(1, 2);
+void kit_warn(const char *fmt, ...) KIT_PRINTF(1, 2);
+
+/*
+ * Parses a whole-number argument: decimal digits, optionally with an exponent
+ * ("1e9", "2.5e6" when integral) or a k/M/G suffix (10^3, 10^6, 10^9).
+ * Returns 0 and sets *out when MIN <= value <= MAX; otherwise -1 after
+ * printing "WHAT must be a whole number from MIN to MAX, not 'S'".
+ */
+int kit_parse_u64(const char *s, const char *what, uint64_t min, uint64_t max,
+		  uint64_t *out);
+
+/* As kit_parse_u64 for a finite double in [MIN, MAX]. */
+int kit_parse_double(const char *s, const char *what, double min, double max,
+		     double *out);
+
+/*
+ * Parses a list of thread or process counts: "1,2,4", ranges "1-8", and the
+ * words "cores" (physical cores), "cpus" (logical CPUs) and "2cpus" (twice the
+ * logical CPUs). On success *out is a malloc'd array (caller frees) of *n
+ * values, each in [MIN, MAX]. Returns -1 with a message otherwise.
+ */
+int kit_parse_counts(const char *s, const char *what, int min, int max,
+		     int **out, size_t *n);
+
+/* ------------------------------------------------------------------------
+ * Clocks
+ */
+
+/* Monotonic wall-clock seconds since an arbitrary start. Cannot fail. */
+double kit_wtime(void);
+
+/* CPU seconds (user + system) used so far by all threads of this process. */
+double kit_cputime(void);
+
+/* ------------------------------------------------------------------------
+ * Statistics of a sample (times, rates, ratios)
+ */
+
+typedef struct kit_stats {
+	size_t n;
+	double min, max, mean, median;
+	double stddev;		/* sample standard deviation (n - 1) */
+	double mad;		/* median absolute deviation, unscaled */
+	double cv;		/* stddev / mean; 0 when n < 2 */
+	double ci_lo, ci_hi;	/* 95% confidence interval of the median
+				 * (distribution-free, order statistics);
+				 * [min, max] when n < 6 */
+	size_t outliers;	/* |x - median| > 3.5 * 1.4826 * MAD (modified
+				 * z-score, Iglewicz-Hoaglin); counted, never
+				 * dropped from any figure above */
+} kit_stats;
+
+/* Fills *out from the N values at X (not modified). -1 (no message) if N == 0. */
+int kit_stats_of(const double *x, size_t n, kit_stats *out);
+
+/* ------------------------------------------------------------------------
+ * The timing protocol, the same everywhere
+ */
+
+typedef struct kit_timing_opts {
+	int warmup;		/* runs discarded before timing (>= 0) */
+	int min_reps;		/* time at least this many runs ... */
+	double min_time;	/* ... and at least this many seconds in all */
+	int max_reps;		/* but never more than this many runs */
+} kit_timing_opts;
+
+#define KIT_TIMING_DEFAULT { .warmup = 1, .min_reps = 5, .min_time = 0.2, .max_reps = 1000 }
+
+typedef struct kit_timing {
+	kit_stats wall;		/* seconds per run, warm-up excluded */
+	double first;		/* seconds of the first (warm-up) run, or 0 */
+	double cpu;		/* process CPU seconds per timed run (mean) */
+	int threads;		/* kit_omp_max_threads() while timing */
+	double *samples;	/* wall.n timed runs, in order; owned */
+} kit_timing;
+
+/*
+ * Times FN(CTX) under OPTS (NULL: KIT_TIMING_DEFAULT). FN returns 0 when the
+ * run worked; a non-zero return stops timing and is returned as is (the
+ * kernel's own failure, already reported). Returns 0 and fills *OUT, which
+ * the caller releases with kit_timing_free().
+ */
+int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
+	     kit_timing *out);
+void kit_timing_free(kit_timing *t);
+
+/*
+ * Prints, as "PROG: warning: ..." lines, what makes T unreliable and what to
+ * do about it: spread (CV) above 5%, a first run much slower than the median,
+ * outliers, more threads than physical cores, a load average above the free
+ * cores, and CPU time close to wall time with several threads (nothing ran in
+ * parallel). Returns how many warnings it printed. Also stores them for the
+ * next results file (kit_results_*). Cannot fail.
+ */
+int kit_timing_warnings(const kit_timing *t, const char *label);
+
+/* ------------------------------------------------------------------------
+ * Kernels described as data, and rates
+ */
+
+typedef struct kit_kernel {
+	const char *name;
+	double flops;		/* floating-point operations per call (0: none) */
+	double bytes;		/* bytes moved to and from memory per call */
+} kit_kernel;
+
+/* This machine's limits, as measured and cached by ./kit machine. */
+typedef struct kit_machine {
+	double peak_gflops_1;	/* FMA loop, 1 thread */
+	double peak_gflops_all;	/* FMA loop, all logical CPUs */
+	double bw_gbs_1;	/* triad, 1 thread */
+	double bw_gbs_all;	/* triad, all logical CPUs */
+	int threads_all;
+} kit_machine;
+
+/*
+ * Reads results/machine.json under the kit's root (KIT_ROOT, else the source
+ * tree). Returns 0, or -1 with no message when it has not been measured yet
+ * (rates are then printed without fractions of peak).
+ */
+int kit_machine_load(kit_machine *m);
+
+/*
+ * Measures *M on this machine: about 2 s at the defaults. VERBOSE prints one
+ * line per figure. Returns 0. kit_machine_save() writes it atomically to
+ * results/machine.json (-1 with a message when it cannot).
+ */
+int kit_machine_measure(kit_machine *m, bool verbose);
+int kit_machine_save(const kit_machine *m);
+
+/* ------------------------------------------------------------------------
+ * Which threads worked: did a parallel region really run in parallel?
+ */
+
+typedef struct kit_busy kit_busy;
+
+/* Snapshots the CPU time of every thread of this process (/proc/self/task). */
+kit_busy *kit_busy_begin(void);
+
+/*
+ * Counts the threads whose CPU time grew by at least FRACTION (e.g. 0.1) of
+ * the wall time since kit_busy_begin(B), and frees B. The clock is coarse
+ * (10 ms ticks): the measured span should last 0.2 s or more. Returns -1 when
+ * /proc is not readable.
+ */
+int kit_busy_end(kit_busy *b, double fraction);
+
+/* ------------------------------------------------------------------------
+ * The environment a result was measured in
+ */
+
+typedef struct kit_topo {
+	char cpu_model[128];
+	int packages, cores, pus;	/* pus: logical CPUs */
+	long l1d, l2, l3;		/* bytes per cache, -1 if unknown */
+} kit_topo;
+
+/* Fills *T from hwloc (falls back to sysconf). Cached after the first call.
+ * Cannot fail: unknown figures are -1 or "unknown". */
+void kit_topo_get(kit_topo *t);
+
+/* OpenBLAS as linked into this process, found at run time (dlsym): a
+ * program that does not link OpenBLAS reports linked = false. */
+typedef struct kit_blas_info {
+	bool linked;
+	char config[256];	/* openblas_get_config() */
+	char core[64];		/* openblas_get_corename() */
+	int parallel;		/* openblas_get_parallel(): 0 serial, 1 pthreads, 2 OpenMP */
+	int threads;		/* openblas_get_num_threads() */
+	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512 */
+	char fix[64];		/* e.g. "OPENBLAS_CORETYPE=SkylakeX", or "" */
+} kit_blas_info;
+void kit_blas_get(kit_blas_info *b);
+
+/*
+ * The environment snapshot stored with every result, as a cJSON object the
+ * caller owns: date, git commit, compiler and flags, CPU and caches, load,
+ * governor, every OMP_* variable and what the runtime uses, OpenBLAS.
+ * docs/results-schema.md lists its fields. Cannot fail.
+ */
+struct cJSON;
+struct cJSON *kit_env_json(void);
+
+/* Prints the configuration lines every program shows before its results:
+ * threads as the runtime sees them, OpenMP, OpenBLAS when linked. */
+void kit_env_print(FILE *out);
+
+/* ------------------------------------------------------------------------
+ * Results: rows of named columns, printed as a table, CSV and JSON
+ */
+
+typedef struct kit_results kit_results;
+
+/* A new, empty set of results for PROGRAM (e.g. "pi") and a TITLE. Cannot fail. */
+kit_results *kit_results_new(const char *program, const char *title);
+
+/* A configuration line ("n", "1000000"), printed before the table and stored
+ * under "config" in JSON. */
+void kit_results_config(kit_results *r, const char *key, const char *fmt, ...)
+	KIT_PRINTF(3, 4);
+
+/* Starts a row named LABEL; the set functions below fill the newest row. */
+void kit_results_row(kit_results *r, const char *label);
+/* A number column; FMT is its printf format in the table ("%.3f"). */
+void kit_results_num(kit_results *r, const char *col, double v, const char *fmt);
+void kit_results_str(kit_results *r, const char *col, const char *v);
+/* Adds the timing columns (median_s, min_s, mean_s, stddev_s, mad_s, cv,
+ * ci_lo_s, ci_hi_s, reps, outliers, cpu_s, threads) and, from K (may be
+ * NULL), gflops / gbs and their fraction of the machine's peak. */
+void kit_results_timing(kit_results *r, const kit_timing *t, const kit_kernel *k);
+/* The validation verdict of the newest row. An invalid row prints no rate:
+ * its rate columns show "-" and are null in JSON. WHY may be NULL. */
+void kit_results_valid(kit_results *r, bool valid, const char *why);
+/* Marks the newest row as the one a sweep reads its time from (default: the first). */
+void kit_results_primary(kit_results *r);
+/* Attaches a scaling analysis (from kit_scaling) to the results. */
+struct kit_scaling;
+void kit_results_scaling(kit_results *r, const struct kit_scaling *s);
+
+/* Prints the configuration and the aligned table to OUT. Cannot fail. */
+void kit_results_print(const kit_results *r, FILE *out);
+
+/* Writes CSV (one header line, one line per row) or JSON (schema
+ * "ompkit-results/1", docs/results-schema.md) atomically to PATH. When the
+ * environment variable KIT_RESULTS_JSON is set (./kit sweep sets it), the
+ * JSON is also written there. Return 0, or -1 with a message. */
+int kit_results_write_csv(const kit_results *r, const char *path);
+int kit_results_write_json(const kit_results *r, const char *path);
+
+/* True when every row is valid. */
+bool kit_results_all_valid(const kit_results *r);
+void kit_results_free(kit_results *r);
+
+/* ------------------------------------------------------------------------
+ * Scaling analysis
+ */
+
+typedef struct kit_scaling_row {
+	int p;			/* threads (or processes) */
+	double t;		/* median seconds */
+	double speedup;		/* t(base) * base / t, base the smallest p (1 normally) */
+	double efficiency;	/* speedup / p */
+	double karp_flatt;	/* (1/S - 1/p) / (1 - 1/p); NAN for p == 1 */
+} kit_scaling_row;
+
+typedef struct kit_scaling {
+	size_t n;
+	kit_scaling_row *rows;	/* owned */
+	/* Amdahl fit t(p) = t1 * (f + (1 - f) / p), least squares in 1/p */
+	double serial_fraction;	/* f in [0, 1] */
+	double t1_fit;		/* fitted t(1) */
+	double limit;		/* 1 / f: the speed-up no thread count exceeds (INFINITY if f == 0) */
+	double r2;		/* goodness of fit */
+} kit_scaling;
+
+/*
+ * Scaling of N measurements (P[i] threads, T[i] median seconds; any order, P
+ * distinct and > 0). Rows come back sorted by p. Returns 0, or -1 (no message)
+ * when N == 0. Release with kit_scaling_free.
+ */
+int kit_scaling_of(const int *p, const double *t, size_t n, kit_scaling *out);
+void kit_scaling_free(kit_scaling *s);
+/* The aligned scaling table. */
+void kit_scaling_print(const kit_scaling *s, const char *unit, FILE *out);
+
+/* ------------------------------------------------------------------------
+ * Plots through gnuplot
+ */
+
+typedef struct kit_series {
+	const char *title;
+	const double *x, *y;
+	size_t n;
+} kit_series;
+
+typedef struct kit_plot {
+	const char *title, *xlabel, *ylabel;
+	const kit_series *series;
+	size_t nseries;
+	bool logx, logy;
+	bool ideal;		/* draw y = x, "ideal" (speed-up plots) */
+	double amdahl_f;	/* > 0: draw the Amdahl curve 1 / (f + (1-f)/x) */
+} kit_plot;
+
+/* Renders P as a PNG (1024x640, for slides) to PATH, atomically. -1 with a
+ * message when gnuplot is missing or fails. */
+int kit_plot_png(const kit_plot *p, const char *path);
+
+/* Renders P as a text chart on OUT (gnuplot's dumb terminal), WIDTH x HEIGHT
+ * characters (0: 78 x 22). -1 with a message when gnuplot is missing. */
+int kit_plot_text(const kit_plot *p, FILE *out, int width, int height);
+
+/* The two standard scaling plots: speed-up vs threads with the ideal line and
+ * the Amdahl curve, and time vs threads. PNGs are PREFIX-speedup.png and
+ * PREFIX-time.png (PREFIX NULL: none); TEXT_OUT (may be NULL) gets the
+ * speed-up chart as text. */
+int kit_plot_scaling(const kit_scaling *s, const char *title,
+		     const char *prefix, FILE *text_out);
+
+/* ------------------------------------------------------------------------
+ * Progress on stderr (only when stderr is a terminal and KIT_QUIET is unset)
+ */
+
+typedef struct kit_progress {
+	const char *label;
+	size_t done, total;
+	double start;
+	bool on;
+} kit_progress;
+
+void kit_progress_begin(kit_progress *p, const char *label, size_t total);
+/* One more unit done; WHAT (may be NULL) says what is running now. */
+void kit_progress_step(kit_progress *p, const char *what);
+/* Clears the bar. */
+void kit_progress_end(kit_progress *p);
+
+/* ------------------------------------------------------------------------
+ * Child processes with a time limit
+ */
+
+typedef struct kit_proc_opts {
+	double timeout;			/* seconds; 0: none */
+	const char *const *setenv;	/* NULL-terminated "NAME=VALUE" to set, or NULL */
+	const char *cwd;		/* NULL: inherit */
+	bool capture;			/* collect stdout and stderr (else inherited) */
+	size_t capture_limit;		/* bytes kept per stream; 0: 1 MiB */
+} kit_proc_opts;
+
+typedef struct kit_proc_result {
+	bool started;		/* false: the command could not be run (err says why) */
+	bool timed_out;		/* killed after opts.timeout */
+	int exit_code;		/* valid when signal == 0 */
+	int signal;		/* the signal that ended it, or 0 */
+	double wall, user, sys;	/* seconds (user, sys from wait4) */
+	char *out, *err;	/* captured output, NUL-terminated, or NULL */
+} kit_proc_result;
+
+/*
+ * Runs ARGV (ARGV[0] searched in PATH) in a new process group and waits for
+ * it. On time-out the whole group gets SIGTERM, then SIGKILL after 1 s; no
+ * process is left behind. Returns 0 when the child ran (whatever its exit);
+ * -1 when it could not start (R->started false, message printed).
+ */
+int kit_proc_run(char *const argv[], const kit_proc_opts *opts, kit_proc_result *r);
+void kit_proc_result_free(kit_proc_result *r);
+
+/* "exit 0", "exit 3", "killed by SIGSEGV (segmentation fault)", "timed out
+ * after 10 s", "could not start". Points into static storage. */
+const char *kit_proc_describe(const kit_proc_result *r);
+
+/* ------------------------------------------------------------------------
+ * Files
+ */
+
+typedef struct kit_atomic {
+	FILE *f;
+	char *path, *tmp;
+} kit_atomic;
+
+/* Opens a temporary file beside PATH for writing through A->f. -1 with a
+ * message naming PATH when its folder is missing or not writable. */
+int kit_atomic_open(kit_atomic *a, const char *path);
+/* Flushes, syncs and renames it over PATH. -1 with a message (temp removed). */
+int kit_atomic_commit(kit_atomic *a);
+/* Removes the temporary file. */
+void kit_atomic_abort(kit_atomic *a);
+
+/* The kit's root folder: $KIT_ROOT, else the source tree it was built from. */
+const char *kit_root(void);
+
+#endif /* KIT_H */

@@ -1,0 +1,2 @@
+/* machine.c: see kit.h (being written). */
+#include "kit.h"

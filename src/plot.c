@@ -1,0 +1,2 @@
+/* plot.c: see kit.h (being written). */
+#include "kit.h"

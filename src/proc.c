@@ -1,0 +1,2 @@
+/* proc.c: see kit.h (being written). */
+#include "kit.h"

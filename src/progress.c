@@ -1,0 +1,2 @@
+/* progress.c: see kit.h (being written). */
+#include "kit.h"

@@ -1,0 +1,2 @@
+/* results.c: see kit.h (being written). */
+#include "kit.h"

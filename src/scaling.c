@@ -1,0 +1,2 @@
+/* scaling.c: see kit.h (being written). */
+#include "kit.h"

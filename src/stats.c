@@ -1,0 +1,2 @@
+/* stats.c: see kit.h (being written). */
+#include "kit.h"
