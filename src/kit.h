@@ -134,7 +134,7 @@ typedef struct kit_timing {
  * Times FN(CTX) under OPTS (NULL: KIT_TIMING_DEFAULT). FN returns 0 when the
  * run worked; a non-zero return stops timing and is returned as is (the
  * kernel's own failure, already reported). Returns 0 and fills *OUT, which
- * the caller releases with kit_timing_free().
+ * the caller releases with kit_timing_free(); on failure *OUT is zeroed.
  */
 int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 	     kit_timing *out);
@@ -261,8 +261,9 @@ void kit_results_row(kit_results *r, const char *label);
 void kit_results_num(kit_results *r, const char *col, double v, const char *fmt);
 void kit_results_str(kit_results *r, const char *col, const char *v);
 /* Adds the timing columns (median_s, min_s, mean_s, stddev_s, mad_s, cv,
- * ci_lo_s, ci_hi_s, reps, outliers, cpu_s, threads) and, from K (may be
- * NULL), gflops / gbs and their fraction of the machine's peak. */
+ * ci_lo_s, ci_hi_s, reps, outliers, cpu_s, threads, first_s) and, from K
+ * (may be NULL), gflops / gbs and, when kit_machine_load() succeeds, their
+ * fractions of the machine's peak at this thread count (frac_peak, frac_bw). */
 void kit_results_timing(kit_results *r, const kit_timing *t, const kit_kernel *k);
 /* The validation verdict of the newest row. An invalid row prints no rate:
  * its rate columns show "-" and are null in JSON. WHY may be NULL. */
@@ -302,7 +303,8 @@ typedef struct kit_scaling_row {
 typedef struct kit_scaling {
 	size_t n;
 	kit_scaling_row *rows;	/* owned */
-	/* Amdahl fit t(p) = t1 * (f + (1 - f) / p), least squares in 1/p */
+	/* Amdahl fit t(p) = t1 * (f + (1 - f) / p), least squares in 1/p;
+	 * the four figures are NAN when N < 2 (one point fixes no line) */
 	double serial_fraction;	/* f in [0, 1] */
 	double t1_fit;		/* fitted t(1) */
 	double limit;		/* 1 / f: the speed-up no thread count exceeds (INFINITY if f == 0) */
@@ -353,6 +355,16 @@ int kit_plot_text(const kit_plot *p, FILE *out, int width, int height);
 int kit_plot_scaling(const kit_scaling *s, const char *title,
 		     const char *prefix, FILE *text_out);
 
+/* A heat map of NY rows by NX columns (e.g. threads by processes): Z is
+ * row-major, Z[j * NX + i] the cell of column XS[i] and row YS[j] (XS, YS
+ * NULL: 1..n); non-finite values are blank ("-"). PNG_PATH (may be NULL) gets
+ * the coloured map with each value written in its cell, atomically; TEXT_OUT
+ * (may be NULL) the values as an aligned grid. -1 with a message when there
+ * are no cells or gnuplot is missing or fails (only a PNG needs gnuplot). */
+int kit_plot_heatmap(const char *title, const char *xlabel, const char *ylabel,
+		     const double *z, int nx, int ny, const int *xs, const int *ys,
+		     const char *png_path, FILE *text_out);
+
 /* ------------------------------------------------------------------------
  * Progress on stderr (only when stderr is a terminal and KIT_QUIET is unset)
  */
@@ -388,6 +400,7 @@ typedef struct kit_proc_result {
 	int exit_code;		/* valid when signal == 0 */
 	int signal;		/* the signal that ended it, or 0 */
 	double wall, user, sys;	/* seconds (user, sys from wait4) */
+	double timeout;		/* opts.timeout, for kit_proc_describe */
 	char *out, *err;	/* captured output, NUL-terminated, or NULL */
 } kit_proc_result;
 
