@@ -121,11 +121,18 @@ static int read_whole(const char *s, uint64_t *out)
 		p++;
 	if (!isdigit((unsigned char)*p))
 		return -1;
+	/* decimal digits, '.', an exponent, then at most one suffix letter */
+	size_t span = strspn(p, "0123456789.eE+-");
+	if (p[span] != '\0' && (strchr("kMG", p[span]) == NULL || p[span + 1] != '\0'))
+		return -1;
 	char *end;
 	errno = 0;
 	if (strpbrk(p, ".eE")) {
+		if (p[span] != '\0')
+			return -1;	/* "1e9k": an exponent or a suffix, not both */
 		double d = strtod(p, &end);
-		if (errno || d < 0 || d > 1.8e19 || d != floor(d))
+		/* beyond 2^53 a double no longer holds every whole number */
+		if (errno || d < 0 || d > 9007199254740992.0 || d != floor(d))
 			return -1;
 		*out = (uint64_t)d;
 	} else {
