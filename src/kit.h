@@ -85,7 +85,8 @@ int kit_parse_counts(const char *s, const char *what, int min, int max,
 /* Monotonic wall-clock seconds since an arbitrary start. Cannot fail. */
 double kit_wtime(void);
 
-/* CPU seconds (user + system) used so far by all threads of this process. */
+/* CPU seconds (user + system) used so far by all threads of this process and
+ * by the child processes it has waited for. */
 double kit_cputime(void);
 
 /* ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ uint64_t pi_reduction(uint64_t n, uint64_t seed);
 uint64_t pi_streams(uint64_t n, uint64_t seed);
 
 /* Step 4: the same count at any thread count: sample i is a function of
- * (seed, i) alone (pi_rng.h, pi_point_at). */
+ * (seed, i) alone (pi_rng.h: pi_random_at). */
 uint64_t pi_same_answer(uint64_t n, uint64_t seed);
 
 /* Step 5 (bonus): NPROC child processes each count a share and send it back

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# ex01.sh - end-to-end tests of exercise 01 (Monte Carlo pi), one case per run:
+#   ex01.sh CASE STUDENT_PI REFERENCE_PI OPENMP(0|1) EXERCISE_JSON
+# Exit 0 pass, 1 fail, 77 skip (meson). Under ASan (KIT_SANITIZED=1) the
+# sample counts are 10x smaller. What each case checks is in its comment.
+set -uo pipefail
+
+case_=$1 student=$2 reference=$3 openmp=$4 manifest=$5
+export OMP_WAIT_POLICY=passive KIT_QUIET=1
+unset OMP_NUM_THREADS
+small=2e6 big=2e7
+if [ -n "${KIT_SANITIZED:-}" ]; then small=2e5 big=2e6; fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() { echo "not ok: $*" >&2; failed=1; }
+
+# expect STATUS [ENV...] -- PROGRAM ARGS...: runs it, keeps its output in
+# $tmp/out and $tmp/err, and fails the case unless it exits with STATUS
+# (a list "0|77" allowed).
+expect() {
+	local want=$1; shift
+	local env=()
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	env "${env[@]}" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	case "|$want|" in
+	*"|$rc|"*) echo "ok: exit $rc: ${env[*]} ${*##*/}" ;;
+	*) fail "exit $rc, expected $want: ${env[*]} $*"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2 ;;
+	esac
+	return 0
+}
+
+# The last line of a check run must be its verdict.
+last_line_is() {
+	local line; line=$(tail -n 1 "$tmp/out")
+	case $line in
+	"$1"*) ;;
+	*) fail "last line is '$line', expected it to start with '$1'" ;;
+	esac
+}
+
+# 0 where OpenMP is built in; 77 (cannot check) in the serial build.
+if [ "$openmp" = 1 ]; then par_ok=0 par_fail=1; else par_ok=77 par_fail=77; fi
+
+case $case_ in
+solution-validate-1|solution-validate-2|solution-validate-3|solution-validate-8)
+	# every reference kernel validates at this thread count
+	t=${case_##*-}
+	expect 0 OMP_NUM_THREADS="$t" -- "$reference" --kernel all -n "$small" --validate
+	last_line_is "PASS:" ;;
+solution-parallel)
+	# the parallel kernels keep 2 threads busy (77 without OpenMP)
+	for k in reduction streams same; do
+		expect "$par_ok" OMP_NUM_THREADS=2 -- "$reference" -q --kernel "$k" -n "$small" --expect-parallel
+	done ;;
+solution-same-across)
+	# step 4: bitwise the same count at 1, 2, 3 and 8 threads, as defined
+	expect 0 -- "$reference" -q --kernel same -n "$big" --same-across 1,2,3,8
+	last_line_is "PASS: the same"
+	expect 0 -- "$reference" -q --kernel processes -n "$big" --same-across 1,2,3 ;;
+solution-consistent)
+	# step 3: repeatable at a fixed thread count
+	for t in 2 3; do
+		expect 0 OMP_NUM_THREADS="$t" -- "$reference" -q --kernel streams -n "$big" --consistent 5
+	done ;;
+solution-processes)
+	# step 5: children did the work, none left behind, the count of step 4
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel processes -n "$big" --procs 2 --validate --expect-children
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel processes -n "$big" --procs 3 --validate --expect-children
+	p=$("$reference" --kernel processes --procs 2 -n "$big" --json "$tmp/p.json" -q >/dev/null 2>&1; echo $?)
+	[ "$p" = 0 ] || fail "timing the processes kernel: exit $p" ;;
+solution-timing)
+	# the timing mode: a sweep, a scaling table, JSON and CSV with the rates
+	expect 0 -- "$reference" --kernel same -n "$small" --threads 1,2 --json "$tmp/r.json" --csv "$tmp/r.csv"
+	grep -q '^scaling of same' "$tmp/out" || fail "no scaling table with two thread counts"
+	for col in ns_per_sample samples_per_s median_s; do
+		grep -q "$col" "$tmp/r.json" || fail "$col missing from the JSON"
+		head -n 1 "$tmp/r.csv" | grep -q "$col" || fail "$col missing from the CSV header"
+	done ;;
+skeleton-validate)
+	# the skeleton builds, runs and validates serially from day one
+	expect 0 OMP_NUM_THREADS=2 -- "$student" --kernel all -n "$small" --validate
+	last_line_is "PASS:"
+	expect 0 -- "$student" -q --kernel all -n "$small" ;;
+skeleton-fails)
+	# the checks can fail: the skeleton is not parallel and not the same answer
+	expect "$par_fail" OMP_NUM_THREADS=2 -- "$student" --kernel reduction -n "$small" --expect-parallel
+	[ "$openmp" = 1 ] && last_line_is "FAIL: observed 1 busy thread"
+	[ "$openmp" = 1 ] && { grep -q 'TODO(2)' "$tmp/out" || fail "the hint does not name TODO(2)"; }
+	expect 1 -- "$student" --kernel same -n "$small" --same-across 1,2
+	last_line_is "FAIL: observed"
+	expect 1 -- "$student" --kernel processes -n "$small" --procs 2 --expect-children
+	last_line_is "FAIL: observed no CPU time in child processes" ;;
+bad-arguments)
+	# each bad argument: exit 2 and one line on stderr that names it
+	while IFS='|' read -r name args; do
+		read -ra argv <<<"$args"
+		expect 2 -- "$reference" "${argv[@]}"
+		[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$args: expected one line on stderr, got $(wc -l <"$tmp/err")"
+		grep -q -- "$name" "$tmp/err" || fail "$args: the message does not name $name: $(cat "$tmp/err")"
+		[ -s "$tmp/out" ] && fail "$args: printed on stdout"
+	done <<-'EOF2'
+	-n|-n 0
+	-n|-n -5
+	-n|-n abc
+	-n|-n 1e3x
+	--threads|--threads 0
+	--threads|--threads 1,x
+	--procs|--procs 0
+	--kernel|--kernel fast
+	--consistent|--consistent 1
+	--same-across|--same-across 0
+	--bogus|--bogus
+	--seed|--seed
+	EOF2
+	expect 2 OMP_NUM_THREADS=abc -- "$reference" --validate
+	grep -q OMP_NUM_THREADS "$tmp/err" || fail "OMP_NUM_THREADS=abc: not named"
+	expect 0 -- "$reference" --help
+	grep -q '^usage: pi' "$tmp/out" || fail "--help prints no usage" ;;
+manifest)
+	# exercise.json has the shape conventions.md section 3 defines
+	py=/usr/bin/python3
+	[ -x "$py" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
+	"$py" - "$manifest" <<-'EOF2' || failed=1
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	for key in ("exercise", "title", "program", "edit", "steps", "demos", "bench", "items"):
+	    assert key in m, "missing " + key
+	assert m["program"] == "pi" and m["edit"] == ["pi.c"]
+	names = [d["name"] for d in m["demos"]]
+	assert names == ["pi", "race", "rand", "gil", "false-sharing"], names
+	ids = set()
+	for it in m["items"]:
+	    for key in ("id", "step", "points", "kind", "name", "args", "threads", "hint"):
+	        assert key in it, (it.get("id"), "missing " + key)
+	    assert it["id"] not in ids, "duplicate id " + it["id"]
+	    ids.add(it["id"])
+	    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it["kind"]
+	    assert str(it["step"]) in m["steps"], it["id"]
+	    assert it["points"] > 0 and it["hint"].startswith(("Look at TODO", "pi_serial")), it["id"]
+	    for t in it["threads"]:
+	        assert t.isdigit() or t in ("cores", "cpus", "cpus+1"), t
+	print("ok: %d items, %d points" % (len(m["items"]), sum(i["points"] for i in m["items"])))
+	EOF2
+	;;
+*)
+	echo "ex01.sh: error: unknown case '$case_'" >&2
+	exit 2 ;;
+esac
+exit $failed
