@@ -1,1 +1,798 @@
-/* notebook.c (being written). */
+/*
+ * notebook.c - ./kit notebook: run a lesson of notebooks-md/ as written.
+ *
+ * A lesson is markdown. Its fenced ```sh blocks are cells: each runs as
+ * `bash -e -o pipefail -c CELL` in the kit's root folder, stderr merged into
+ * stdout, PATH as the caller has it, under a time limit (kit_proc_run).
+ * Around a cell (notebooks-md/README.md documents this for authors):
+ *
+ *   <!-- expect: REGEX -->     before the cell, may repeat: a POSIX extended
+ *                              regular expression that must match somewhere
+ *                              in the cell's output (^ and $ match at lines)
+ *   <!-- skip-check -->        before the cell: shown, run by --update, not
+ *                              run by --check (a long benchmark)
+ *   ```sh ... ```              the cell
+ *   ```output ... ```          right after it (blank lines allowed between):
+ *                              the cell's real output, written by --update
+ *
+ * Modes: default, run every cell and show each command and its output as a
+ * reader would see them, then a summary; --check, run silently and fail
+ * (exit 1) naming the lesson, the cell's line and what was expected vs seen;
+ * --update, run every cell and rewrite the output blocks with what they
+ * printed (trimmed, atomically), only when every cell passed.
+ *
+ * USAGE
+ *   ./kit notebook 01
+ *   ./kit notebook 01 --check
+ *   ./kit notebook 01 --update
+ *   ./kit notebook path/to/lesson.md --check --timeout 30
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kit.h"
+
+#define MAX_EXPECTS 16
+#define KEEP_HEAD 30		/* an output block keeps this many first lines ... */
+#define KEEP_TAIL 10		/* ... and this many last ones */
+#define MAX_WIDTH 240		/* characters per output line in the lesson */
+#define SHOWN_LINES 12		/* lines of output a --check failure shows */
+#define DEFAULT_TIMEOUT 120.0
+
+/* The lesson as lines, each with its newline (the last may lack one). */
+typedef struct text {
+	char **line;
+	size_t n;
+} text;
+
+typedef struct cell {
+	size_t fence;		/* index of the ```sh line */
+	size_t end;		/* index of its closing fence */
+	size_t out_open, out_close;	/* the ```output block, or out_open == 0 */
+	char *code;		/* the cell's text */
+	char *expect[MAX_EXPECTS];
+	size_t expect_line[MAX_EXPECTS];
+	size_t nexpect;
+	bool skip_check;
+	/* after running */
+	bool ran, failed;
+	bool bad_exit;		/* failed by its exit status (else by a pattern) */
+	char *output;		/* cleaned, untrimmed */
+	char *why;		/* what went wrong, for the summary */
+} cell;
+
+typedef struct lesson {
+	char *path;
+	text t;
+	cell *c;
+	size_t n;
+} lesson;
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static char *xprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
+static char *xprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return s;
+}
+
+/* A growing string. */
+typedef struct buf {
+	char *s;
+	size_t len, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static char *buf_take(buf *b)
+{
+	if (!b->s)
+		buf_add(b, "", 0);
+	return b->s;
+}
+
+static int read_text(const char *path, text *t)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		kit_error("cannot read lesson '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	ssize_t len;
+	memset(t, 0, sizeof(*t));
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (t->n == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			t->line = realloc(t->line, alloc * sizeof(*t->line));
+			if (!t->line)
+				abort();
+		}
+		t->line[t->n++] = xstrdup(line);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Backticks opening LINE (3 or more make a fence), 0 otherwise. */
+static size_t fence_len(const char *line)
+{
+	size_t n = 0;
+	while (line[n] == '`')
+		n++;
+	return n >= 3 ? n : 0;
+}
+
+/* The info string's first word after the fence, e.g. "sh". */
+static bool fence_is(const char *line, const char *word)
+{
+	const char *p = line + fence_len(line);
+	while (*p == ' ')
+		p++;
+	size_t n = strlen(word);
+	return !strncmp(p, word, n) && (p[n] == '\0' || isspace((unsigned char)p[n]));
+}
+
+/* Whether LINE closes a fence of N backticks. */
+static bool closes(const char *line, size_t n)
+{
+	size_t k = fence_len(line);
+	if (k < n)
+		return false;
+	for (const char *p = line + k; *p; p++)
+		if (!isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static bool blank(const char *line)
+{
+	for (; *line; line++)
+		if (!isspace((unsigned char)*line))
+			return false;
+	return true;
+}
+
+/* "<!-- NAME: VALUE -->" or "<!-- NAME -->" on LINE: returns the value (malloc'd,
+ * "" when none) if LINE is that comment, NULL otherwise. */
+static char *comment(const char *line, const char *name)
+{
+	const char *p = line;
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "<!--", 4))
+		return NULL;
+	p += 4;
+	while (*p == ' ')
+		p++;
+	size_t n = strlen(name);
+	if (strncmp(p, name, n))
+		return NULL;
+	p += n;
+	const char *end = strstr(p, "-->");
+	if (!end || !blank(end + 3))
+		return NULL;
+	if (*p == ':')
+		p++;
+	else if (*p != ' ' && p != end)
+		return NULL;
+	while (p < end && *p == ' ')
+		p++;
+	while (end > p && end[-1] == ' ')
+		end--;
+	char *v = malloc((size_t)(end - p) + 1);
+	if (!v)
+		abort();
+	memcpy(v, p, (size_t)(end - p));
+	v[end - p] = '\0';
+	return v;
+}
+
+static void free_cell(cell *c)
+{
+	free(c->code);
+	for (size_t i = 0; i < c->nexpect; i++)
+		free(c->expect[i]);
+	free(c->output);
+	free(c->why);
+}
+
+/*
+ * Finds the cells of L. A format error (an annotation that belongs to no cell,
+ * a bad regular expression, an unclosed fence) is reported with its line and
+ * returns -1.
+ */
+static int parse(lesson *l)
+{
+	cell pending = { 0 };
+	size_t pending_line = 0;	/* 1-based line of the first annotation, 0: none */
+	size_t alloc = 0;
+	const char *path = l->path;
+
+	for (size_t i = 0; i < l->t.n; i++) {
+		const char *line = l->t.line[i];
+		char *v;
+		if ((v = comment(line, "expect"))) {
+			regex_t re;
+			int err = regcomp(&re, v, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+			if (!*v || err) {
+				char msg[128] = "empty pattern";
+				if (err)
+					regerror(err, &re, msg, sizeof(msg));
+				kit_error("%s:%zu: bad expect pattern '%s': %s", path, i + 1, v, msg);
+				free(v);
+				goto fail;
+			}
+			regfree(&re);
+			if (pending.nexpect == MAX_EXPECTS) {
+				kit_error("%s:%zu: more than %d expect lines for one cell", path, i + 1,
+					  MAX_EXPECTS);
+				free(v);
+				goto fail;
+			}
+			pending.expect_line[pending.nexpect] = i + 1;
+			pending.expect[pending.nexpect++] = v;
+			if (!pending_line)
+				pending_line = i + 1;
+			continue;
+		}
+		if ((v = comment(line, "skip-check"))) {
+			free(v);
+			pending.skip_check = true;
+			if (!pending_line)
+				pending_line = i + 1;
+			continue;
+		}
+		size_t fl = fence_len(line);
+		if (!fl) {
+			if (pending_line && !blank(line)) {
+				kit_error("%s:%zu: the annotation on line %zu must come right before a "
+					  "```sh block", path, i + 1, pending_line);
+				goto fail;
+			}
+			continue;
+		}
+		/* a fenced block: find its end */
+		size_t end = i + 1;
+		while (end < l->t.n && !closes(l->t.line[end], fl))
+			end++;
+		if (end == l->t.n) {
+			kit_error("%s:%zu: this ``` block is never closed", path, i + 1);
+			goto fail;
+		}
+		if (!fence_is(line, "sh")) {
+			if (pending_line) {
+				kit_error("%s:%zu: the annotation on line %zu belongs to a ```sh block, "
+					  "not this one", path, i + 1, pending_line);
+				goto fail;
+			}
+			i = end;
+			continue;
+		}
+		cell c = pending;
+		memset(&pending, 0, sizeof(pending));
+		pending_line = 0;
+		c.fence = i;
+		c.end = end;
+		buf code = { 0 };
+		for (size_t k = i + 1; k < end; k++)
+			buf_str(&code, l->t.line[k]);
+		c.code = buf_take(&code);
+		/* an output block right after it? */
+		size_t k = end + 1;
+		while (k < l->t.n && blank(l->t.line[k]))
+			k++;
+		if (k < l->t.n && fence_len(l->t.line[k]) && fence_is(l->t.line[k], "output")) {
+			size_t ofl = fence_len(l->t.line[k]), oe = k + 1;
+			while (oe < l->t.n && !closes(l->t.line[oe], ofl))
+				oe++;
+			if (oe == l->t.n) {
+				kit_error("%s:%zu: this ```output block is never closed", path, k + 1);
+				free_cell(&c);
+				goto fail;
+			}
+			c.out_open = k;
+			c.out_close = oe;
+			end = oe;
+		}
+		if (l->n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			l->c = realloc(l->c, alloc * sizeof(*l->c));
+			if (!l->c)
+				abort();
+		}
+		l->c[l->n++] = c;
+		i = end;
+	}
+	if (pending_line) {
+		kit_error("%s:%zu: an annotation at the end of the lesson, with no ```sh block after it",
+			  path, pending_line);
+		goto fail;
+	}
+	return 0;
+fail:
+	free_cell(&pending);
+	return -1;
+}
+
+/*
+ * What a terminal would show of RAW: for each line the text after its last
+ * carriage return (progress bars redraw), colour codes removed, trailing
+ * spaces and trailing blank lines dropped.
+ */
+static char *clean(const char *raw)
+{
+	buf out = { 0 };
+	const char *p = raw;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		/* the part after the last \r that is not at the very end */
+		size_t start = 0, stop = len;
+		while (stop > 0 && p[stop - 1] == '\r')
+			stop--;
+		for (size_t k = 0; k < stop; k++)
+			if (p[k] == '\r')
+				start = k + 1;
+		buf line = { 0 };
+		for (size_t k = start; k < stop; k++) {
+			if (p[k] == '\x1b' && k + 1 < stop && p[k + 1] == '[') {
+				k += 2;
+				while (k < stop && !(p[k] >= 0x40 && p[k] <= 0x7e))
+					k++;
+				continue;
+			}
+			buf_add(&line, p + k, 1);
+		}
+		char *s = buf_take(&line);
+		size_t n = strlen(s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		buf_add(&out, s, n);
+		buf_add(&out, "\n", 1);
+		free(s);
+		p += len + (nl ? 1 : 0);
+	}
+	char *s = buf_take(&out);
+	size_t n = strlen(s);
+	while (n && s[n - 1] == '\n')
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* Lines of S; a final newline ends the last line, it starts no new one. */
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (*s == '\n' || !s[1])
+			n++;
+	return n;
+}
+
+/* Line I (0-based) of S, as a pointer and a length. */
+static const char *nth_line(const char *s, size_t i, size_t *len)
+{
+	while (i-- && s)
+		if ((s = strchr(s, '\n')))
+			s++;
+	if (!s)
+		return *len = 0, "";
+	const char *nl = strchr(s, '\n');
+	*len = nl ? (size_t)(nl - s) : strlen(s);
+	return s;
+}
+
+/* Appends line LINE (LEN bytes) to B, cut to MAX_WIDTH characters. */
+static void add_line(buf *b, const char *line, size_t len)
+{
+	size_t chars = 0, k = 0;
+	for (; k < len; k++) {
+		if (((unsigned char)line[k] & 0xc0) != 0x80 && ++chars > MAX_WIDTH)
+			break;
+	}
+	buf_add(b, line, k);
+	if (k < len)
+		buf_str(b, " …");
+	buf_str(b, "\n");
+}
+
+/* OUTPUT as the lesson shows it: at most KEEP_HEAD + KEEP_TAIL lines, with a
+ * "…" line saying what was cut. */
+static char *trimmed(const char *output)
+{
+	buf b = { 0 };
+	size_t n = count_lines(output), len;
+	for (size_t i = 0; i < n; i++) {
+		if (n > KEEP_HEAD + KEEP_TAIL + 1 && i == KEEP_HEAD) {
+			char *note = xprintf("… (%zu lines cut)\n", n - KEEP_HEAD - KEEP_TAIL);
+			buf_str(&b, note);
+			free(note);
+			i = n - KEEP_TAIL;
+		}
+		const char *s = nth_line(output, i, &len);
+		add_line(&b, s, len);
+	}
+	return buf_take(&b);
+}
+
+/* MAX lines of S, the first ones or (LAST) the last ones, indented, for messages. */
+static void show_lines(FILE *out, const char *s, size_t max, bool last)
+{
+	size_t n = count_lines(s), len;
+	if (!n) {
+		fprintf(out, "    (no output)\n");
+		return;
+	}
+	size_t from = last && n > max ? n - max : 0;
+	if (from)
+		fprintf(out, "    | … (%zu lines before)\n", from);
+	for (size_t i = from; i < n && i < from + max; i++) {
+		const char *l = nth_line(s, i, &len);
+		fprintf(out, "    | %.*s\n", (int)(len > 200 ? 200 : len), l);
+	}
+	if (n > from + max)
+		fprintf(out, "    | … (%zu more lines)\n", n - from - max);
+}
+
+/* Runs cell C; sets its output and verdict. */
+static void run_cell(const lesson *l, cell *c, double timeout)
+{
+	/* stderr into stdout on the same line as the cell's first, so bash's
+	 * "line N" messages count the cell's own lines */
+	char *script = xprintf("exec 2>&1; %s", c->code);
+	char *argv[] = { (char *)"bash", (char *)"-e", (char *)"-o", (char *)"pipefail",
+			 (char *)"-c", script, NULL };
+	char *root_env = xprintf("KIT_ROOT=%s", kit_root());
+	const char *env[] = { root_env, NULL };
+	kit_proc_opts o = { .timeout = timeout, .setenv = env, .cwd = kit_root(),
+			    .capture = true, .capture_limit = 4u << 20 };
+	kit_proc_result r;
+	c->ran = true;
+	if (kit_proc_run(argv, &o, &r)) {
+		c->failed = c->bad_exit = true;
+		c->output = xstrdup("");
+		c->why = xstrdup("bash could not start");
+		goto out;
+	}
+	buf all = { 0 };
+	buf_str(&all, r.out ? r.out : "");
+	buf_str(&all, r.err ? r.err : "");
+	char *raw = buf_take(&all);
+	c->output = clean(raw);
+	free(raw);
+	if (r.timed_out || r.signal || r.exit_code) {
+		c->failed = c->bad_exit = true;
+		c->why = xprintf("%s%s", kit_proc_describe(&r),
+				 r.timed_out ? " (raise it with --timeout S)" : "");
+	} else {
+		buf why = { 0 };
+		for (size_t i = 0; i < c->nexpect; i++) {
+			regex_t re;
+			if (regcomp(&re, c->expect[i], REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
+				continue;	/* parse() compiled it once already */
+			if (regexec(&re, c->output, 0, NULL, 0)) {
+				char *w = xprintf("%sexpected /%s/ (line %zu) in the output",
+						  why.len ? "; " : "", c->expect[i], c->expect_line[i]);
+				buf_str(&why, w);
+				free(w);
+			}
+			regfree(&re);
+		}
+		if (why.len) {
+			c->failed = true;
+			c->why = buf_take(&why);
+		}
+	}
+	kit_proc_result_free(&r);
+out:
+	free(root_env);
+	free(script);
+	(void)l;
+}
+
+/* The lesson file for ARG: a path to a .md file, or a number NN. */
+static char *find_lesson(const char *arg)
+{
+	if (strchr(arg, '/') || strstr(arg, ".md")) {
+		if (access(arg, R_OK)) {
+			kit_error("cannot read lesson '%s': %s", arg, strerror(errno));
+			return NULL;
+		}
+		return xstrdup(arg);
+	}
+	char *end;
+	long nn = strtol(arg, &end, 10);
+	if (*end || end == arg || nn < 0 || nn > 99) {
+		kit_error("lesson must be a number such as 01 or a path to a .md file, not '%s'", arg);
+		return NULL;
+	}
+	char *dir = xprintf("%s/notebooks-md", kit_root());
+	char prefix[8];
+	snprintf(prefix, sizeof(prefix), "%02ld-", nn);
+	char *found = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, 3) && strstr(e->d_name, ".md") &&
+		    !strstr(e->d_name, ".tmp."))
+			found = xprintf("%s/%s", dir, e->d_name);
+	if (d)
+		closedir(d);
+	if (!found)
+		kit_error("no lesson %02ld in %s; the lessons are listed in notebooks-md/README.md",
+			  nn, dir);
+	free(dir);
+	return found;
+}
+
+/* The path shown in messages: relative to the kit's root when under it. */
+static const char *shown(const char *path)
+{
+	const char *root = kit_root();
+	size_t n = strlen(root);
+	if (!strncmp(path, root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+/* Rewrites L's output blocks with the cells' output. Returns 0 or -1. */
+static int update(const lesson *l, size_t *changed)
+{
+	kit_atomic a;
+	*changed = 0;
+	if (kit_atomic_open(&a, l->path))
+		return -1;
+	size_t next = 0;	/* next line of the old text to copy */
+	for (size_t i = 0; i < l->n; i++) {
+		const cell *c = &l->c[i];
+		for (; next <= c->end; next++)
+			fputs(l->t.line[next], a.f);
+		char *body = trimmed(c->output);
+		/* a fence longer than any run of backticks that opens a line of it */
+		size_t fl = 3;
+		for (const char *p = body; *p; p = strchr(p, '\n') + 1) {
+			if (fence_len(p) >= fl)
+				fl = fence_len(p) + 1;
+			if (!strchr(p, '\n'))
+				break;
+		}
+		buf block = { 0 };
+		for (size_t k = 0; k < fl; k++)
+			buf_str(&block, "`");
+		buf_str(&block, "output\n");
+		buf_str(&block, body);
+		for (size_t k = 0; k < fl; k++)
+			buf_str(&block, "`");
+		buf_str(&block, "\n");
+		char *nb = buf_take(&block);
+		if (c->out_open) {
+			buf old = { 0 };
+			for (size_t k = c->out_open; k <= c->out_close; k++)
+				buf_str(&old, l->t.line[k]);
+			char *ob = buf_take(&old);
+			*changed += strcmp(ob, nb) != 0;
+			free(ob);
+			for (; next < c->out_open; next++)	/* the blank lines between */
+				fputs(l->t.line[next], a.f);
+			next = c->out_close + 1;
+		} else {
+			fputs("\n", a.f);
+			(*changed)++;
+		}
+		fputs(nb, a.f);
+		free(nb);
+		free(body);
+	}
+	for (; next < l->t.n; next++)
+		fputs(l->t.line[next], a.f);
+	if (!*changed) {
+		kit_atomic_abort(&a);
+		return 0;
+	}
+	return kit_atomic_commit(&a);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: ./kit notebook NN [--check | --update] [--timeout S]\n"
+	      "  Runs the ```sh cells of lesson notebooks-md/NN-*.md (or a .md path) in the\n"
+	      "  kit's folder, one bash each, and shows each command with its output.\n"
+	      "  --check       run silently; exit 1 naming each cell that failed or whose\n"
+	      "                <!-- expect: REGEX --> did not match (what ./kit test does)\n"
+	      "  --update      rewrite the lesson's ```output blocks with the real output\n"
+	      "                (only when every cell passed)\n"
+	      "  --timeout S   seconds a cell may take (default 120)\n"
+	      "  The format is described in notebooks-md/README.md.\n"
+	      "examples:\n"
+	      "  ./kit notebook 01\n"
+	      "  ./kit notebook 01 --check\n"
+	      "  ./kit notebook 01 --update\n",
+	      out);
+}
+
+int cmd_notebook(int argc, char **argv)
+{
+	const char *which = NULL;
+	bool check = false, upd = false;
+	double timeout = DEFAULT_TIMEOUT;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			usage(stdout);
+			return KIT_EXIT_OK;
+		} else if (!strcmp(argv[i], "--check"))
+			check = true;
+		else if (!strcmp(argv[i], "--update"))
+			upd = true;
+		else if (!strcmp(argv[i], "--timeout")) {
+			if (++i == argc) {
+				kit_error("--timeout needs a number of seconds, e.g. --timeout 60");
+				return KIT_EXIT_USAGE;
+			}
+			if (kit_parse_double(argv[i], "--timeout", 0.1, 86400, &timeout))
+				return KIT_EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			kit_error("unknown option '%s' for ./kit notebook (see ./kit notebook --help)",
+				  argv[i]);
+			return KIT_EXIT_USAGE;
+		} else if (which) {
+			kit_error("one lesson at a time: '%s' and '%s'", which, argv[i]);
+			return KIT_EXIT_USAGE;
+		} else
+			which = argv[i];
+	}
+	if (!which) {
+		kit_error("which lesson? e.g. ./kit notebook 01 (see ./kit notebook --help)");
+		return KIT_EXIT_USAGE;
+	}
+	if (check && upd) {
+		kit_error("--check and --update do not go together: --update checks too");
+		return KIT_EXIT_USAGE;
+	}
+
+	lesson l = { 0 };
+	int rc = KIT_EXIT_USAGE;
+	l.path = find_lesson(which);
+	if (!l.path || read_text(l.path, &l.t))
+		goto out;
+	const char *name = shown(l.path);
+	if (parse(&l))
+		goto out;
+	if (!l.n) {
+		kit_error("%s has no ```sh cells to run", name);
+		goto out;
+	}
+
+	bool show = !check && !upd;
+	size_t failed = 0, skipped = 0;
+	double t0 = kit_wtime();
+	if (show)
+		printf("Lesson %s: %zu cells, run in %s\n", name, l.n, kit_root());
+	for (size_t i = 0; i < l.n; i++) {
+		cell *c = &l.c[i];
+		if (check && c->skip_check) {
+			skipped++;
+			continue;
+		}
+		if (show) {
+			printf("\n── cell %zu/%zu (line %zu) ──\n", i + 1, l.n, c->fence + 1);
+			size_t n = count_lines(c->code), len;
+			for (size_t k = 0; k < n; k++) {
+				const char *s = nth_line(c->code, k, &len);
+				if (len || k + 1 < n)
+					printf("%s %.*s\n", k ? " " : "$", (int)len, s);
+			}
+			fflush(stdout);
+		} else if (upd) {
+			fprintf(stderr, "notebook: cell %zu/%zu (line %zu) ...\n", i + 1, l.n,
+				c->fence + 1);
+		}
+		double t = kit_wtime();
+		run_cell(&l, c, timeout);
+		if (show) {
+			if (*c->output)
+				printf("%s\n", c->output);
+			printf("%s %.1f s%s%s\n", c->failed ? "✗" : "✓", kit_wtime() - t,
+			       c->failed ? ": " : "", c->failed ? c->why : "");
+		}
+		if (c->failed) {
+			failed++;
+			if (!show) {
+				size_t len;
+				const char *first = nth_line(c->code, 0, &len);
+				fprintf(stderr, "%s:%zu: cell %zu failed: %s\n", name, c->fence + 1,
+					i + 1, c->why);
+				fprintf(stderr, "  command: %.*s%s\n", (int)len, first,
+					count_lines(c->code) > 1 ? " …" : "");
+				if (c->nexpect) {
+					fprintf(stderr, "  expected (every one must match somewhere):\n");
+					for (size_t k = 0; k < c->nexpect; k++)
+						fprintf(stderr, "    /%s/\n", c->expect[k]);
+				}
+				/* a failed command says why at the end; a pattern is
+				 * compared with the whole output */
+				fprintf(stderr, "  seen (%s lines):\n", c->bad_exit ? "last" : "first");
+				show_lines(stderr, c->output, SHOWN_LINES, c->bad_exit);
+			}
+		}
+	}
+	double total = kit_wtime() - t0;
+	size_t ran = l.n - skipped;
+	rc = failed ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+	if (show) {
+		printf("\n%s: %zu cells, %zu passed, %zu failed, in %.1f s\n", name, l.n,
+		       ran - failed, failed, total);
+		for (size_t i = 0; i < l.n; i++)
+			if (l.c[i].failed)
+				printf("  line %zu: %s\n", l.c[i].fence + 1, l.c[i].why);
+	} else if (check) {
+		char note[64] = "";
+		if (skipped)
+			snprintf(note, sizeof(note), " (%zu skip-check cell%s not run)", skipped,
+				 skipped == 1 ? "" : "s");
+		printf("%s: %s: %zu of %zu cells passed%s, %.1f s\n", name,
+		       failed ? "FAIL" : "PASS", ran - failed, ran, note, total);
+	} else {
+		if (failed) {
+			fprintf(stderr, "notebook: %s not updated: %zu cell%s failed (above); fix "
+				"them first so the lesson never shows a broken run\n", name, failed,
+				failed == 1 ? "" : "s");
+		} else {
+			size_t changed;
+			if (update(&l, &changed))
+				rc = KIT_EXIT_USAGE;
+			else
+				printf("%s: %zu cells passed in %.1f s; %zu output block%s "
+				       "rewritten\n", name, l.n, total, changed,
+				       changed == 1 ? "" : "s");
+		}
+	}
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free_cell(&l.c[i]);
+	free(l.c);
+	for (size_t i = 0; i < l.t.n; i++)
+		free(l.t.line[i]);
+	free(l.t.line);
+	free(l.path);
+	return rc;
+}
