@@ -1,0 +1,119 @@
+/*
+ * etl_driver.h - what the driver (etl_main.c) and the demos (etl_demo.c) of
+ * exercise 04 share: the kernels as data, the plan of a job (which files,
+ * which outputs, what is skipped or refused) and the timed sweep of modes.
+ */
+#ifndef ETL_DRIVER_H
+#define ETL_DRIVER_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "etl.h"
+#include "kit.h"
+
+/* The modes: the four kernels of etl.h, and the plain copy (the I/O limit). */
+enum etl_mode { M_SERIAL, M_THREADS, M_PROCESSES, M_INNER, M_COPY, M_COUNT };
+
+extern const struct etl_mode_info {
+	const char *name, *func, *about;
+	int step;		/* 0: not a step (the copy) */
+} etl_modes[M_COUNT];
+
+#define ETL_FILES 24		/* generated inputs, as the seed */
+#define ETL_SECONDS 5.0		/* ... of this many seconds each by default */
+#define ETL_SIGMA 0.1
+#define ETL_SEED 2026
+
+/* One input of a job and what became of it. */
+enum { P_TODO, P_SKIP, P_REFUSED };
+typedef struct etl_plan {
+	size_t n;		/* inputs */
+	char **in, **out;	/* out NULL when refused before a name was made */
+	int *state;		/* P_TODO, P_SKIP or P_REFUSED */
+	etl_result *res;	/* per input: the kernel's (or the refusal's) */
+	size_t ntodo;		/* the kernel's job: tasks[k] is input todo[k] */
+	etl_task *tasks;
+	size_t *todo;
+	etl_result *todo_res;
+	etl_params p;
+	long long bytes;	/* bytes of the inputs to do */
+	int temps;		/* leftover temporary files removed */
+} etl_plan;
+
+/*
+ * Plans a job over the N paths of INPUTS (files; folders are expanded by the
+ * caller). Each output is DEST/NAME-transformed.wav (DEST NULL: beside its
+ * input). Refused, with a per-file error: a name not ending in .wav, an input
+ * named *-transformed.wav, an output that would replace an input or another
+ * input's output. Skipped unless FORCE: an output already there whose header
+ * matches its input's (outputs only ever appear whole, by rename). Leftover
+ * temporary files of an interrupted run (NAME-transformed.wav.tmp.*) are
+ * removed. Returns 0 (cannot fail but on memory).
+ */
+int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
+		  bool force, const etl_params *p);
+
+/* Runs MODE over the plan's tasks with WORKERS threads or processes. Fills
+ * pl->res. Returns how many files failed, or -1 when the kernel could not run. */
+int etl_plan_run(etl_plan *pl, int mode, int workers);
+
+void etl_plan_free(etl_plan *pl);
+
+/* The generated inputs under KIT_ROOT/data/cache/audio-<S>s/ (made on first
+ * use). Returns a malloc'd list of FILES paths (caller frees each and the
+ * list) and the folder in DIR, or NULL after a message. */
+char **etl_inputs_generated(int files, double seconds, bool verbose, char *dir, size_t len);
+
+/* Expands ARGS: a folder gives its *.wav files, sorted, leaving out
+ * *-transformed.wav; a file is kept as it is (even if missing: the kernel
+ * reports it). Returns the list (count in *N), or NULL after a message. */
+char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n);
+void etl_inputs_free(char **list, size_t n);
+
+/* A fresh scratch folder for check and benchmark outputs ($TMPDIR or /tmp),
+ * and its recursive removal. */
+int etl_scratch_make(char *dir, size_t len);
+void etl_scratch_remove(const char *dir);
+
+/* ------------------------------------------------------------------------
+ * The timed sweep of modes (etl_demo.c): --time, --demo etl, --bench
+ */
+typedef struct etl_sweep {
+	char *const *inputs;	/* the files */
+	size_t n;
+	const char *dest;	/* outputs go here (scratch) */
+	etl_params p;
+	const int *workers;	/* worker counts, ascending */
+	size_t nworkers;
+	unsigned modes;		/* bit (1 << mode) per mode to run */
+	kit_timing_opts timing;
+	bool cold;		/* also copy and threads with the inputs evicted
+				 * from the page cache before each run */
+	bool quiet;
+	bool chart;		/* a text chart of MB/s by workers on OUT */
+	const char *png;	/* PREFIX: PREFIX.png of the same; NULL: none */
+	const char *title;
+} etl_sweep;
+
+/* Times every mode of S at every worker count (serial and copy-serial once),
+ * after validating each mode's outputs; adds one row per measurement to R
+ * (columns mode, workers, MB_per_s, read_s, transform_s, write_s and the
+ * timing) and prints the table, the chart and the I/O-or-CPU verdict.
+ * Returns an exit status. */
+int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out);
+
+/* --demo NAME and --bench, with the driver's options (etl_main.c). */
+typedef struct etl_demo_opts {
+	const char *out_dir;	/* NULL: results/demos/etl or results/bench/etl */
+	bool quick, quiet;
+	int files;		/* 0: the default */
+	double seconds;		/* 0: the default */
+	const int *workers;	/* NULL: 1 .. logical CPUs */
+	size_t nworkers;
+	etl_params p;
+} etl_demo_opts;
+
+int etl_demo(const char *name, const etl_demo_opts *o);
+int etl_bench(const etl_demo_opts *o);
+
+#endif
