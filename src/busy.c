@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kit.h"
@@ -23,13 +22,6 @@ struct kit_busy {
 	struct thread_ticks *t;
 	size_t n;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* utime + stime of one thread, or -1 (it may have exited meanwhile). */
 static int read_ticks(long tid, unsigned long long *out)
@@ -107,7 +99,7 @@ kit_busy *kit_busy_begin(void)
 		b->t = NULL;
 		b->n = 0;
 	}
-	b->wall = now();
+	b->wall = kit_wtime();
 	return b;
 }
 
@@ -116,7 +108,7 @@ int kit_busy_end(kit_busy *b, double fraction)
 	struct thread_ticks *t;
 	size_t n;
 	int busy = 0;
-	double wall = now() - b->wall;
+	double wall = kit_wtime() - b->wall;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!b->t || hz <= 0 || snapshot(&t, &n)) {

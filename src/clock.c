@@ -116,17 +116,11 @@ void kit_timing_free(kit_timing *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The 1-minute load average, or -1 when /proc/loadavg cannot be read. */
+/* The 1-minute load average, or -1 when it cannot be read. */
 static double load_1min(void)
 {
-	FILE *f = fopen("/proc/loadavg", "r");
-	double l = -1;
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lf", &l) != 1)
-		l = -1;
-	fclose(f);
-	return l;
+	double l;
+	return getloadavg(&l, 1) == 1 ? l : -1;
 }
 
 int kit_timing_warnings(const kit_timing *t, const char *label)

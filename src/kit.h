@@ -52,7 +52,9 @@ int kit_init(int argc, char **argv);
 /* The name kit_init() recorded ("pi"), or "kit" before it. Cannot fail. */
 const char *kit_progname(void);
 
-/* "PROG: error: ..." and "PROG: warning: ..." on stderr, one line each. */
+/* "PROG: error: ..." and "PROG: warning: ..." on stderr, one line each (a
+ * progress bar on the terminal is cleared first). Warnings are also kept for
+ * the next results file. Cannot fail. */
 void kit_error(const char *fmt, ...) KIT_PRINTF(1, 2);
 void kit_warn(const char *fmt, ...) KIT_PRINTF(1, 2);
 
@@ -86,7 +88,7 @@ int kit_parse_counts(const char *s, const char *what, int min, int max,
 double kit_wtime(void);
 
 /* CPU seconds (user + system) used so far by all threads of this process and
- * by the child processes it has waited for. */
+ * by the child processes it has waited for. Cannot fail. */
 double kit_cputime(void);
 
 /* ------------------------------------------------------------------------
@@ -139,6 +141,7 @@ typedef struct kit_timing {
  */
 int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 	     kit_timing *out);
+/* Frees T's samples and zeroes *T; T may be NULL or already freed. */
 void kit_timing_free(kit_timing *t);
 
 /*
@@ -178,9 +181,11 @@ typedef struct kit_machine {
 int kit_machine_load(kit_machine *m);
 
 /*
- * Measures *M on this machine: about 2 s at the defaults. VERBOSE prints one
- * line per figure. Returns 0. kit_machine_save() writes it atomically to
- * results/machine.json (-1 with a message when it cannot).
+ * Measures *M on this machine: a few seconds. VERBOSE prints one line per
+ * figure. Returns 0, or -1 with a message when the triad's arrays cannot be
+ * allocated or its result is wrong. kit_machine_save() writes *M atomically
+ * to results/machine.json under kit_root() (-1 with a message when it cannot).
+ * kit_machine_load() warns once per process about a file it ignores.
  */
 int kit_machine_measure(kit_machine *m, bool verbose);
 int kit_machine_save(const kit_machine *m);
@@ -191,7 +196,8 @@ int kit_machine_save(const kit_machine *m);
 
 typedef struct kit_busy kit_busy;
 
-/* Snapshots the CPU time of every thread of this process (/proc/self/task). */
+/* Snapshots the CPU time of every thread of this process (/proc/self/task).
+ * Cannot fail: without /proc, kit_busy_end() returns -1. */
 kit_busy *kit_busy_begin(void);
 
 /*
@@ -227,6 +233,7 @@ typedef struct kit_blas_info {
 	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512 */
 	char fix[64];		/* e.g. "OPENBLAS_CORETYPE=SkylakeX", or "" */
 } kit_blas_info;
+/* Fills *B. Cannot fail: without OpenBLAS, B->linked is false. */
 void kit_blas_get(kit_blas_info *b);
 
 /*
@@ -239,7 +246,9 @@ struct cJSON;
 struct cJSON *kit_env_json(void);
 
 /* Prints the configuration lines every program shows before its results:
- * threads as the runtime sees them, OpenMP, OpenBLAS when linked. */
+ * threads as the runtime sees them, OpenMP, CPU and caches, OpenBLAS when
+ * linked (with a warning when it is a fallback core or not the OpenMP
+ * variant). Cannot fail. */
 void kit_env_print(FILE *out);
 
 /* ------------------------------------------------------------------------
@@ -252,7 +261,9 @@ typedef struct kit_results kit_results;
 kit_results *kit_results_new(const char *program, const char *title);
 
 /* A configuration line ("n", "1000000"), printed before the table and stored
- * under "config" in JSON. */
+ * under "config" in JSON; setting KEY again replaces its value. The functions
+ * from here to kit_results_free cannot fail; a set function called before
+ * kit_results_row starts an unnamed row. */
 void kit_results_config(kit_results *r, const char *key, const char *fmt, ...)
 	KIT_PRINTF(3, 4);
 
@@ -271,7 +282,7 @@ void kit_results_timing(kit_results *r, const kit_timing *t, const kit_kernel *k
 void kit_results_valid(kit_results *r, bool valid, const char *why);
 /* Marks the newest row as the one a sweep reads its time from (default: the first). */
 void kit_results_primary(kit_results *r);
-/* Attaches a scaling analysis (from kit_scaling) to the results. */
+/* Attaches a copy of a scaling analysis (from kit_scaling_of; NULL: none). */
 struct kit_scaling;
 void kit_results_scaling(kit_results *r, const struct kit_scaling *s);
 
@@ -287,6 +298,7 @@ int kit_results_write_json(const kit_results *r, const char *path);
 
 /* True when every row is valid. */
 bool kit_results_all_valid(const kit_results *r);
+/* Frees R; NULL is allowed. */
 void kit_results_free(kit_results *r);
 
 /* ------------------------------------------------------------------------
@@ -298,7 +310,8 @@ typedef struct kit_scaling_row {
 	double t;		/* median seconds */
 	double speedup;		/* t(base) * base / t, base the smallest p (1 normally) */
 	double efficiency;	/* speedup / p */
-	double karp_flatt;	/* (1/S - 1/p) / (1 - 1/p); NAN for p == 1 */
+	double karp_flatt;	/* (1/S - 1/p) / (1 - 1/p); NAN for p == 1, 0 for
+				 * a base p > 1 (its speed-up is taken as p) */
 } kit_scaling_row;
 
 typedef struct kit_scaling {
@@ -318,9 +331,13 @@ typedef struct kit_scaling {
  * when N == 0. Release with kit_scaling_free.
  */
 int kit_scaling_of(const int *p, const double *t, size_t n, kit_scaling *out);
+/* Frees S's rows and zeroes *S; NULL is allowed. */
 void kit_scaling_free(kit_scaling *s);
-/* The aligned scaling table. */
+/* The aligned scaling table and the Amdahl fit's line. Cannot fail. */
 void kit_scaling_print(const kit_scaling *s, const char *unit, FILE *out);
+/* S as the "scaling" object of ompkit-results/1 and ompkit-sweep/1 (rows, the
+ * fit; non-finite figures null), a cJSON object the caller owns. Cannot fail. */
+struct cJSON *kit_scaling_json(const kit_scaling *s);
 
 /* ------------------------------------------------------------------------
  * Plots through gnuplot
@@ -352,7 +369,7 @@ int kit_plot_text(const kit_plot *p, FILE *out, int width, int height);
 /* The two standard scaling plots: speed-up vs threads with the ideal line and
  * the Amdahl curve, and time vs threads. PNGs are PREFIX-speedup.png and
  * PREFIX-time.png (PREFIX NULL: none); TEXT_OUT (may be NULL) gets the
- * speed-up chart as text. */
+ * speed-up chart as text. Returns 0, or -1 with a message as above. */
 int kit_plot_scaling(const kit_scaling *s, const char *title,
 		     const char *prefix, FILE *text_out);
 
@@ -367,7 +384,8 @@ int kit_plot_heatmap(const char *title, const char *xlabel, const char *ylabel,
 		     const char *png_path, FILE *text_out);
 
 /* ------------------------------------------------------------------------
- * Progress on stderr (only when stderr is a terminal and KIT_QUIET is unset)
+ * Progress on stderr (only when stderr is a terminal and KIT_QUIET is unset).
+ * Call these from one thread (outside parallel regions). They cannot fail.
  */
 
 typedef struct kit_progress {
@@ -412,6 +430,7 @@ typedef struct kit_proc_result {
  * -1 when it could not start (R->started false, message printed).
  */
 int kit_proc_run(char *const argv[], const kit_proc_opts *opts, kit_proc_result *r);
+/* Frees the captured output of R (not R itself); NULL is allowed. */
 void kit_proc_result_free(kit_proc_result *r);
 
 /* "exit 0", "exit 3", "killed by SIGSEGV (segmentation fault)", "timed out
@@ -427,15 +446,20 @@ typedef struct kit_atomic {
 	char *path, *tmp;
 } kit_atomic;
 
-/* Opens a temporary file beside PATH for writing through A->f. -1 with a
- * message naming PATH when its folder is missing or not writable. */
+/* Opens a temporary file beside PATH (close-on-exec) for writing through
+ * A->f. 0, or -1 with a message naming PATH when its folder is missing or not
+ * writable. Every successful open ends in exactly one commit or abort. */
 int kit_atomic_open(kit_atomic *a, const char *path);
-/* Flushes, syncs and renames it over PATH. -1 with a message (temp removed). */
+/* Flushes, syncs and renames it over PATH. 0, or -1 with a message (the
+ * temporary file removed, PATH untouched). Releases A either way. */
 int kit_atomic_commit(kit_atomic *a);
-/* Removes the temporary file. */
+/* Removes the temporary file and releases A. Cannot fail. */
 void kit_atomic_abort(kit_atomic *a);
+/* Writes TEXT to PATH atomically. 0, or -1 with a message naming PATH. */
+int kit_write_file(const char *path, const char *text);
 
-/* The kit's root folder: $KIT_ROOT, else the source tree it was built from. */
+/* The kit's root folder: $KIT_ROOT, else the source tree it was built from.
+ * Cannot fail. */
 const char *kit_root(void);
 
 #endif /* KIT_H */

@@ -275,7 +275,6 @@ int kit_machine_save(const kit_machine *m)
 {
 	char *path = machine_path();
 	char *dir = strdup(path);
-	kit_atomic a;
 	int ret = -1;
 	if (!dir)
 		abort();
@@ -308,11 +307,12 @@ int kit_machine_save(const kit_machine *m)
 	cJSON_Delete(o);
 	if (!text)
 		abort();
-	if (kit_atomic_open(&a, path) == 0) {
-		fprintf(a.f, "%s\n", text);
-		ret = kit_atomic_commit(&a);
-	}
-	free(text);
+	char *line = realloc(text, strlen(text) + 2);
+	if (!line)
+		abort();
+	strcat(line, "\n");
+	ret = kit_write_file(path, line);
+	free(line);
 out:
 	free(dir);
 	free(path);
@@ -327,6 +327,10 @@ static int positive(const cJSON *o, const char *key, double *out)
 	*out = x->valuedouble;
 	return 0;
 }
+
+/* Each reason to ignore the file is said once per process: rates are
+ * computed per row, and the same warning on every row says nothing new. */
+static bool warned_broken, warned_other;
 
 int kit_machine_load(kit_machine *m)
 {
@@ -359,8 +363,10 @@ int kit_machine_load(kit_machine *m)
 	    positive(o, "peak_gflops_all", &m->peak_gflops_all) ||
 	    positive(o, "bw_gbs_1", &m->bw_gbs_1) || positive(o, "bw_gbs_all", &m->bw_gbs_all) ||
 	    positive(o, "threads_all", &threads)) {
-		kit_warn("ignoring '%s': it is not a machine file this kit wrote; "
-			 "run ./kit machine --force", path);
+		if (!warned_broken)
+			kit_warn("ignoring '%s': it is not a machine file this kit wrote; "
+				 "run ./kit machine --force", path);
+		warned_broken = true;
 		goto out;
 	}
 	m->threads_all = (int)threads;
@@ -374,10 +380,12 @@ int kit_machine_load(kit_machine *m)
 	kit_topo_get(&t);
 	if ((cJSON_IsString(model) && strcmp(model->valuestring, t.cpu_model)) ||
 	    (cJSON_IsNumber(pus) && pus->valueint != t.pus)) {
-		kit_warn("ignoring '%s': it was measured on another machine (%s, %d logical "
-			 "CPUs); run ./kit machine --force", path,
-			 cJSON_IsString(model) ? model->valuestring : "?",
-			 cJSON_IsNumber(pus) ? pus->valueint : -1);
+		if (!warned_other)
+			kit_warn("ignoring '%s': it was measured on another machine (%s, %d "
+				 "logical CPUs); run ./kit machine --force", path,
+				 cJSON_IsString(model) ? model->valuestring : "?",
+				 cJSON_IsNumber(pus) ? pus->valueint : -1);
+		warned_other = true;
 		goto out;
 	}
 	ret = 0;

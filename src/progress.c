@@ -15,12 +15,15 @@
 #include <unistd.h>
 
 #include "kit.h"
+#include "kit_internal.h"
 
 #define BAR_WIDTH 20
 #define MIN_REDRAW 0.05	/* seconds between redraws */
 
-/* When the bar was last drawn; one bar is on the terminal at a time. */
+/* When the bar was last drawn, and whether it is on the terminal now; one
+ * bar is on the terminal at a time. */
 static double last_draw;
+static bool showing;
 
 /* Columns of the terminal on stderr; a line that wraps cannot be redrawn. */
 static int term_columns(void)
@@ -61,6 +64,7 @@ static void draw(kit_progress *p, const char *what)
 	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	last_draw = kit_wtime();
+	showing = true;
 }
 
 void kit_progress_begin(kit_progress *p, const char *label, size_t total)
@@ -91,4 +95,17 @@ void kit_progress_end(kit_progress *p)
 	fprintf(stderr, "\r\033[K");
 	fflush(stderr);
 	p->on = false;
+	showing = false;
+}
+
+/* kit_error and kit_warn call this first: their line must not be glued to
+ * the bar's. The next step draws the bar again below the message. */
+void kit__progress_interrupt(void)
+{
+	if (!showing)
+		return;
+	fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+	showing = false;
+	last_draw = 0;
 }

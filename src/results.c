@@ -557,27 +557,6 @@ static cJSON *json_num(double v)
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
-static cJSON *scaling_json(const kit_scaling *s)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON *rows = cJSON_AddArrayToObject(o, "rows");
-	for (size_t i = 0; i < s->n; i++) {
-		const kit_scaling_row *x = &s->rows[i];
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddNumberToObject(e, "p", x->p);
-		cJSON_AddItemToObject(e, "t", json_num(x->t));
-		cJSON_AddItemToObject(e, "speedup", json_num(x->speedup));
-		cJSON_AddItemToObject(e, "efficiency", json_num(x->efficiency));
-		cJSON_AddItemToObject(e, "karp_flatt", json_num(x->karp_flatt));
-		cJSON_AddItemToArray(rows, e);
-	}
-	cJSON_AddItemToObject(o, "serial_fraction", json_num(s->serial_fraction));
-	cJSON_AddItemToObject(o, "limit", json_num(s->limit));
-	cJSON_AddItemToObject(o, "t1_fit", json_num(s->t1_fit));
-	cJSON_AddItemToObject(o, "r2", json_num(s->r2));
-	return o;
-}
-
 static cJSON *results_json(const kit_results *r)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -619,7 +598,7 @@ static cJSON *results_json(const kit_results *r)
 		cJSON_AddItemToArray(rows, e);
 	}
 	if (r->scaling)
-		cJSON_AddItemToObject(o, "scaling", scaling_json(r->scaling));
+		cJSON_AddItemToObject(o, "scaling", kit_scaling_json(r->scaling));
 
 	cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
 	const char *const *list;
@@ -629,26 +608,14 @@ static cJSON *results_json(const kit_results *r)
 	return o;
 }
 
-/* Writes TEXT to PATH atomically. */
-static int write_text(const char *path, const char *text)
-{
-	kit_atomic a;
-	if (kit_atomic_open(&a, path))
-		return -1;
-	if (fputs(text, a.f) == EOF) {
-		kit_atomic_abort(&a);
-		kit_error("cannot write '%s': write failed; nothing was written there", path);
-		return -1;
-	}
-	return kit_atomic_commit(&a);
-}
-
 int kit_results_write_csv(const kit_results *r, const char *path)
 {
 	kit_atomic a;
 	if (kit_atomic_open(&a, path))
 		return -1;
+	locale_t old = kit__c_numbers_begin();
 	write_csv(r, a.f);
+	kit__c_numbers_end(old);
 	if (ferror(a.f)) {
 		kit_atomic_abort(&a);
 		kit_error("cannot write '%s': write failed; nothing was written there", path);
@@ -669,10 +636,10 @@ int kit_results_write_json(const kit_results *r, const char *path)
 	line[len] = '\n';
 	line[len + 1] = '\0';
 
-	int rc = path ? write_text(path, line) : 0;
+	int rc = path ? kit_write_file(path, line) : 0;
 	/* ./kit sweep reads every run's copy from here. */
 	const char *extra = getenv("KIT_RESULTS_JSON");
-	if (extra && *extra && (!path || strcmp(extra, path)) && write_text(extra, line))
+	if (extra && *extra && (!path || strcmp(extra, path)) && kit_write_file(extra, line))
 		rc = -1;
 	free(line);
 	return rc;

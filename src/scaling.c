@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "kit.h"
 
 static int cmp_row(const void *a, const void *b)
@@ -144,4 +146,33 @@ void kit_scaling_print(const kit_scaling *s, const char *unit, FILE *out)
 		snprintf(lim, sizeof(lim), "%.1fx", s->limit);
 	fprintf(out, "Amdahl fit: serial fraction %.3f, speed-up limit %s (r\u00b2 %.3f)\n",
 		s->serial_fraction, lim, s->r2);
+}
+
+/* A number, or null when it is not finite (JSON has no NaN or infinity). */
+static cJSON *json_num(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+cJSON *kit_scaling_json(const kit_scaling *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		abort();
+	cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+	for (size_t i = 0; i < s->n; i++) {
+		const kit_scaling_row *x = &s->rows[i];
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "p", x->p);
+		cJSON_AddItemToObject(e, "t", json_num(x->t));
+		cJSON_AddItemToObject(e, "speedup", json_num(x->speedup));
+		cJSON_AddItemToObject(e, "efficiency", json_num(x->efficiency));
+		cJSON_AddItemToObject(e, "karp_flatt", json_num(x->karp_flatt));
+		cJSON_AddItemToArray(rows, e);
+	}
+	cJSON_AddItemToObject(o, "serial_fraction", json_num(s->serial_fraction));
+	cJSON_AddItemToObject(o, "limit", json_num(s->limit));
+	cJSON_AddItemToObject(o, "t1_fit", json_num(s->t1_fit));
+	cJSON_AddItemToObject(o, "r2", json_num(s->r2));
+	return o;
 }

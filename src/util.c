@@ -5,8 +5,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@ static void vmessage(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	kit__progress_interrupt();
 	fprintf(stderr, "%s: %s: %s\n", progname, kind, buf);
 	if (!strcmp(kind, "warning"))
 		kit__warning_record(buf);
@@ -130,7 +134,9 @@ static int read_whole(const char *s, uint64_t *out)
 	if (strpbrk(p, ".eE")) {
 		if (p[span] != '\0')
 			return -1;	/* "1e9k": an exponent or a suffix, not both */
+		locale_t old = kit__c_numbers_begin();
 		double d = strtod(p, &end);
+		kit__c_numbers_end(old);
 		/* beyond 2^53 a double no longer holds every whole number */
 		if (errno || d < 0 || d > 9007199254740992.0 || d != floor(d))
 			return -1;
@@ -171,9 +177,11 @@ int kit_parse_u64(const char *s, const char *what, uint64_t min, uint64_t max,
 int kit_parse_double(const char *s, const char *what, double min, double max,
 		     double *out)
 {
-	char *end;
+	char *end = NULL;
 	errno = 0;
+	locale_t old = kit__c_numbers_begin();	/* "0.5" whatever the locale */
 	double v = s ? strtod(s, &end) : NAN;
+	kit__c_numbers_end(old);
 	if (!s || end == s || *end != '\0' || errno || !isfinite(v) || v < min || v > max) {
 		kit_error("%s must be a number from %g to %g, not '%s'", what, min, max,
 			  s ? s : "");
@@ -274,7 +282,9 @@ int kit_atomic_open(kit_atomic *a, const char *path)
 	if (!a->path || !a->tmp)
 		abort();
 	snprintf(a->tmp, len + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(a->tmp);
+	/* close-on-exec: a child started while the file is open (gnuplot, a
+	 * sweep's run, a worker) must not inherit it */
+	int fd = mkostemp(a->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		kit_error("cannot write '%s': %s; check that its folder exists and is writable, "
 			  "or choose another path", path, strerror(errno));
@@ -309,6 +319,42 @@ int kit_atomic_commit(kit_atomic *a)
 	free(a->tmp);
 	a->path = a->tmp = NULL;
 	return err ? -1 : 0;
+}
+
+int kit_write_file(const char *path, const char *text)
+{
+	kit_atomic a;
+	if (kit_atomic_open(&a, path))
+		return -1;
+	if (fputs(text, a.f) == EOF) {
+		int err = errno;
+		kit_atomic_abort(&a);
+		kit_error("cannot write '%s': %s; nothing was written there", path,
+			  strerror(err));
+		return -1;
+	}
+	return kit_atomic_commit(&a);
+}
+
+/* The C locale for numbers, made once: '.' decimals whatever setlocale() did. */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void c_numeric_make(void)
+{
+	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+locale_t kit__c_numbers_begin(void)
+{
+	pthread_once(&c_numeric_once, c_numeric_make);
+	return c_numeric ? uselocale(c_numeric) : (locale_t)0;
+}
+
+void kit__c_numbers_end(locale_t old)
+{
+	if (old)
+		uselocale(old);
 }
 
 void kit_atomic_abort(kit_atomic *a)

@@ -64,7 +64,7 @@ static void usage(FILE *out)
 		"  --json FILE   also write the environment snapshot (the \"env\" block of\n"
 		"                every results file) to FILE\n"
 		"\n"
-		"example:\n"
+		"examples:\n"
 		"  ./kit doctor\n"
 		"  ./kit doctor --json env.json\n");
 }
@@ -280,21 +280,18 @@ static void check_machine(void)
 	     days > 30 ? "; run ./kit machine --force" : "");
 }
 
-static int write_json(const char *path)
+/* Writes the snapshot into A, opened before the checks so that a bad
+ * --json path fails at once. */
+static int write_json(kit_atomic *a)
 {
-	kit_atomic a;
 	cJSON *e = kit_env_json();
 	char *text = cJSON_Print(e);
-	int ret = -1;
 	cJSON_Delete(e);
 	if (!text)
 		abort();
-	if (kit_atomic_open(&a, path) == 0) {
-		fprintf(a.f, "%s\n", text);
-		ret = kit_atomic_commit(&a);
-	}
+	fprintf(a->f, "%s\n", text);
 	free(text);
-	return ret;
+	return kit_atomic_commit(a);
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -304,7 +301,11 @@ int cmd_doctor(int argc, char **argv)
 		if (cli_is_help(argv[i])) {
 			usage(stdout);
 			return KIT_EXIT_OK;
-		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--json")) {
+			if (i + 1 >= argc) {
+				kit_error("doctor: --json needs a FILE; run ./kit doctor --help");
+				return KIT_EXIT_USAGE;
+			}
 			json = argv[++i];
 		} else {
 			kit_error("doctor: unknown argument '%s'; run ./kit doctor --help", argv[i]);
@@ -314,6 +315,10 @@ int cmd_doctor(int argc, char **argv)
 #if KIT_HAVE_BLAS
 	(void)keep_blas;
 #endif
+
+	kit_atomic out = { 0 };
+	if (json && kit_atomic_open(&out, json))
+		return KIT_EXIT_USAGE;
 
 	printf("ompkit doctor (%s)\n", kit_root());
 	check_build();
@@ -327,7 +332,7 @@ int cmd_doctor(int argc, char **argv)
 	check_machine();
 	fflush(stdout);
 
-	if (json && write_json(json))
+	if (json && write_json(&out))
 		return KIT_EXIT_USAGE;
 	printf("%d FAIL, %d WARN%s\n", fails, warns,
 	       fails ? ": fix the FAIL lines first" : warns ? ": the kit works; see the WARN lines" :

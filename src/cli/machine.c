@@ -29,7 +29,7 @@ static void usage(FILE *out)
 		"  --force       measure again even when results/machine.json is recent\n"
 		"  --json FILE   also copy results/machine.json to FILE\n"
 		"\n"
-		"example:\n"
+		"examples:\n"
 		"  ./kit machine\n"
 		"  ./kit machine --force --json machine-$(hostname).json\n", MAX_AGE_DAYS);
 }
@@ -43,31 +43,28 @@ static void print_figures(const kit_machine *m)
 	       m->bw_gbs_1, m->bw_gbs_all, m->threads_all, m->bw_gbs_all / m->bw_gbs_1);
 }
 
-/* Copies the file at FROM to TO, atomically. */
-static int copy_file(const char *from, const char *to)
+/* Copies the file at FROM into A (opened before measuring, so that a bad
+ * --json path fails at once) and commits it. */
+static int copy_file(const char *from, kit_atomic *a)
 {
 	FILE *in = fopen(from, "r");
-	kit_atomic a;
 	char buf[65536];
 	size_t n;
 	if (!in) {
 		kit_error("cannot read '%s'; run ./kit machine --force", from);
-		return -1;
-	}
-	if (kit_atomic_open(&a, to)) {
-		fclose(in);
+		kit_atomic_abort(a);
 		return -1;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, a.f) != n)
+		if (fwrite(buf, 1, n, a->f) != n)
 			break;
 	fclose(in);
-	if (ferror(a.f)) {
-		kit_error("cannot write '%s'; nothing was written there", to);
-		kit_atomic_abort(&a);
+	if (ferror(a->f)) {
+		kit_error("cannot write '%s'; nothing was written there", a->path);
+		kit_atomic_abort(a);
 		return -1;
 	}
-	return kit_atomic_commit(&a);
+	return kit_atomic_commit(a);
 }
 
 int cmd_machine(int argc, char **argv)
@@ -84,7 +81,11 @@ int cmd_machine(int argc, char **argv)
 			return KIT_EXIT_OK;
 		} else if (!strcmp(argv[i], "--force")) {
 			force = true;
-		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--json")) {
+			if (i + 1 >= argc) {
+				kit_error("machine: --json needs a FILE; run ./kit machine --help");
+				return KIT_EXIT_USAGE;
+			}
 			json = argv[++i];
 		} else {
 			kit_error("machine: unknown argument '%s'; run ./kit machine --help",
@@ -93,6 +94,10 @@ int cmd_machine(int argc, char **argv)
 		}
 	}
 	snprintf(path, sizeof(path), "%s/results/machine.json", kit_root());
+	/* A --json path that cannot be written fails now, not after measuring. */
+	kit_atomic out = { 0 };
+	if (json && kit_atomic_open(&out, json))
+		return KIT_EXIT_USAGE;
 
 	if (!force && stat(path, &st) == 0 && kit_machine_load(&m) == 0) {
 		double days = difftime(time(NULL), st.st_mtime) / 86400.0;
@@ -100,7 +105,7 @@ int cmd_machine(int argc, char **argv)
 			printf("this machine, as measured %.1f days ago (%s):\n", days, path);
 			print_figures(&m);
 			printf("to measure again: ./kit machine --force\n");
-			return json && copy_file(path, json) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+			return json && copy_file(path, &out) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 		}
 		printf("%s is %.0f days old: measuring again\n", path, days);
 	}
@@ -115,14 +120,18 @@ int cmd_machine(int argc, char **argv)
 			 "(./kit machine --force)", load[0], t.pus);
 	printf("measuring (a few seconds; keep the machine otherwise idle):\n");
 	fflush(stdout);
-	if (kit_machine_measure(&m, true))
+	if (kit_machine_measure(&m, true)) {
+		kit_atomic_abort(&out);
 		return KIT_EXIT_INVALID;
+	}
 	printf("this machine:\n");
 	print_figures(&m);
-	if (kit_machine_save(&m))
+	if (kit_machine_save(&m)) {
+		kit_atomic_abort(&out);
 		return KIT_EXIT_USAGE;
+	}
 	printf("saved %s\n", path);
-	if (json && copy_file(path, json))
+	if (json && copy_file(path, &out))
 		return KIT_EXIT_USAGE;
 	return KIT_EXIT_OK;
 }

@@ -49,6 +49,7 @@ struct run {
 	int threads;		/* runtime threads the command reported, or -1 */
 	int exit_code;
 	bool from_results;	/* seconds came from the command's results JSON */
+	bool serial;		/* its results say it was built without OpenMP */
 };
 
 struct sweep {
@@ -340,7 +341,8 @@ static int parse_args(struct sweep *w, int argc, char **argv)
 
 /* Reads the command's results JSON: its primary row's median_s and the
  * threads its OpenMP runtime used. 1: no file; -1: unusable (message). */
-static int read_results(const struct sweep *w, const char *what, double *secs, int *threads)
+static int read_results(const struct sweep *w, const char *what, double *secs, int *threads,
+			bool *serial)
 {
 	FILE *f = fopen(w->results, "r");
 	if (!f)
@@ -385,6 +387,7 @@ static int read_results(const struct sweep *w, const char *what, double *secs, i
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "env");
 	const cJSON *omp = cJSON_GetObjectItemCaseSensitive(env, "openmp");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(omp, "max_threads");
+	*serial = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(omp, "enabled"));
 	if (!cJSON_IsNumber(t))
 		t = cJSON_GetObjectItemCaseSensitive(cols, "threads");
 	*threads = cJSON_IsNumber(t) ? t->valueint : -1;
@@ -481,7 +484,7 @@ static int run_all(struct sweep *w)
 			x->exit_code = pr.exit_code;
 			x->threads = -1;
 			kit_proc_result_free(&pr);
-			int got = read_results(w, what, &x->seconds, &x->threads);
+			int got = read_results(w, what, &x->seconds, &x->threads, &x->serial);
 			if (got < 0) {
 				rc = KIT_EXIT_INVALID;
 				break;
@@ -524,6 +527,9 @@ static void remove_tmpdir(struct sweep *w)
 static void summarize(struct sweep *w)
 {
 	double *x = xcalloc(w->rounds, sizeof(double));
+	bool serial = false, warned = false;
+	for (size_t i = 0; i < w->nruns; i++)
+		serial |= w->runs[i].serial;
 	for (size_t s = 0; s < w->nset; s++) {
 		struct setting *st = &w->set[s];
 		size_t n = 0;
@@ -546,7 +552,14 @@ static void summarize(struct sweep *w)
 		kit_stats_of(x, n, &st->st);
 		/* The point of an out-of-process sweep: did the setting arrive? */
 		if (!strcmp(w->name, "OMP_NUM_THREADS") && st->threads >= 0 &&
-		    st->threads != (int)st->num)
+		    st->threads != (int)st->num && serial) {
+			if (!warned)
+				kit_warn("'%s' was built without OpenMP: every run used 1 thread, "
+					 "whatever OMP_NUM_THREADS says; rebuild it with OpenMP",
+					 w->cmd[0]);
+			warned = true;
+		} else if (!strcmp(w->name, "OMP_NUM_THREADS") && st->threads >= 0 &&
+			   st->threads != (int)st->num)
 			kit_warn("OMP_NUM_THREADS=%s but the program's runtime used %d threads; "
 				 "does it call omp_set_num_threads or set num_threads itself?",
 				 st->value, st->threads);
@@ -680,22 +693,7 @@ static char *sweep_json(const struct sweep *w)
 	}
 
 	if (w->have_scaling) {
-		const kit_scaling *s = &w->scaling;
-		cJSON *sc = cJSON_AddObjectToObject(o, "scaling");
-		cJSON *rows = cJSON_AddArrayToObject(sc, "rows");
-		for (size_t i = 0; i < s->n; i++) {
-			cJSON *e = cJSON_CreateObject();
-			cJSON_AddNumberToObject(e, "p", s->rows[i].p);
-			cJSON_AddItemToObject(e, "t", json_num(s->rows[i].t));
-			cJSON_AddItemToObject(e, "speedup", json_num(s->rows[i].speedup));
-			cJSON_AddItemToObject(e, "efficiency", json_num(s->rows[i].efficiency));
-			cJSON_AddItemToObject(e, "karp_flatt", json_num(s->rows[i].karp_flatt));
-			cJSON_AddItemToArray(rows, e);
-		}
-		cJSON_AddItemToObject(sc, "serial_fraction", json_num(s->serial_fraction));
-		cJSON_AddItemToObject(sc, "limit", json_num(s->limit));
-		cJSON_AddItemToObject(sc, "t1_fit", json_num(s->t1_fit));
-		cJSON_AddItemToObject(sc, "r2", json_num(s->r2));
+		cJSON_AddItemToObject(o, "scaling", kit_scaling_json(&w->scaling));
 	} else {
 		cJSON_AddNullToObject(o, "scaling");
 	}

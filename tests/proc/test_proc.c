@@ -144,7 +144,7 @@ int main(void)
 
 	/* Wall and CPU time */
 	r = run("sleep 0.2", NULL, &rc);
-	ok(r.wall >= 0.19 && r.wall < 1.5, "wall time of sleep 0.2 is about 0.2 s");
+	ok(r.wall >= 0.19 && r.wall < 10, "wall time of sleep 0.2 is about 0.2 s (not seconds)");
 	kit_proc_result_free(&r);
 	r = run("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done", NULL, &rc);
 	ok(r.user + r.sys > 0.01 && r.user + r.sys <= r.wall + 0.05,
@@ -155,7 +155,7 @@ int main(void)
 	kit_proc_opts to = { .timeout = 0.5, .capture = true };
 	double t0 = kit_wtime();
 	r = run("echo $$ $!; sleep 30", &to, &rc);
-	ok(rc == 0 && r.timed_out && kit_wtime() - t0 < 3.0, "sleep 30 with a 0.5 s limit stops in < 3 s");
+	ok(rc == 0 && r.timed_out && kit_wtime() - t0 < 15, "sleep 30 with a 0.5 s limit stops long before 30 s");
 	ok(!strcmp(kit_proc_describe(&r), "timed out after 0.5 s"), "describe: timed out after 0.5 s");
 	kit_proc_result_free(&r);
 
@@ -171,7 +171,7 @@ int main(void)
 	t0 = kit_wtime();
 	r = run("trap '' TERM; sleep 30", &to, &rc);
 	double took = kit_wtime() - t0;
-	ok(r.timed_out && r.signal == SIGKILL && took > 1.3 && took < 3.0,
+	ok(r.timed_out && r.signal == SIGKILL && took > 1.3 && took < 15,
 	   "a child that ignores SIGTERM is killed 1 s later");
 	kit_proc_result_free(&r);
 
@@ -180,7 +180,7 @@ int main(void)
 	t0 = kit_wtime();
 	r = run("sleep 30 & echo $!", &cap, &rc);
 	grandchild = 0;
-	ok(rc == 0 && r.exit_code == 0 && kit_wtime() - t0 < 2.0,
+	ok(rc == 0 && r.exit_code == 0 && kit_wtime() - t0 < 15,
 	   "a grandchild holding stdout does not keep the run waiting");
 	ok(r.out && sscanf(r.out, "%ld", &grandchild) == 1 && gone(grandchild),
 	   "a grandchild left behind after a normal exit is killed");

@@ -148,6 +148,20 @@ int main(void)
 	ok(strstr(s, "\ropen 0 done") != NULL && strstr(s, "open [") == NULL,
 	   "total 0: a count, no bar");
 
+	/* A warning while the bar shows: the bar is erased first, so the
+	 * message has a line of its own; the next step draws the bar again. */
+	tty_begin(120);
+	kit_progress_begin(&p, "msg", 3);
+	kit_progress_step(&p, NULL);
+	kit_warn("something to say");
+	kit_progress_step(&p, NULL);
+	kit_progress_end(&p);
+	s = tty_end();
+	const char *w = strstr(s, "warning: something to say");
+	ok(strstr(s, "\r\033[Kkit: warning: something to say") != NULL,
+	   "a warning erases the bar and starts at column 0");
+	ok(w && strstr(w, "\rmsg [") != NULL, "the bar is drawn again after the warning");
+
 	/* KIT_QUIET: nothing, even on a terminal. */
 	setenv("KIT_QUIET", "1", 1);
 	tty_begin(120);

@@ -1,0 +1,116 @@
+#!/bin/sh
+# test_cli.sh - what a student meets first: ./kit and kit-cli on bad input
+# and --help (meson test --suite env).
+# usage: test_cli.sh KIT_CLI SOURCE_ROOT BUILD_ROOT
+# Every bad flag, subcommand or OMP_NUM_THREADS gives exactly one error line
+# naming the problem and exit status 2; --help gives usage with examples and
+# exit 0; an unwritable --json fails before any work and leaves no file.
+# Exit status is the verdict (0 pass, 1 fail).
+set -u
+CLI=$1
+SRC=$2
+BUILD=$3
+unset OMP_NUM_THREADS KIT_RESULTS_JSON
+KIT_QUIET=1
+export KIT_QUIET
+T=$(mktemp -d "${TMPDIR:-/tmp}/test_cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+# a kit root with no results/machine.json: ./kit machine would measure
+mkdir "$T/root" "$T/tmp"
+KIT_ROOT=$T/root
+TMPDIR=$T/tmp
+export KIT_ROOT TMPDIR
+
+failed=0
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
+
+# usage NAME PATTERN COMMAND...: exit 2, one "error:" line on stderr matching
+# PATTERN, and nothing else on stderr.
+usage() {
+	name=$1 pattern=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "error: .*$pattern" "$T/err"; then
+		pass "$name"
+	else
+		fail "$name"
+		echo "# exit $rc; stderr:"; sed 's/^/#   /' "$T/err"
+	fi
+}
+
+# help NAME COMMAND...: exit 0, "usage:" and "examples:" on stdout, short.
+help() {
+	name=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '^usage:' "$T/out" && grep -q '^examples:' "$T/out" &&
+	   [ "$(wc -l <"$T/out")" -le 30 ]; then
+		pass "$name"
+	else
+		fail "$name"
+		echo "# exit $rc"; sed 's/^/#   /' "$T/out" "$T/err"
+	fi
+}
+
+usage "kit-cli with no subcommand" "no subcommand" "$CLI"
+usage "kit-cli nosuch" "unknown subcommand 'nosuch'" "$CLI" nosuch
+for sub in doctor machine sweep; do
+	usage "$sub --bogus" "'--bogus'" "$CLI" "$sub" --bogus
+	help "$sub --help" "$CLI" "$sub" --help
+done
+usage "doctor --json without a file" "--json needs a FILE" "$CLI" doctor --json
+usage "machine --json without a file" "--json needs a FILE" "$CLI" machine --json
+
+# OMP_NUM_THREADS the runtime would misread: kit-cli says so (libgomp may add
+# its own line first, which kit-cli cannot stop; ./kit catches it before).
+for v in abc 0 2,0; do
+	OMP_NUM_THREADS=$v "$CLI" doctor >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(grep -c 'error:' "$T/err")" -eq 1 ] &&
+	   grep -q "error: OMP_NUM_THREADS='$v' is not a thread count" "$T/err" && [ ! -s "$T/out" ]; then
+		pass "OMP_NUM_THREADS=$v: kit-cli doctor refuses with one error line"
+	else
+		fail "OMP_NUM_THREADS=$v: kit-cli doctor refuses with one error line"
+		echo "# exit $rc"; sed 's/^/#   /' "$T/err"
+	fi
+done
+
+# An unwritable --json: one line at once, nothing measured, nothing left.
+"$CLI" machine --json "$T/no/such/dir/m.json" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+   grep -q "error: cannot write '$T/no/such/dir/m.json'" "$T/err" &&
+   ! grep -q measuring "$T/out" && [ ! -e "$T/root/results/machine.json" ]; then
+	pass "machine --json to a missing folder fails before measuring"
+else
+	fail "machine --json to a missing folder fails before measuring"
+	echo "# exit $rc"; sed 's/^/#   /' "$T/out" "$T/err"
+fi
+"$CLI" doctor --json "$T/no/such/dir/env.json" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c 'error:' "$T/err")" -eq 1 ] &&
+   grep -q "error: cannot write '$T/no/such/dir/env.json'" "$T/err"; then
+	pass "doctor --json to a missing folder: exit 2, one error line"
+else
+	fail "doctor --json to a missing folder: exit 2, one error line"
+	echo "# exit $rc"; sed 's/^/#   /' "$T/err"
+fi
+if [ -z "$(ls -A "$T/tmp"; ls -A "$T/root")" ]; then
+	pass "no temporary file left behind"
+else
+	fail "no temporary file left behind"; ls -lAR "$T/tmp" "$T/root" | sed 's/^/#   /'
+fi
+
+# The ./kit script: paths that must answer before any install or build.
+KIT_BUILD=$BUILD
+export KIT_BUILD
+usage "./kit nosuch" "unknown subcommand 'nosuch'" "$SRC/kit" nosuch
+usage "OMP_NUM_THREADS=abc ./kit doctor" "OMP_NUM_THREADS='abc' is not a thread count" \
+	env OMP_NUM_THREADS=abc "$SRC/kit" doctor
+usage "./kit test --only without a value" "--only needs" "$SRC/kit" test --only
+help "./kit --help" "$SRC/kit" --help
+
+echo "1..$n"
+exit $failed
