@@ -161,7 +161,8 @@ static void write_plot(FILE *f, const struct job *j, const kit_plot *p, bool tex
 	gp_quote(f, p->xlabel);
 	fputs("\nset ylabel ", f);
 	gp_quote(f, p->ylabel);
-	fputs("\nset key top left\n", f);
+	/* The key must never hide a line: under the chart in text, boxed on a PNG. */
+	fputs(text ? "\nset key below width 2\n" : "\nset key top left opaque box\n", f);
 	if (!text)
 		fputs("set grid\n", f);
 	if (p->logx)
@@ -180,6 +181,15 @@ static void write_plot(FILE *f, const struct job *j, const kit_plot *p, bool tex
 		}
 	if (lo < hi)
 		fprintf(f, "set xrange [%.17g:%.17g]\n", lo, hi);
+	/* Thread and process counts are whole: no tick at 1.5 threads. */
+	bool whole = lo < hi && !p->logx;
+	for (size_t s = 0; whole && s < p->nseries; s++)
+		for (size_t i = 0; whole && i < p->series[s].n; i++)
+			whole = !isfinite(p->series[s].x[i]) || p->series[s].x[i] == floor(p->series[s].x[i]);
+	if (whole && hi - lo <= 16)
+		fprintf(f, "set xtics %.0f, 1, %.0f\n", lo, hi);
+	else if (whole)
+		fputs("set format x '%.0f'\n", f);
 	if (p->ideal || p->amdahl_f > 0)
 		fputs("set yrange [0:*]\n", f);
 
