@@ -1677,7 +1677,7 @@ static char *item_output(const item *it)
 	}
 	if (it->st == ST_FAIL && it->observed)
 		sb_printf(&b, ": %s", it->observed);
-	if (it->st == ST_FAIL && it->hint)
+	if (it->st == ST_FAIL && it->hint && !(it->observed && starts_with(it->observed, "not run")))
 		sb_printf(&b, "\nhint: %s", it->hint);
 	char *sl = speed_line(it);
 	if (sl)

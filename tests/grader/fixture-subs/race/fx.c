@@ -1,0 +1,19 @@
+#include "fx.h"
+
+double fx_sum(long n)
+{
+	double s = 0;
+	for (long i = 0; i < n; i++)
+		s += (double)i;
+	return s;
+}
+
+double fx_par(long n)
+{
+	/* a data race: s shared without a reduction */
+	double s = 0;
+#pragma omp parallel for
+	for (long i = 0; i < n; i++)
+		s += (double)i;
+	return s;
+}
