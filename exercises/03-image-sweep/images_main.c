@@ -1,0 +1,1512 @@
+/*
+ * NAME
+ *   images_main.c - the driver of exercise 03, processes x threads over a
+ *   set of images (shared by the skeleton and the reference build; students
+ *   do not edit it).
+ *
+ * PURPOSE
+ *   Per image: read the PNG, m = the per-pixel median of its three channels
+ *   (image_median, step 1), signature = floor(mean(m m^T)) through BLAS
+ *   (cblas_dsyrk); an image without colour channels has signature -1, as in
+ *   the seed's process_image.py. pool_run (step 2) runs the images in P
+ *   worker processes of T threads each. This driver sweeps (P, T), times
+ *   each cell (repeated, median), checks every signature of every run, keeps
+ *   finished cells in a results file (resumable) and draws heat maps of time
+ *   and speed-up. Check modes (--validate, --expect-children,
+ *   --expect-parallel) are what ./kit check runs: each ends with one line
+ *   "PASS: ..." or "FAIL: ...; hint", and the exit status is the verdict
+ *   (0 pass, 1 fail, 2 usage, 77 cannot check here).
+ *
+ * USAGE
+ *   images --help
+ *   images                                  the sweep, 1 ... cpus+1 squared
+ *   images --procs 2 --threads 1 --validate --expect-children
+ *   images --images ~/photos --procs 1-4 --threads 1,2
+ *   images --demo sweep;  images --bench
+ *
+ * NOTES
+ *   The reference signatures are computed here, in the parent, serially and
+ *   in integers: sum(m m^T) = sum over columns k of (sum over rows of m)^2,
+ *   so mean(m m^T) needs no matrix product at all, and its integer part is
+ *   exact. The BLAS result is exact too (every entry of m m^T is an integer
+ *   below 2^53), so a right answer is equal, not close.
+ *   The parent never runs OpenMP or BLAS before a pool (../shared/DESIGN.md
+ *   section 6: a fork after a parallel region can hang a libgomp child): the
+ *   one in-process parallel check (--expect-parallel) runs last.
+ *   Flops per colour image: h(h+1)w for dsyrk (half of dgemm's 2h^2w).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+
+#include "data/images/imagegen.h"
+#include "images.h"
+#include "kit.h"
+#include "png_load.h"
+
+#define SIZE_DEFAULT_W 2048	/* one image: about 0.3 s on one thread here */
+#define SIZE_DEFAULT_H 1536
+#define SIZE_CHECK_W 640	/* check modes: quick */
+#define SIZE_CHECK_H 480
+#define SIZE_QUICK_W 256	/* --quick demo and benchmark */
+#define SIZE_QUICK_H 192
+#define SIZE_MAX_SIDE 16384
+#define MAX_COUNT 256		/* processes or threads in one cell */
+#define REPEAT_DEFAULT 3
+#define BUSY_SPAN 0.3
+#define SCHEMA "ompkit-image-sweep/1"
+
+/* ------------------------------------------------------------------------
+ * Options
+ */
+
+struct options {
+	int w, h;
+	bool size_set;
+	const char *dir;		/* --images DIR; NULL: generated */
+	int *procs, *threads;
+	size_t nprocs, nthreads;
+	int repeat;
+	const char *results;		/* --results FILE */
+	bool force, no_results, signatures;
+	bool validate, expect_parallel, expect_children, expect_lost;
+	int kill_after;
+	const char *json, *csv, *png;
+	bool quiet;
+	const char *demo, *out;
+	bool bench, quick;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: images [--size WxH | --images DIR] [--procs LIST] [--threads LIST]\n"
+"              [--repeat R] [--results FILE] [--force] [--json F] [--csv F]\n"
+"              [--png PREFIX] [-q]\n"
+"       images [--procs LIST] [--threads LIST] [check ...]   PASS: or FAIL:, exit 0 or 1\n"
+"       images --demo sweep [--quick] [--out DIR]\n"
+"       images --bench [--quick] [--out DIR]\n"
+"\n"
+"Processes x threads over a set of images (exercise 03). Per image: m = the\n"
+"median of the three colour channels of each pixel, signature = the integer\n"
+"part of mean(m m^T), through BLAS; -1 for an image without colour. Runs\n"
+"every image in P worker processes of T threads (pool_run) for each P and T\n"
+"of the lists, checks every signature, and draws heat maps of time and\n"
+"speed-up over (P, T).\n"
+"\n"
+"  --size WxH       the generated images' size (default 2048x1536; 640x480\n"
+"                   in check modes); the seed's photos were 4032x3024. Made\n"
+"                   once into data/cache/images-WxH/\n"
+"  --images DIR     every *.png of DIR instead; unreadable files are named,\n"
+"                   the others still run\n"
+"  --procs LIST     processes, e.g. 1,2,4 or 1-3, cores, cpus (default 1 to\n"
+"                   cpus+1; check modes: cpus)\n"
+"  --threads LIST   threads per process (default 1 to cpus+1; check modes:\n"
+"                   OMP_NUM_THREADS)\n"
+"  --repeat R       timed runs per cell, the median is kept (default 3)\n"
+"  --results FILE   the sweep's resumable results (default\n"
+"                   results/image-sweep/sweep-SOURCE.json); cells already\n"
+"                   there are not run again\n"
+"  --force          run every cell again;  --no-results  keep no file\n"
+"  --json F, --csv F  the table;  --png PREFIX  PREFIX-time.png, PREFIX-speedup.png\n"
+"  -q, --quiet      only the grids (checks: only the verdict line)\n"
+"\n"
+"checks (at every P of --procs and T of --threads):\n"
+"  --validate       every signature equals the exact one (integers, computed\n"
+"                   here), unreadable files are reported as failed\n"
+"  --expect-children  each image ran exactly once, in a worker process with\n"
+"                   T threads; no worker left running or as a zombie\n"
+"  --expect-parallel  the median loop keeps 2 or more threads busy (77: only\n"
+"                   1 thread here)\n"
+"  --signatures     print each file's signature from one pool run at the\n"
+"                   first P and T (what tests/ex03/signature.py compares)\n"
+"  --expect-lost    with --kill-after: pool_run names the one lost image,\n"
+"                   returns -1, reaps every worker; the others are right\n"
+"  --kill-after K   (tests) the worker that takes the K-th image since the\n"
+"                   program started kills itself: its image must be reported\n"
+"                   lost, the pool end cleanly, the other cells be kept\n"
+"\n"
+"  --demo sweep     a small grid filling in live;  --bench  the full grid\n"
+"  --quick          test-sized demo or benchmark;  --out DIR  where it writes\n"
+"\n"
+"examples:\n"
+"  images --procs 1-3 --threads 1-3 --png results/sweep\n"
+"  OMP_NUM_THREADS=2 images --procs 2 --validate --expect-children\n"
+"  images --images data/images/broken --procs 2 --threads 1\n"
+"  images --size 4032x3024 --procs 1,2 --threads 1,2\n");
+}
+
+/* ------------------------------------------------------------------------
+ * The images and their exact signatures
+ */
+
+enum ref_kind { REF_COLOUR, REF_GRAY, REF_BAD };
+
+struct imageset {
+	int n;
+	char *source;			/* "generated 2048x1536" or the folder */
+	char *tag;			/* "2048x1536" or the folder's name, for file names */
+	char **paths, **names;
+	int *kind;			/* enum ref_kind */
+	long long *sig;			/* the exact signature (REF_COLOUR, REF_GRAY) */
+	char **why;			/* REF_BAD: what is wrong */
+	int *w, *h;
+	double flops;			/* per pass over the set: h(h+1)w per colour image */
+	double read_s;			/* the parent's reading of the set, seconds */
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_png(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && !strcasecmp(name + n - 4, ".png");
+}
+
+/* The *.png files of DIR, sorted; -1 with a message when none. */
+static int list_dir(const char *dir, struct imageset *s)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		kit_error("cannot read the folder '%s' given to --images: %s", dir, strerror(errno));
+		return -1;
+	}
+	size_t cap = 16;
+	char **names = malloc(cap * sizeof(*names));
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !ends_png(e->d_name))
+			continue;
+		if ((size_t)n == cap)
+			names = realloc(names, (cap *= 2) * sizeof(*names));
+		if (!names || !(names[n++] = strdup(e->d_name)))
+			abort();
+	}
+	closedir(d);
+	if (n == 0) {
+		kit_error("no *.png file in '%s' (--images takes a folder of PNG images)", dir);
+		free(names);
+		return -1;
+	}
+	if (n > POOL_MAX_IMAGES) {
+		kit_error("'%s' holds %d PNG files, more than the %d one sweep takes; "
+			  "use a folder with fewer", dir, n, POOL_MAX_IMAGES);
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return -1;
+	}
+	qsort(names, (size_t)n, sizeof(*names), by_name);
+	s->n = n;
+	s->paths = calloc((size_t)n, sizeof(char *));
+	s->names = names;
+	for (int i = 0; i < n; i++)
+		if (asprintf(&s->paths[i], "%s/%s", dir, names[i]) < 0)
+			abort();
+	return 0;
+}
+
+static unsigned char median3(unsigned char a, unsigned char b, unsigned char c)
+{
+	unsigned char lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned char mid = hi < c ? hi : c;
+	return lo > mid ? lo : mid;
+}
+
+/* The exact signature of the colour image P: floor(sum_k c_k^2 / h^2), c_k
+ * the sum of column k of the median matrix. Integers only. */
+static long long exact_signature(const png_pixels *p)
+{
+	uint64_t *col = calloc((size_t)p->w, sizeof(*col));
+	if (!col)
+		abort();
+	for (int y = 0; y < p->h; y++) {
+		const unsigned char *px = p->px + (size_t)y * (size_t)p->w * 3;
+		for (int x = 0; x < p->w; x++)
+			col[x] += median3(px[3 * x], px[3 * x + 1], px[3 * x + 2]);
+	}
+	unsigned __int128 total = 0;
+	for (int x = 0; x < p->w; x++)
+		total += (unsigned __int128)col[x] * col[x];
+	free(col);
+	return (long long)(total / ((unsigned __int128)p->h * (unsigned __int128)p->h));
+}
+
+/* Finds or makes the images, reads each once here (serially: no OpenMP in
+ * the parent) for its exact signature, and names every unreadable file. */
+static int load_set(const struct options *o, struct imageset *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (o->dir) {
+		if (list_dir(o->dir, s))
+			return -1;
+		s->source = strdup(o->dir);
+		const char *base = strrchr(o->dir, '/');
+		base = base && base[1] ? base + 1 : o->dir;
+		s->tag = strdup(base);
+		for (char *c = s->tag; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+				*c = '_';
+	} else {
+		s->n = IMAGEGEN_COUNT;
+		s->paths = calloc(IMAGEGEN_COUNT, sizeof(char *));
+		s->names = calloc(IMAGEGEN_COUNT, sizeof(char *));
+		char *dir;
+		if (asprintf(&dir, "%s/data/cache/images-%dx%d", kit_root(), o->w, o->h) < 0)
+			abort();
+		int rc = imagegen_set(dir, o->w, o->h, s->paths, !o->quiet);
+		free(dir);
+		if (rc)
+			return -1;
+		for (int i = 0; i < s->n; i++)
+			if (!(s->names[i] = strdup(strrchr(s->paths[i], '/') + 1)))
+				abort();
+		if (asprintf(&s->source, "generated %dx%d", o->w, o->h) < 0 ||
+		    asprintf(&s->tag, "%dx%d", o->w, o->h) < 0)
+			abort();
+	}
+	s->kind = calloc((size_t)s->n, sizeof(int));
+	s->sig = calloc((size_t)s->n, sizeof(long long));
+	s->why = calloc((size_t)s->n, sizeof(char *));
+	s->w = calloc((size_t)s->n, sizeof(int));
+	s->h = calloc((size_t)s->n, sizeof(int));
+	if (!s->kind || !s->sig || !s->why || !s->w || !s->h)
+		abort();
+	double t0 = kit_wtime();
+	for (int i = 0; i < s->n; i++) {
+		png_pixels p;
+		char why[256];
+		if (png_load(s->paths[i], &p, why, sizeof(why))) {
+			s->kind[i] = REF_BAD;
+			s->why[i] = strdup(why);
+			kit_error("cannot read image '%s': %s", s->paths[i], why);
+			continue;
+		}
+		s->w[i] = p.w, s->h[i] = p.h;
+		if (!p.colour) {
+			s->kind[i] = REF_GRAY;
+			s->sig[i] = -1;
+		} else {
+			s->kind[i] = REF_COLOUR;
+			s->sig[i] = exact_signature(&p);
+			s->flops += (double)p.h * (p.h + 1.0) * p.w;
+		}
+		free(p.px);
+	}
+	s->read_s = kit_wtime() - t0;
+	return 0;
+}
+
+static void free_set(struct imageset *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (s->paths)
+			free(s->paths[i]);
+		if (s->names)
+			free(s->names[i]);
+		if (s->why)
+			free(s->why[i]);
+	}
+	free(s->paths), free(s->names), free(s->why), free(s->kind), free(s->sig);
+	free(s->w), free(s->h), free(s->source), free(s->tag);
+}
+
+static int count_kind(const struct imageset *s, int kind)
+{
+	int n = 0;
+	for (int i = 0; i < s->n; i++)
+		n += s->kind[i] == kind;
+	return n;
+}
+
+/* A fingerprint of the set: names, sizes and exact signatures (FNV-1a). */
+static uint64_t fingerprint(const struct imageset *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (int i = 0; i < s->n; i++) {
+		char buf[512];
+		int n = snprintf(buf, sizeof(buf), "%s %d %d %d %lld;", s->names[i], s->kind[i],
+				 s->w[i], s->h[i], s->sig[i]);
+		for (int j = 0; j < n && j < (int)sizeof(buf); j++)
+			h = (h ^ (unsigned char)buf[j]) * UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+/* ------------------------------------------------------------------------
+ * The work of one image, run in the workers, and what they did
+ */
+
+/* What each call of work() did, in memory shared with the workers, so the
+ * checks see it whatever pool_run does with its pipes. */
+struct log_entry {
+	int calls, pid, threads, blas_threads;
+	long long signature;
+	double t_read, t_median, t_blas, t_total;
+};
+
+struct shared {
+	int kill_after;		/* > 0: the call that reaches this count kills its process */
+	int parent;		/* the driver's pid: never killed */
+	int counter;		/* work() calls since the program started */
+	struct log_entry e[POOL_MAX_IMAGES];
+};
+
+struct work_ctx {
+	const struct imageset *set;
+	struct shared *sh;
+};
+
+/* pool_work_fn: the seed's process_image(), in C. */
+static int work(void *vctx, int index, long long *signature)
+{
+	struct work_ctx *c = vctx;
+	const struct imageset *s = c->set;
+	if (index < 0 || index >= s->n) {
+		kit_error("work() called with image %d; there are %d (0 to %d)", index, s->n, s->n - 1);
+		return -1;
+	}
+	struct log_entry *e = &c->sh->e[index];
+	double t0 = kit_wtime();
+	__atomic_fetch_add(&e->calls, 1, __ATOMIC_SEQ_CST);
+	e->pid = (int)getpid();
+	e->threads = kit_omp_max_threads();
+	if (c->sh->kill_after > 0 &&
+	    __atomic_add_fetch(&c->sh->counter, 1, __ATOMIC_SEQ_CST) == c->sh->kill_after) {
+		if (getpid() != c->sh->parent)
+			kill(getpid(), SIGKILL);	/* the test of a worker dying midway */
+		kit_warn("image %d: --kill-after would kill this process, the driver itself: "
+			 "the image runs here, not in a worker", index);
+	}
+
+	png_pixels p;
+	char why[256];
+	if (png_load(s->paths[index], &p, why, sizeof(why))) {
+		if (s->kind[index] != REF_BAD)	/* the parent named the others already */
+			kit_error("cannot read image '%s': %s", s->paths[index], why);
+		return -1;
+	}
+	double t1 = kit_wtime();
+	e->t_read = t1 - t0;
+	if (!p.colour) {
+		free(p.px);
+		*signature = e->signature = -1;	/* no colour channels, as in the seed */
+		e->t_total = kit_wtime() - t0;
+		return 0;
+	}
+	size_t hw = (size_t)p.h * (size_t)p.w, hh = (size_t)p.h * (size_t)p.h;
+	double *m = malloc(hw * sizeof(double)), *mmt = malloc(hh * sizeof(double));
+	if (!m || !mmt) {
+		kit_error("image '%s': no memory for its %dx%d median and %dx%d product",
+			  s->paths[index], p.w, p.h, p.h, p.h);
+		free(m), free(mmt), free(p.px);
+		return -1;
+	}
+	image_median(p.px, p.h, p.w, m);
+	double t2 = kit_wtime();
+	/* m m^T, upper triangle only: symmetric, half of dgemm's flops */
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, p.h, p.w, 1.0, m, p.w, 0.0, mmt, p.h);
+	double t3 = kit_wtime();
+	e->blas_threads = openblas_get_num_threads();
+	/* Every entry is an integer below 2^53, so exact: sum them as integers. */
+	unsigned __int128 total = 0;
+	for (int i = 0; i < p.h; i++) {
+		const double *row = mmt + (size_t)i * (size_t)p.h;
+		total += (unsigned __int128)(uint64_t)row[i];
+		uint64_t off = 0;
+		for (int j = i + 1; j < p.h; j++)
+			off += (uint64_t)row[j];
+		total += 2 * (unsigned __int128)off;
+	}
+	*signature = e->signature = (long long)(total / hh);
+	free(m), free(mmt), free(p.px);
+	e->t_median = t2 - t1;
+	e->t_blas = t3 - t2;
+	e->t_total = kit_wtime() - t0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * One run of the pool, checked
+ */
+
+struct run {
+	struct imageset *set;
+	struct work_ctx ctx;
+	pool_result *results;
+	char why[1024];		/* the last failure */
+};
+
+/* Runs the pool once at (P, T) and checks every image; CHILDREN adds the
+ * checks on processes. Returns 0, or 1 with R->why set. *SECONDS gets the
+ * pool's wall time. */
+static int run_pool(struct run *r, int p, int t, bool children, double *seconds)
+{
+	const struct imageset *s = r->set;
+	struct shared *sh = r->ctx.sh;
+	memset(sh->e, 0, sizeof(sh->e[0]) * (size_t)s->n);
+	for (int i = 0; i < s->n; i++)
+		r->results[i] = (pool_result){ .status = -1, .signature = -2 };
+	int saved = kit_omp_max_threads();
+	fflush(NULL);
+	double t0 = kit_wtime();
+	int rc = pool_run(p, t, s->n, work, &r->ctx, r->results);
+	*seconds = kit_wtime() - t0;
+	kit_omp_set_threads(saved);	/* the skeleton sets this process's threads */
+	r->why[0] = '\0';
+
+	int lost = 0, wrong = 0, twice = 0, first = -1;
+	for (int i = 0; i < s->n; i++) {
+		const pool_result *x = &r->results[i];
+		const struct log_entry *e = &sh->e[i];
+		if (e->calls > 1)
+			twice++;
+		if (x->status == POOL_LOST || x->status == -1) {
+			lost++;
+			continue;
+		}
+		bool ok = s->kind[i] == REF_BAD ? x->status == POOL_FAILED
+			: x->status == POOL_DONE && x->signature == s->sig[i];
+		if (!ok && wrong++ == 0)
+			first = i;
+	}
+	if (twice) {
+		snprintf(r->why, sizeof(r->why), "%d image%s worked on more than once at "
+			 "P=%d T=%d: hand each index to one worker only", twice,
+			 twice == 1 ? " was" : "s were", p, t);
+		return 1;
+	}
+	if (lost || rc) {
+		snprintf(r->why, sizeof(r->why), "%d of %d images not reported at P=%d T=%d "
+			 "(pool_run returned %d): a worker died, or results[] was not filled",
+			 lost, s->n, p, t, rc);
+		return 1;
+	}
+	if (wrong) {
+		const pool_result *x = &r->results[first];
+		if (s->kind[first] == REF_BAD)
+			snprintf(r->why, sizeof(r->why), "'%s' cannot be read, yet results[%d] "
+				 "says status %d: pass work()'s failure on as POOL_FAILED",
+				 s->names[first], first, x->status);
+		else
+			snprintf(r->why, sizeof(r->why), "%d wrong signature%s at P=%d T=%d; "
+				 "first '%s' (results[%d]): %lld with status %d, expected %lld",
+				 wrong, wrong == 1 ? "" : "s", p, t, s->names[first], first,
+				 x->signature, x->status, s->sig[first]);
+		return 1;
+	}
+	if (!children)
+		return 0;
+
+	/* Processes: each image once, in a worker with T threads, none left. */
+	int self = (int)getpid(), st;
+	errno = 0;
+	pid_t left = waitpid(-1, &st, WNOHANG);
+	if (left != -1 || errno != ECHILD) {
+		snprintf(r->why, sizeof(r->why), "a worker was left %s after pool_run "
+			 "returned at P=%d T=%d: waitpid every worker",
+			 left > 0 ? "as a zombie" : "running", p, t);
+		if (left == 0)
+			while (waitpid(-1, &st, 0) > 0)
+				;
+		return 1;
+	}
+	int pids[MAX_COUNT + 1], npids = 0;
+	for (int i = 0; i < s->n; i++) {
+		const struct log_entry *e = &sh->e[i];
+		if (e->calls != 1) {
+			snprintf(r->why, sizeof(r->why), "image %d ('%s') was worked on %d times",
+				 i, s->names[i], e->calls);
+			return 1;
+		}
+		if (e->pid == self) {
+			snprintf(r->why, sizeof(r->why), "image %d ran in the parent process "
+				 "(pid %d), not in a worker", i, self);
+			return 1;
+		}
+		if (e->threads != (kit_omp_enabled() ? t : 1)) {	/* serial build: 1 */
+			snprintf(r->why, sizeof(r->why), "image %d ran with %d thread%s, not "
+				 "T=%d: set the worker's threads (kit_omp_set_threads) before "
+				 "any work", i, e->threads, e->threads == 1 ? "" : "s", t);
+			return 1;
+		}
+		if (r->results[i].pid != e->pid) {
+			snprintf(r->why, sizeof(r->why), "results[%d].pid is %d, but pid %d did "
+				 "image %d", i, r->results[i].pid, e->pid, i);
+			return 1;
+		}
+		bool seen = false;
+		for (int k = 0; k < npids; k++)
+			seen |= pids[k] == e->pid;
+		if (!seen && npids <= MAX_COUNT)
+			pids[npids++] = e->pid;
+	}
+	if (npids > p) {
+		snprintf(r->why, sizeof(r->why), "%d worker processes did the images, more "
+			 "than P=%d", npids, p);
+		return 1;
+	}
+	for (int k = 0; k < npids; k++)
+		if (kill(pids[k], 0) == 0 || errno != ESRCH) {
+			snprintf(r->why, sizeof(r->why), "worker pid %d still exists after "
+				 "pool_run returned", pids[k]);
+			return 1;
+		}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Check modes
+ */
+
+enum verdict { V_PASS, V_FAIL, V_SKIP };
+
+struct checks {
+	enum verdict worst;
+	char pass[2048], fail[1024], skip[1024];
+	bool quiet;
+};
+
+static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
+	KIT_PRINTF(3, 4);
+
+static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->quiet)
+		printf("  %-4s %s\n", v == V_PASS ? "ok" : v == V_FAIL ? "FAIL" : "skip", msg);
+	if (v == V_FAIL) {
+		if (!c->fail[0])
+			snprintf(c->fail, sizeof(c->fail), "%s", msg);
+		c->worst = V_FAIL;
+	} else if (v == V_SKIP) {
+		if (!c->skip[0])
+			snprintf(c->skip, sizeof(c->skip), "%s", msg);
+		if (c->worst == V_PASS)
+			c->worst = V_SKIP;
+	} else {
+		size_t len = strlen(c->pass);
+		if (len < sizeof(c->pass))
+			snprintf(c->pass + len, sizeof(c->pass) - len, "%s%s", len ? "; " : "", msg);
+	}
+}
+
+#define HINT_POOL "look at TODO(2) in images.c: fork the workers first, hand out " \
+	"each index once through a pipe, set the threads in each worker, send " \
+	"(index, status, signature, seconds, pid) back, waitpid every worker"
+#define HINT_MEDIAN "look at TODO(1) in images.c: 'omp parallel for' on the row loop"
+
+/* --expect-parallel: image_median keeps 2 or more threads busy (in this
+ * process, so it runs after every pool). */
+static void check_parallel(struct checks *c, const struct imageset *s, int t)
+{
+	if (!kit_omp_enabled() || t < 2) {
+		check_result(c, V_SKIP, "cannot check parallelism with %d thread%s (%s); "
+			     "set OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
+			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+		return;
+	}
+	int i = 0;
+	while (i < s->n && s->kind[i] != REF_COLOUR)
+		i++;
+	png_pixels p;
+	char why[256];
+	if (i == s->n || png_load(s->paths[i], &p, why, sizeof(why))) {
+		check_result(c, V_SKIP, "no colour image to run the median on");
+		return;
+	}
+	/* A small image is stacked on itself to 1M pixels or more: enough work
+	 * per parallel region for the threads' CPU time to show. */
+	int copies = (int)(1000000 / ((long)p.w * p.h)) + 1;
+	unsigned char *px = malloc((size_t)p.w * (size_t)p.h * 3 * (size_t)copies);
+	if (!px)
+		abort();
+	for (int k = 0; k < copies; k++)
+		memcpy(px + (size_t)k * p.w * p.h * 3, p.px, (size_t)p.w * p.h * 3);
+	free(p.px);
+	p.px = px;
+	p.h *= copies;
+	double *m = malloc((size_t)p.w * (size_t)p.h * sizeof(double));
+	if (!m)
+		abort();
+	kit_omp_set_threads(t);
+	int runs = 0;
+	kit_busy *b = kit_busy_begin();
+	double t0 = kit_wtime();
+	do {
+		image_median(p.px, p.h, p.w, m);
+		runs++;
+	} while (kit_wtime() - t0 < BUSY_SPAN);
+	double wall = kit_wtime() - t0;
+	int busy = kit_busy_end(b, 0.2);
+	free(m), free(p.px);
+	if (busy < 0)
+		check_result(c, V_SKIP, "cannot see which threads worked (/proc/self/task "
+			     "is not readable here)");
+	else if (busy < 2)
+		check_result(c, V_FAIL, "observed %d busy thread of %d over %d medians "
+			     "(%.2f s): the loop ran on one thread; %s", busy, t, runs, wall,
+			     HINT_MEDIAN);
+	else
+		check_result(c, V_PASS, "median: %d of %d threads busy over %d runs (%.2f s)",
+			     busy, t, runs, wall);
+}
+
+/* --expect-lost: one worker dies (--kill-after); its image is lost, the
+ * others are right, pool_run says so and leaves no worker behind. */
+static void check_lost(struct checks *c, struct run *r, int p, int t)
+{
+	const struct imageset *s = r->set;
+	double sec;
+	int bad = run_pool(r, p, t, false, &sec), lost = 0, wrong = 0, st;
+	for (int i = 0; i < s->n; i++) {
+		const pool_result *x = &r->results[i];
+		if (x->status == POOL_LOST || x->status == -1)
+			lost++;
+		else if (s->kind[i] == REF_BAD ? x->status != POOL_FAILED
+			 : x->status != POOL_DONE || x->signature != s->sig[i])
+			wrong++;
+	}
+	errno = 0;
+	pid_t left = waitpid(-1, &st, WNOHANG);
+	if (left != -1 || errno != ECHILD) {
+		if (left == 0)
+			while (waitpid(-1, &st, 0) > 0)
+				;
+		check_result(c, V_FAIL, "observed a worker left %s after a worker died at "
+			     "P=%d T=%d; %s", left > 0 ? "as a zombie" : "running", p, t, HINT_POOL);
+	} else if (!bad || lost != 1 || wrong) {
+		check_result(c, V_FAIL, "observed %d lost and %d wrong images after one worker "
+			     "was killed at P=%d T=%d (expected 1 lost, 0 wrong, pool_run "
+			     "returning -1); %s", lost, wrong, p, t, HINT_POOL);
+	} else {
+		check_result(c, V_PASS, "P=%d T=%d: a worker killed midway, its image "
+			     "reported lost, the other %d right, every worker reaped", p, t,
+			     s->n - 1);
+	}
+}
+
+static int run_checks(const struct options *o, struct run *r)
+{
+	struct checks c = { .worst = V_PASS, .quiet = o->quiet };
+	const struct imageset *s = r->set;
+	int nbad = count_kind(s, REF_BAD);
+	if (o->expect_lost) {
+		check_lost(&c, r, o->procs[0], o->threads[0]);
+	} else if (o->validate || o->expect_children) {
+		for (size_t i = 0; i < o->nprocs; i++) {
+			for (size_t j = 0; j < o->nthreads; j++) {
+				int p = o->procs[i], t = o->threads[j];
+				double sec;
+				if (run_pool(r, p, t, o->expect_children, &sec)) {
+					check_result(&c, V_FAIL, "observed %s; %s", r->why, HINT_POOL);
+					continue;
+				}
+				check_result(&c, V_PASS, "P=%d T=%d: %d signatures right%s%s (%.2f s)",
+					     p, t, s->n - nbad,
+					     nbad ? ", unreadable files failed cleanly" : "",
+					     o->expect_children ? ", each image once in a worker, "
+					     "none left" : "", sec);
+			}
+		}
+	}
+	if (o->expect_parallel) {
+		/* at every T of 2 or more; a lone T=1 says why it cannot check */
+		int many = 0;
+		for (size_t j = 0; j < o->nthreads; j++)
+			many += o->threads[j] > 1;
+		for (size_t j = 0; j < o->nthreads; j++)
+			if (o->threads[j] > 1 || !many)
+				check_parallel(&c, s, o->threads[j]);
+	}
+	fflush(stdout);
+	if (c.worst == V_FAIL) {
+		printf("FAIL: %s\n", c.fail);
+		return KIT_EXIT_INVALID;
+	}
+	if (c.worst == V_SKIP) {
+		printf("SKIP: %s\n", c.skip);
+		return KIT_EXIT_SKIP;
+	}
+	printf("PASS: %s\n", c.pass);
+	return KIT_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * The sweep, resumable
+ */
+
+struct cell {
+	int p, t;
+	bool done, failed, oversub;
+	double median, min, max, cpu;
+	double *samples;
+	int reps;
+	double t_read, t_median, t_blas, t_total;	/* per colour image, mean */
+};
+
+struct sweep {
+	const struct options *o;
+	struct run *r;
+	int cpus;
+	int np, nt;
+	const int *ps, *ts;
+	struct cell *cells;		/* np * nt, [j * np + i] for (ps[i], ts[j]) */
+	char *path;			/* the results file, or NULL */
+	uint64_t fp;
+	cJSON *kept;			/* cells of the file outside this grid */
+	bool tty;
+	int drawn;			/* lines of the live grid on screen */
+	int nfailed;
+	double children_cpu;
+};
+
+static double children_cpu(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+static struct cell *cell_at(struct sweep *w, int p, int t)
+{
+	for (int j = 0; j < w->nt; j++)
+		for (int i = 0; i < w->np; i++)
+			if (w->ps[i] == p && w->ts[j] == t)
+				return &w->cells[j * w->np + i];
+	return NULL;
+}
+
+static cJSON *cell_json(const struct cell *c)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "procs", c->p);
+	cJSON_AddNumberToObject(j, "threads", c->t);
+	cJSON_AddBoolToObject(j, "oversubscribed", c->oversub);
+	cJSON_AddNumberToObject(j, "median_s", c->median);
+	cJSON_AddNumberToObject(j, "min_s", c->min);
+	cJSON_AddNumberToObject(j, "max_s", c->max);
+	cJSON_AddNumberToObject(j, "children_cpu_s", c->cpu);
+	cJSON_AddItemToObject(j, "samples_s", cJSON_CreateDoubleArray(c->samples, c->reps));
+	cJSON *per = cJSON_AddObjectToObject(j, "per_image_s");
+	cJSON_AddNumberToObject(per, "read", c->t_read);
+	cJSON_AddNumberToObject(per, "median", c->t_median);
+	cJSON_AddNumberToObject(per, "blas", c->t_blas);
+	cJSON_AddNumberToObject(per, "total", c->t_total);
+	return j;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Writes the results file atomically: every finished cell, and the ones of
+ * an earlier run outside this grid. */
+static int save_sweep(struct sweep *w)
+{
+	if (!w->path)
+		return 0;
+	cJSON *root = cJSON_CreateObject();
+	char fp[32];
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)w->fp);
+	cJSON_AddStringToObject(root, "schema", SCHEMA);
+	cJSON *im = cJSON_AddObjectToObject(root, "images");
+	cJSON_AddStringToObject(im, "source", w->r->set->source);
+	cJSON_AddNumberToObject(im, "count", w->r->set->n);
+	cJSON_AddStringToObject(im, "fingerprint", fp);
+	cJSON_AddNumberToObject(root, "cpus", w->cpus);
+	cJSON *cells = cJSON_AddArrayToObject(root, "cells");
+	for (int k = 0; k < w->np * w->nt; k++)
+		if (w->cells[k].done)
+			cJSON_AddItemToArray(cells, cell_json(&w->cells[k]));
+	const cJSON *c;
+	cJSON_ArrayForEach(c, w->kept)
+		cJSON_AddItemToArray(cells, cJSON_Duplicate(c, 1));
+	cJSON_AddItemToObject(root, "env", kit_env_json());
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	kit_atomic a;
+	int rc = kit_atomic_open(&a, w->path);
+	if (!rc) {
+		fputs(text, a.f);
+		fputc('\n', a.f);
+		rc = kit_atomic_commit(&a);
+	}
+	free(text);
+	return rc;
+}
+
+/* Reads the cells an earlier run left in the results file. Returns 0 (also
+ * when there is none), or -1 when it belongs to other images. */
+static int load_sweep(struct sweep *w)
+{
+	w->kept = cJSON_CreateArray();
+	if (!w->path || w->o->force)
+		return 0;
+	FILE *f = fopen(w->path, "r");
+	if (!f)
+		return 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, mem);
+	fclose(f);
+	fclose(mem);
+	cJSON *root = cJSON_Parse(text);
+	free(text);
+	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+	if (!root || !cJSON_IsString(schema) || strcmp(schema->valuestring, SCHEMA)) {
+		kit_warn("'%s' is not a sweep results file (%s); starting it again", w->path,
+			 SCHEMA);
+		cJSON_Delete(root);
+		return 0;
+	}
+	const cJSON *im = cJSON_GetObjectItemCaseSensitive(root, "images");
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(im, "fingerprint");
+	char want[32];
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)w->fp);
+	if (!cJSON_IsString(fp) || strcmp(fp->valuestring, want)) {
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(im, "source");
+		kit_error("'%s' holds a sweep of other images (%s); run with --force to "
+			  "start it again, or choose another file with --results", w->path,
+			  cJSON_IsString(src) ? src->valuestring : "unknown");
+		cJSON_Delete(root);
+		return -1;
+	}
+	if ((int)num(root, "cpus") != w->cpus)
+		kit_warn("'%s' was measured with %g logical CPUs, this machine has %d; "
+			 "--force measures again", w->path, num(root, "cpus"), w->cpus);
+	const cJSON *c;
+	int resumed = 0;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(root, "cells")) {
+		int p = (int)num(c, "procs"), t = (int)num(c, "threads");
+		struct cell *x = cell_at(w, p, t);
+		double med = num(c, "median_s");
+		if (!x || !isfinite(med) || x->done) {
+			if (!x && p > 0 && t > 0)
+				cJSON_AddItemToArray(w->kept, cJSON_Duplicate(c, 1));
+			continue;
+		}
+		const cJSON *smp = cJSON_GetObjectItemCaseSensitive(c, "samples_s");
+		int ns = cJSON_GetArraySize(smp);
+		x->samples = calloc((size_t)(ns > 0 ? ns : 1), sizeof(double));
+		for (int k = 0; k < ns; k++)
+			x->samples[k] = cJSON_GetArrayItem(smp, k)->valuedouble;
+		x->reps = ns;
+		x->median = med, x->min = num(c, "min_s"), x->max = num(c, "max_s");
+		x->cpu = num(c, "children_cpu_s");
+		const cJSON *per = cJSON_GetObjectItemCaseSensitive(c, "per_image_s");
+		x->t_read = num(per, "read"), x->t_median = num(per, "median");
+		x->t_blas = num(per, "blas"), x->t_total = num(per, "total");
+		x->done = true;
+		resumed++;
+	}
+	cJSON_Delete(root);
+	if (resumed && !w->o->quiet)
+		printf("resuming '%s': %d of %d cells already measured (--force runs them "
+		       "again)\n", w->path, resumed, w->np * w->nt);
+	return 0;
+}
+
+/* The grid of median times (NAN: not measured) and of speed-ups over 1x1. */
+static void grids(const struct sweep *w, double *time, double *speedup)
+{
+	double base = NAN;
+	for (int k = 0; k < w->np * w->nt; k++)
+		if (w->cells[k].done && w->cells[k].p == 1 && w->cells[k].t == 1)
+			base = w->cells[k].median;
+	for (int k = 0; k < w->np * w->nt; k++) {
+		time[k] = w->cells[k].done ? w->cells[k].median : NAN;
+		speedup[k] = time[k] > 0 ? base / time[k] : NAN;
+	}
+}
+
+/* The live grid: redrawn in place on a terminal, one line per cell otherwise. */
+static void show_progress(struct sweep *w, const struct cell *now, const char *status)
+{
+	if (w->o->quiet)
+		return;
+	if (!w->tty) {
+		if (now && now->done)
+			printf("P=%-2d T=%-2d %8.3f s  (median of %d)%s\n", now->p, now->t,
+			       now->median, now->reps, now->oversub ? "  oversubscribed" : "");
+		else if (now && now->failed)
+			printf("P=%-2d T=%-2d  FAILED\n", now->p, now->t);
+		fflush(stdout);
+		return;
+	}
+	double *time = malloc(sizeof(double) * (size_t)(w->np * w->nt));
+	double *sp = malloc(sizeof(double) * (size_t)(w->np * w->nt));
+	grids(w, time, sp);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	kit_plot_heatmap("seconds for the whole set (median), live", "processes", "threads",
+			 time, w->np, w->nt, w->ps, w->ts, NULL, mem);
+	fprintf(mem, "%s\n", status);
+	fclose(mem);
+	if (w->drawn)
+		printf("\033[%dA", w->drawn);
+	int lines = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++)
+		printf("%s\033[K\n", line);
+	w->drawn = lines;
+	fflush(stdout);
+	free(text), free(time), free(sp);
+}
+
+struct cell_ctx {
+	struct run *r;
+	int p, t;
+	double sum_read, sum_median, sum_blas, sum_total;
+	int nimg;
+};
+
+static int cell_once(void *vctx)
+{
+	struct cell_ctx *c = vctx;
+	double sec;
+	if (run_pool(c->r, c->p, c->t, false, &sec))
+		return 1;
+	const struct imageset *s = c->r->set;
+	for (int i = 0; i < s->n; i++) {
+		const struct log_entry *e = &c->r->ctx.sh->e[i];
+		if (s->kind[i] != REF_COLOUR)
+			continue;
+		c->sum_read += e->t_read, c->sum_median += e->t_median;
+		c->sum_blas += e->t_blas, c->sum_total += e->t_total;
+		c->nimg++;
+	}
+	return 0;
+}
+
+/* Times cell X (repeat runs, the median kept) and saves the file. */
+static void measure_cell(struct sweep *w, struct cell *x)
+{
+	struct cell_ctx c = { .r = w->r, .p = x->p, .t = x->t };
+	kit_timing_opts opts = { .warmup = 0, .min_reps = w->o->repeat, .min_time = 0,
+				 .max_reps = w->o->repeat };
+	kit_timing tm;
+	double cpu0 = children_cpu();
+	int rc = kit_time(cell_once, &c, &opts, &tm);
+	if (rc) {
+		x->failed = true;
+		w->nfailed++;
+		if (w->tty && w->drawn)
+			w->drawn = 0;	/* the message scrolled the grid away */
+		kit_error("cell P=%d T=%d failed: %s", x->p, x->t, w->r->why);
+		return;
+	}
+	x->done = true;
+	x->reps = (int)tm.wall.n;
+	x->samples = malloc(sizeof(double) * tm.wall.n);
+	memcpy(x->samples, tm.samples, sizeof(double) * tm.wall.n);
+	x->median = tm.wall.median, x->min = tm.wall.min, x->max = tm.wall.max;
+	x->cpu = (children_cpu() - cpu0) / (double)x->reps;
+	if (c.nimg) {
+		x->t_read = c.sum_read / c.nimg, x->t_median = c.sum_median / c.nimg;
+		x->t_blas = c.sum_blas / c.nimg, x->t_total = c.sum_total / c.nimg;
+	}
+	kit_timing_free(&tm);
+	save_sweep(w);
+}
+
+/* Where the sweep's files go: --results, else under results/ or OUT. */
+static char *results_path(const struct options *o, const struct imageset *s)
+{
+	char *path = NULL;
+	if (o->no_results)
+		return NULL;
+	if (o->results)
+		path = strdup(o->results);
+	else if (o->out && asprintf(&path, "%s/sweep.json", o->out) < 0)
+		abort();
+	else if (!o->out && asprintf(&path, "%s/results/image-sweep/sweep-%s.json",
+				     kit_root(), s->tag) < 0)
+		abort();
+	/* the folder of the file */
+	char *dir = strdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		for (char *q = dir + 1; *q; q++)
+			if (*q == '/') {
+				*q = '\0';
+				mkdir(dir, 0777);
+				*q = '/';
+			}
+		mkdir(dir, 0777);
+	}
+	free(dir);
+	return path;
+}
+
+/* Prints the breakdown of one image's time at 1 x 1: what threads can and
+ * cannot speed up. */
+static void print_breakdown(const struct cell *x)
+{
+	if (!x || !x->done || !(x->t_total > 0))
+		return;
+	double rest = x->t_total - x->t_read - x->t_median - x->t_blas;
+	printf("one colour image at P=1 T=1: %.3f s = read PNG %.3f s (%.0f%%, serial: "
+	       "libpng) + median %.3f s (%.0f%%) + BLAS m*m^T %.3f s (%.0f%%) + rest "
+	       "%.3f s (%.0f%%)\n", x->t_total, x->t_read, 100 * x->t_read / x->t_total,
+	       x->t_median, 100 * x->t_median / x->t_total, x->t_blas,
+	       100 * x->t_blas / x->t_total, rest, 100 * rest / x->t_total);
+}
+
+/* The sweep over O->procs x O->threads. BENCH adds the benchmark summary. */
+static int run_sweep(const struct options *o, struct run *r, bool bench)
+{
+	const struct imageset *s = r->set;
+	kit_topo topo;
+	kit_topo_get(&topo);
+	struct sweep w = {
+		.o = o, .r = r, .cpus = topo.pus > 0 ? topo.pus : 1,
+		.np = (int)o->nprocs, .nt = (int)o->nthreads, .ps = o->procs, .ts = o->threads,
+		.tty = isatty(STDOUT_FILENO), .fp = fingerprint(s),
+	};
+	w.cells = calloc((size_t)(w.np * w.nt), sizeof(*w.cells));
+	for (int j = 0; j < w.nt; j++)
+		for (int i = 0; i < w.np; i++) {
+			struct cell *x = &w.cells[j * w.np + i];
+			x->p = w.ps[i], x->t = w.ts[j];
+			x->oversub = x->p * x->t > w.cpus;
+		}
+	w.path = results_path(o, s);
+	if (load_sweep(&w)) {
+		free(w.cells), free(w.path), cJSON_Delete(w.kept);
+		return KIT_EXIT_USAGE;
+	}
+	if (!o->quiet) {
+		printf("sweep     P in {");
+		for (int i = 0; i < w.np; i++)
+			printf("%s%d", i ? "," : "", w.ps[i]);
+		printf("} x T in {");
+		for (int j = 0; j < w.nt; j++)
+			printf("%s%d", j ? "," : "", w.ts[j]);
+		printf("}, %d run%s per cell (median), %d logical CPUs\n", o->repeat,
+		       o->repeat == 1 ? "" : "s", w.cpus);
+		if (w.path)
+			printf("results   %s (resumable; --force runs every cell again)\n", w.path);
+		printf("\n");
+	}
+	/* 1 x 1 first (the speed-up's base), then row by row */
+	int ncell = w.np * w.nt, k = 0, todo = 0;
+	for (int q = 0; q < ncell; q++)
+		todo += !w.cells[q].done;
+	show_progress(&w, NULL, "");
+	struct cell *base = cell_at(&w, 1, 1);
+	for (int q = -1; q < ncell; q++) {
+		struct cell *x = q < 0 ? base : &w.cells[q];
+		if (!x || x->done || x->failed || (q >= 0 && x == base))
+			continue;
+		char status[160];
+		snprintf(status, sizeof(status), "running P=%d T=%d (cell %d of %d to run)%s",
+			 x->p, x->t, ++k, todo, x->oversub ? ", oversubscribed" : "");
+		show_progress(&w, NULL, status);
+		measure_cell(&w, x);
+		show_progress(&w, x, x->failed ? "" : "");
+	}
+	if (w.tty && !o->quiet)
+		show_progress(&w, NULL, "done");
+
+	/* The grids, the table, the best cell */
+	double *time = malloc(sizeof(double) * (size_t)ncell), *sp = malloc(sizeof(double) * (size_t)ncell);
+	grids(&w, time, sp);
+	char *png_t = NULL, *png_s = NULL;
+	const char *prefix = o->png;
+	char *outprefix = NULL;
+	if (!prefix && o->out) {
+		if (asprintf(&outprefix, "%s/sweep", o->out) < 0)
+			abort();
+		prefix = outprefix;
+	}
+	if (prefix && (asprintf(&png_t, "%s-time.png", prefix) < 0 ||
+		       asprintf(&png_s, "%s-speedup.png", prefix) < 0))
+		abort();
+	printf("\n");
+	kit_plot_heatmap("seconds for the whole set (median; lower is better)", "processes",
+			 "threads", time, w.np, w.nt, w.ps, w.ts, png_t, stdout);
+	printf("\n");
+	bool have_base = base && base->done;
+	if (have_base)
+		kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", "processes", "threads",
+				 sp, w.np, w.nt, w.ps, w.ts, png_s, stdout);
+	printf("\n");
+
+	struct kit_results *res = kit_results_new("images", "processes x threads over a set of images");
+	kit_results_config(res, "images", "%d (%s)", s->n, s->source);
+	kit_results_config(res, "repeat", "%d", o->repeat);
+	struct cell *best = NULL;
+	for (int q = 0; q < ncell; q++) {
+		struct cell *x = &w.cells[q];
+		if (!x->done)
+			continue;
+		if (!best || x->median < best->median)
+			best = x;
+		char label[32];
+		snprintf(label, sizeof(label), "%dx%d", x->p, x->t);
+		kit_results_row(res, label);
+		kit_results_num(res, "procs", x->p, "%.0f");
+		kit_results_num(res, "threads", x->t, "%.0f");
+		kit_results_str(res, "oversub", x->oversub ? "yes" : "");
+		kit_results_num(res, "median_s", x->median, "%.3f");
+		kit_results_num(res, "min_s", x->min, "%.3f");
+		kit_results_num(res, "reps", x->reps, "%.0f");
+		kit_results_num(res, "cpu_s", x->cpu, "%.2f");
+		kit_results_num(res, "speedup", sp[q], "%.2f");
+		kit_results_num(res, "images_per_s", s->n / x->median, "%.2f");
+		kit_results_num(res, "gflops", s->flops / x->median * 1e-9, "%.2f");
+		kit_results_valid(res, true, NULL);
+	}
+	if (!o->quiet)
+		kit_results_print(res, stdout);
+	if (o->json)
+		kit_results_write_json(res, o->json);
+	if (o->csv)
+		kit_results_write_csv(res, o->csv);
+	kit_results_free(res);
+
+	int nover = 0;
+	for (int q = 0; q < ncell; q++)
+		nover += w.cells[q].oversub;
+	if (nover && !o->quiet)
+		printf("\n%d cell%s oversubscribed: P x T above the %d logical CPUs, more "
+		       "threads than CPUs to run them\n", nover, nover == 1 ? " is" : "s are",
+		       w.cpus);
+	if (best) {
+		printf("\nfastest: P=%d x T=%d, %.3f s for %d images (%.2f images/s)", best->p,
+		       best->t, best->median, s->n, s->n / best->median);
+		if (have_base && best != base)
+			printf(", %.2fx faster than P=1 x T=1 (%.3f s)", base->median / best->median,
+			       base->median);
+		printf("\n");
+	}
+	print_breakdown(base);
+	if (bench && best) {
+		kit_machine mach;
+		double gf = s->flops / best->median * 1e-9;
+		if (kit_machine_load(&mach) == 0 && mach.peak_gflops_all > 0)
+			printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell, %.0f%% of "
+			       "this machine's FMA peak on all CPUs (%.1f GFLOP/s, ./kit machine)\n",
+			       gf, 100 * gf / mach.peak_gflops_all, mach.peak_gflops_all);
+		else
+			printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell (run "
+			       "./kit machine to compare with this machine's peak)\n", gf);
+		if (have_base) {
+			double x = base->median / best->median;
+			printf("target on a 2-core machine: the fastest cell >= 1.7x faster than "
+			       "1 x 1: %.2fx, %s\n", x, x >= 1.7 ? "met" : "not met (a loaded "
+			       "machine? see the warnings above; run again)");
+		}
+	}
+	if (png_t && !o->quiet)
+		printf("heat maps: %s, %s\n", png_t, png_s);
+
+	free(time), free(sp), free(png_t), free(png_s), free(outprefix);
+	for (int q = 0; q < ncell; q++)
+		free(w.cells[q].samples);
+	free(w.cells), free(w.path);
+	cJSON_Delete(w.kept);
+	if (w.nfailed) {
+		printf("FAIL: %d of %d cells failed (above); the others are kept in the results "
+		       "file; %s\n", w.nfailed, ncell, HINT_POOL);
+		return KIT_EXIT_INVALID;
+	}
+	return KIT_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Arguments and main
+ */
+
+static int parse_size(const char *s, int *w, int *h)
+{
+	char extra;
+	if (sscanf(s, "%dx%d%c", w, h, &extra) != 2 || *w < 2 || *h < 2 ||
+	    *w > SIZE_MAX_SIDE || *h > SIZE_MAX_SIDE) {
+		kit_error("--size must be WIDTHxHEIGHT, each from 2 to %d, e.g. 2048x1536, not '%s'",
+			  SIZE_MAX_SIDE, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+#define IS(x) (!strcmp(a, x))
+		bool takes = IS("--size") || IS("--images") || IS("--procs") || IS("--threads") ||
+			     IS("--repeat") || IS("--results") || IS("--json") || IS("--csv") ||
+			     IS("--png") || IS("--demo") || IS("--out") || IS("--kill-after");
+		if (takes && i + 1 >= argc) {
+			kit_error("%s needs a value (see --help)", a);
+			return -1;
+		}
+		uint64_t v;
+		if (IS("-h") || IS("--help")) {
+			usage(stdout);
+			exit(KIT_EXIT_OK);
+		} else if (IS("--size")) {
+			if (parse_size(argv[++i], &o->w, &o->h))
+				return -1;
+			o->size_set = true;
+		} else if (IS("--images")) {
+			o->dir = argv[++i];
+		} else if (IS("--procs")) {
+			free(o->procs);
+			if (kit_parse_counts(argv[++i], "--procs", 1, MAX_COUNT, &o->procs, &o->nprocs))
+				return -1;
+		} else if (IS("--threads")) {
+			free(o->threads);
+			if (kit_parse_counts(argv[++i], "--threads", 1, MAX_COUNT, &o->threads,
+					     &o->nthreads))
+				return -1;
+		} else if (IS("--repeat")) {
+			if (kit_parse_u64(argv[++i], "--repeat", 1, 1000, &v))
+				return -1;
+			o->repeat = (int)v;
+		} else if (IS("--kill-after")) {
+			if (kit_parse_u64(argv[++i], "--kill-after", 1, 1000000, &v))
+				return -1;
+			o->kill_after = (int)v;
+		} else if (IS("--results")) {
+			o->results = argv[++i];
+		} else if (IS("--json")) {
+			o->json = argv[++i];
+		} else if (IS("--csv")) {
+			o->csv = argv[++i];
+		} else if (IS("--png")) {
+			o->png = argv[++i];
+		} else if (IS("--demo")) {
+			o->demo = argv[++i];
+			if (strcmp(o->demo, "sweep")) {
+				kit_error("unknown demo '%s'; the demo of exercise 03 is: sweep", o->demo);
+				return -1;
+			}
+		} else if (IS("--out")) {
+			o->out = argv[++i];
+		} else if (IS("--force")) {
+			o->force = true;
+		} else if (IS("--no-results")) {
+			o->no_results = true;
+		} else if (IS("--signatures")) {
+			o->signatures = true;
+		} else if (IS("--validate")) {
+			o->validate = true;
+		} else if (IS("--expect-children")) {
+			o->expect_children = true;
+		} else if (IS("--expect-lost")) {
+			o->expect_lost = true;
+		} else if (IS("--expect-parallel")) {
+			o->expect_parallel = true;
+		} else if (IS("--bench")) {
+			o->bench = true;
+		} else if (IS("--quick")) {
+			o->quick = true;
+		} else if (IS("-q") || IS("--quiet")) {
+			o->quiet = true;
+		} else {
+			kit_error("unknown argument '%s' (see --help)", a);
+			return -1;
+		}
+#undef IS
+	}
+	if (o->expect_lost && !o->kill_after) {
+		kit_error("--expect-lost needs --kill-after K (which image's worker dies)");
+		return -1;
+	}
+	if (o->dir && o->size_set) {
+		kit_error("--size makes images and --images reads them: give one of the two");
+		return -1;
+	}
+	if ((o->demo || o->bench) && (o->validate || o->expect_children || o->expect_parallel)) {
+		kit_error("--demo and --bench take no check flags");
+		return -1;
+	}
+	if (o->demo && o->bench) {
+		kit_error("give --demo or --bench, not both");
+		return -1;
+	}
+	if (o->quick && !o->demo && !o->bench) {
+		kit_error("--quick goes with --demo or --bench");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1, 2, ..., N as a malloc'd list. */
+static int *range(int n, size_t *count)
+{
+	int *v = malloc(sizeof(int) * (size_t)n);
+	if (!v)
+		abort();
+	for (int i = 0; i < n; i++)
+		v[i] = i + 1;
+	*count = (size_t)n;
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	if (kit_init(argc, argv))
+		return KIT_EXIT_USAGE;
+	struct options o = { .w = SIZE_DEFAULT_W, .h = SIZE_DEFAULT_H, .repeat = 0 };
+	if (parse_args(argc, argv, &o))
+		return KIT_EXIT_USAGE;
+	kit_topo topo;
+	kit_topo_get(&topo);
+	int cpus = topo.pus > 0 ? topo.pus : 1;
+	bool checks = o.validate || o.expect_children || o.expect_parallel || o.signatures ||
+		      o.expect_lost;
+	char *outdir = NULL;
+
+	if (o.demo || o.bench) {
+		int side = o.bench ? cpus + 1 : (cpus + 1 < 4 ? cpus + 1 : 4);
+		if (o.quick)
+			side = 2;
+		if (!o.size_set && !o.dir && o.quick)
+			o.w = SIZE_QUICK_W, o.h = SIZE_QUICK_H;
+		if (!o.procs)
+			o.procs = range(side, &o.nprocs);
+		if (!o.threads)
+			o.threads = range(side, &o.nthreads);
+		if (!o.repeat)
+			o.repeat = o.quick || o.demo ? 1 : REPEAT_DEFAULT;
+		if (!o.out) {
+			if (asprintf(&outdir, "%s/results/%s/sweep", kit_root(),
+				     o.bench ? "bench" : "demos") < 0)
+				abort();
+			o.out = outdir;
+		}
+		if (!o.results)
+			o.force = true;	/* a demo and a benchmark measure afresh */
+	} else if (checks) {
+		if (!o.size_set && !o.dir)
+			o.w = SIZE_CHECK_W, o.h = SIZE_CHECK_H;
+		if (!o.procs) {
+			o.procs = malloc(sizeof(int));
+			o.procs[0] = cpus, o.nprocs = 1;
+		}
+		if (!o.threads) {
+			o.threads = malloc(sizeof(int));
+			o.threads[0] = kit_omp_max_threads(), o.nthreads = 1;
+		}
+	} else {
+		if (!o.procs)
+			o.procs = range(cpus + 1, &o.nprocs);
+		if (!o.threads)
+			o.threads = range(cpus + 1, &o.nthreads);
+	}
+	if (!o.repeat)
+		o.repeat = REPEAT_DEFAULT;
+
+	if (!o.quiet) {
+		kit_env_print(stdout);
+		printf("program   images (exercise 03: processes x threads over a set of images)\n");
+	}
+	/* Shared with the workers: what each call of work() did. */
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		kit_error("cannot map memory shared with the workers: %s", strerror(errno));
+		return KIT_EXIT_USAGE;
+	}
+	sh->kill_after = o.kill_after;
+	sh->parent = (int)getpid();
+	struct imageset set;
+	if (o.out) {
+		char *d = strdup(o.out);
+		for (char *q = d + 1; *q; q++)
+			if (*q == '/') {
+				*q = '\0';
+				mkdir(d, 0777);
+				*q = '/';
+			}
+		mkdir(d, 0777);
+		free(d);
+	}
+	if (load_set(&o, &set)) {
+		munmap(sh, sizeof(*sh));
+		free_set(&set);
+		free(o.procs), free(o.threads), free(outdir);
+		return KIT_EXIT_USAGE;
+	}
+	int nbad = count_kind(&set, REF_BAD), ngray = count_kind(&set, REF_GRAY);
+	if (!o.quiet) {
+		printf("images    %d from %s (%d colour, %d gray, %d unreadable), read here in "
+		       "%.2f s for the exact signatures\n", set.n, set.source,
+		       count_kind(&set, REF_COLOUR), ngray, nbad, set.read_s);
+		printf("\n");
+	}
+	fflush(stdout);
+	pool_result *results = calloc((size_t)set.n, sizeof(*results));
+	struct run r = { .set = &set, .ctx = { &set, sh }, .results = results };
+	char bad[1024] = "";
+	size_t len = 0;
+	for (int i = 0; i < set.n; i++)
+		if (set.kind[i] == REF_BAD && len < sizeof(bad))
+			len += (size_t)snprintf(bad + len, sizeof(bad) - len, "%s%s (%s)",
+						len ? ", " : "", set.names[i], set.why[i]);
+	int rc;
+	if (o.signatures) {
+		double sec;
+		rc = run_pool(&r, o.procs[0], o.threads[0], false, &sec) ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+		for (int i = 0; i < set.n; i++) {
+			if (results[i].status == POOL_DONE)
+				printf("%s %lld\n", set.names[i], results[i].signature);
+			else
+				printf("%s error %s\n", set.names[i], set.why[i] ? set.why[i] : "lost");
+		}
+		if (rc)
+			printf("FAIL: %s\n", r.why);
+	} else if (checks) {
+		if (nbad && !o.quiet)	/* before the verdict, which stays the last line */
+			printf("%d of %d files cannot be read: %s\n", nbad, set.n, bad);
+		rc = run_checks(&o, &r);
+	} else {
+		rc = run_sweep(&o, &r, o.bench);
+		if (nbad) {
+			printf("%d of %d files could not be read, the other %d ran: %s\n", nbad,
+			       set.n, set.n - nbad, bad);
+			if (rc == KIT_EXIT_OK)
+				rc = KIT_EXIT_INVALID;
+		}
+	}
+	free(results);
+	free_set(&set);
+	munmap(sh, sizeof(*sh));
+	free(o.procs), free(o.threads), free(outdir);
+	return rc;
+}
