@@ -1185,7 +1185,9 @@ static void do_speed(session *s, const exercise *e, item *it)
 	double *q = xmalloc(rounds * sizeof(double));
 	double best_spread = INFINITY;
 	it->nthreads_used = n;
-	for (int attempt = 0; attempt <= s->retries; attempt++) {
+	bool hopeless = false;
+	for (int attempt = 0; attempt <= s->retries && !hopeless; attempt++) {
+		int nr = 0;	/* rounds measured in this attempt */
 		for (int k = 0; k < rounds; k++) {
 			bool stu_first = k % 2 == 0;
 			for (int w = 0; w < 2; w++) {
@@ -1197,19 +1199,27 @@ static void do_speed(session *s, const exercise *e, item *it)
 				(is_stu ? ts : tr)[k] = t;
 			}
 			q[k] = ts[k] / tr[k];
+			nr = k + 1;
+			/* Twice past the no-credit line: more rounds cannot change the
+			 * score, and a slow program would only keep the student waiting. */
+			if (k == 0 && q[0] > 2 * SPEED_ZERO) {
+				hopeless = true;
+				break;
+			}
 		}
-		double ratio = median_of(ts, rounds) / median_of(tr, rounds);
-		qsort(q, rounds, sizeof(double), cmp_double);
-		double spread = (q[rounds - 1] - q[0]) / median_of(q, rounds);
+		double ratio = median_of(ts, nr) / median_of(tr, nr);
+		qsort(q, nr, sizeof(double), cmp_double);
+		double spread = (q[nr - 1] - q[0]) / median_of(q, nr);
 		sb_printf(&it->out, "attempt %d: %.2fx the reference's time (rounds %.2f-%.2fx)%s\n",
-			  attempt + 1, ratio, q[0], q[rounds - 1],
+			  attempt + 1, ratio, q[0], q[nr - 1],
+			  hopeless ? ", far past no credit: one round is enough" :
 			  spread > NOISY_SPREAD ? ", too noisy" : "");
-		if (spread < best_spread) {
-			best_spread = spread;
+		if (hopeless || spread < best_spread) {
+			best_spread = hopeless ? 0 : spread;
 			it->ratio = ratio;
 			it->lo = q[0];
-			it->hi = q[rounds - 1];
-			it->rounds = rounds;
+			it->hi = q[nr - 1];
+			it->rounds = nr;
 			it->measured = true;
 		}
 		if (spread <= NOISY_SPREAD)

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# ex02.sh - end-to-end tests of exercise 02 (BLAS under OMP_NUM_THREADS), one
+# case per run:
+#   ex02.sh CASE STUDENT_GEMM REFERENCE_GEMM OPENMP(0|1) EXERCISE_JSON KIT_CLI
+# Exit 0 pass, 1 fail, 77 skip (meson). Under ASan (KIT_SANITIZED=1) the
+# matrices are smaller. What each case checks is in its comment.
+set -uo pipefail
+
+case_=$1 student=$2 reference=$3 openmp=$4 manifest=$5 cli=$6
+export OMP_WAIT_POLICY=passive KIT_QUIET=1
+unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS OPENBLAS_CORETYPE KIT_RESULTS_JSON
+n=256
+if [ -n "${KIT_SANITIZED:-}" ]; then n=96; fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() { echo "not ok: $*" >&2; failed=1; }
+
+# expect STATUS [ENV...] -- PROGRAM ARGS...: runs it, keeps its output in
+# $tmp/out and $tmp/err, and fails the case unless it exits with STATUS
+# (a list "0|77" allowed).
+expect() {
+	local want=$1; shift
+	local env=()
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	env "${env[@]}" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	case "|$want|" in
+	*"|$rc|"*) echo "ok: exit $rc: ${env[*]} ${*##*/}" ;;
+	*) fail "exit $rc, expected $want: ${env[*]} $*"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2 ;;
+	esac
+	return 0
+}
+
+# The last line of a check run must be its verdict.
+last_line_is() {
+	local line; line=$(tail -n 1 "$tmp/out")
+	case $line in
+	"$1"*) ;;
+	*) fail "last line is '$line', expected it to start with '$1'" ;;
+	esac
+}
+
+# A field of a JSON file: json FILE PYTHON-EXPRESSION-ON-j
+json() {
+	/usr/bin/python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+have_py() { [ -x /usr/bin/python3 ]; }
+
+# 0 where OpenMP is built in; 77 (cannot check) in the serial build.
+if [ "$openmp" = 1 ]; then par_ok=0 par_fail=1; else par_ok=77 par_fail=77; fi
+
+case $case_ in
+solution-validate-1|solution-validate-2)
+	# every reference kernel is within |C - AB| <= 3 eps n |A||B| at this thread count
+	t=${case_##*-}
+	expect 0 OMP_NUM_THREADS="$t" -- "$reference" --kernel all --validate
+	last_line_is "PASS:"
+	grep -q "threads   $t (omp_get_max_threads; OMP_NUM_THREADS=$t)\|threads   1 (built without OpenMP)" "$tmp/out" ||
+		fail "the configuration does not show the requested threads"
+	grep -q "^OpenBLAS .* variant, core .*, $t thread" "$tmp/out" ||
+		fail "the configuration does not show OpenBLAS's variant, core and $t threads"
+	# a size above the full check: the spot check of rows and columns
+	expect 0 OMP_NUM_THREADS="$t" -- "$reference" -q --kernel blas -n 700 --validate
+	last_line_is "PASS: blas: |C - AB| <= 3 eps n |A||B| at n = 700 (4 rows and 4 columns)" ;;
+solution-parallel)
+	# the library keeps 2 threads busy even without OpenMP in this program;
+	# the hand-written loops only with it (77 in the serial build)
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel blas --expect-parallel
+	expect "$par_ok" OMP_NUM_THREADS=2 -- "$reference" -q --kernel loops --expect-parallel
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel batch --expect-parallel ;;
+solution-variant)
+	# the linked OpenBLAS is the OpenMP variant (DESIGN section 6)
+	have_py || { echo "SKIP: no /usr/bin/python3 to read the JSON"; exit 77; }
+	expect 0 OMP_NUM_THREADS=1 -- "$reference" -q --kernel blas -n 64 --json "$tmp/r.json"
+	[ "$(json "$tmp/r.json" 'j["env"]["blas"]["variant"]')" = openmp ] ||
+		fail "OpenBLAS is not the OpenMP variant: $(json "$tmp/r.json" 'j["env"]["blas"]')"
+	expect 0 -- "$reference" --kernel blas -n 64 --validate
+	grep -q '^OpenBLAS .* OpenMP variant' "$tmp/out" || fail "the configuration does not say 'OpenMP variant'" ;;
+solution-sweep)
+	# OMP_NUM_THREADS reaches openblas_get_num_threads (a fresh process each);
+	# OPENBLAS_NUM_THREADS does not (the OpenMP build ignores it)
+	expect 0 -- "$reference" --check-sweep 1,2 -n 64
+	last_line_is "PASS: OMP_NUM_THREADS reached OpenBLAS"
+	grep -q "1 -> 1, 2 -> 2" "$tmp/out" || fail "the verdict does not list 1 -> 1, 2 -> 2"
+	have_py || exit $failed
+	expect 0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 -- "$reference" --kernel blas -n 128 --json "$tmp/r.json"
+	[ "$(json "$tmp/r.json" 'j["rows"][0]["columns"]["blas_threads"]')" = 1 ] ||
+		fail "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2: blas_threads is not 1"
+	grep -q "^note .*OPENBLAS_NUM_THREADS=2 has no effect" "$tmp/out" ||
+		fail "no note that OPENBLAS_NUM_THREADS has no effect" ;;
+solution-timing)
+	# the timing mode: rates, scaling, JSON and CSV; KIT_RESULTS_JSON (./kit sweep) without --json
+	expect 0 -- "$reference" --kernel blas -n "$n" --threads 1,2 --json "$tmp/r.json" --csv "$tmp/r.csv"
+	grep -q '^scaling of blas' "$tmp/out" || fail "no scaling table with two thread counts"
+	for col in gflops median_s blas_threads err_bound; do
+		grep -q "\"$col\"" "$tmp/r.json" || fail "$col missing from the JSON"
+		head -n 1 "$tmp/r.csv" | grep -q "$col" || fail "$col missing from the CSV header"
+	done
+	expect 0 KIT_RESULTS_JSON="$tmp/sweep.json" -- "$reference" -q --kernel blas -n 64
+	[ -s "$tmp/sweep.json" ] || fail "no results written to KIT_RESULTS_JSON"
+	expect 0 -- "$reference" -q --kernel all -n 64 --count 8 ;;
+skeleton-validate)
+	# the skeleton builds, runs and validates from day one
+	for t in 1 2; do
+		expect 0 OMP_NUM_THREADS=$t -- "$student" --kernel all --validate
+		last_line_is "PASS:"
+	done
+	expect 0 -- "$student" -q --kernel all -n 64 --count 8 ;;
+skeleton-fails)
+	# the checks can fail: step 2's skeleton is serial, step 1's is no library
+	expect "$par_fail" OMP_NUM_THREADS=2 -- "$student" --kernel loops --expect-parallel
+	[ "$openmp" = 1 ] && last_line_is "FAIL: observed 1 busy thread"
+	[ "$openmp" = 1 ] && { grep -q 'TODO(2)' "$tmp/out" || fail "the hint does not name TODO(2)"; }
+	expect 1 OMP_NUM_THREADS=2 -- "$student" --kernel blas --expect-parallel
+	last_line_is "FAIL: observed 1 busy thread"
+	grep -q 'TODO(1)' "$tmp/out" || fail "the hint does not name TODO(1)" ;;
+bad-arguments)
+	# each bad argument: exit 2 and one line on stderr that names it, no crash
+	while IFS='|' read -r name args; do
+		read -ra argv <<<"$args"
+		expect 2 -- "$reference" "${argv[@]}"
+		[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$args: expected one line on stderr, got $(wc -l <"$tmp/err")"
+		grep -q -- "$name" "$tmp/err" || fail "$args: the message does not name $name: $(cat "$tmp/err")"
+		[ -s "$tmp/out" ] && fail "$args: printed on stdout"
+	done <<-'EOF'
+	-n|-n 0
+	-n|-n -5
+	-n|-n abc
+	-n|-n 1e3x
+	needs|-q -n 200000
+	needs|-q --kernel batch -n 20000 --count 1000
+	--count|--count 0
+	--threads|--threads 0
+	--kernel|--kernel fast
+	--check-sweep|--check-sweep 0
+	--check-sweep|--kernel loops --check-sweep 1,2
+	--reps|--reps 0
+	--bogus|--bogus
+	--seed|--seed
+	EOF
+	# too large to allocate, in a check: the verdict line, exit 2
+	expect 2 -- "$reference" -q --kernel blas -n 200000 --validate
+	last_line_is "FAIL: observed no run: n = 200000 does not fit in memory"
+	expect 2 OMP_NUM_THREADS=abc -- "$reference" --validate
+	grep -q OMP_NUM_THREADS "$tmp/err" || fail "OMP_NUM_THREADS=abc: not named"
+	expect 0 -- "$reference" --help
+	grep -q '^usage: gemm' "$tmp/out" || fail "--help prints no usage" ;;
+demo-blas|demo-batch|bench)
+	# the demos and the benchmark at test size: exit 0, CSV + JSON (+ PNG with gnuplot)
+	name=${case_#demo-}
+	if [ "$case_" = bench ]; then
+		expect 0 -- "$reference" --bench --quick --out "$tmp/o"
+		name=blas
+	else
+		expect 0 -- "$reference" --demo "$name" --quick --out "$tmp/o"
+	fi
+	for f in "$name.csv" "$name.json"; do
+		[ -s "$tmp/o/$f" ] || fail "$case_ wrote no $f"
+	done
+	if have_py; then
+		json "$tmp/o/$name.json" 'j["schema"]' | grep -q ompkit-results/1 || fail "$name.json: not ompkit-results/1"
+	fi
+	if command -v gnuplot >/dev/null; then
+		for f in "$tmp"/o/*.png; do
+			[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '211PNG' ] || fail "$f is not a PNG"
+		done
+	fi
+	[ "$case_" = bench ] && { grep -q '^Targets' "$tmp/out" || fail "the benchmark prints no targets"; }
+	[ "$case_" = demo-blas ] && { grep -q 'openblas_get_num_threads() followed OMP_NUM_THREADS' "$tmp/out" ||
+		fail "the demo did not see OpenBLAS follow OMP_NUM_THREADS"; }
+	expect 2 -- "$reference" --demo nosuch --out "$tmp/o"
+	;;
+manifest)
+	# exercise.json has the shape conventions.md section 3 defines, and every
+	# item's arguments are accepted by the program (--help-free dry check: 2 = usage)
+	have_py || { echo "SKIP: no /usr/bin/python3"; exit 77; }
+	/usr/bin/python3 - "$manifest" <<-'EOF' || failed=1
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	for key in ("exercise", "title", "program", "edit", "steps", "demos", "bench", "items"):
+	    assert key in m, "missing " + key
+	assert m["program"] == "gemm" and m["edit"] == ["gemm.c"]
+	assert [d["name"] for d in m["demos"]] == ["blas", "batch"]
+	ids = set()
+	for it in m["items"]:
+	    for key in ("id", "step", "points", "kind", "name", "args", "threads", "hint"):
+	        assert key in it, (it.get("id"), "missing " + key)
+	    assert it["id"] not in ids, "duplicate id " + it["id"]
+	    ids.add(it["id"])
+	    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it["kind"]
+	    assert str(it["step"]) in m["steps"], it["id"]
+	    assert it["points"] > 0 and it["hint"], it["id"]
+	    for t in it["threads"]:
+	        assert t.isdigit() or t in ("cores", "cpus", "cpus+1"), t
+	assert {str(i["step"]) for i in m["items"]} == set(m["steps"]), "a step without an item"
+	print("ok: %d items, %d points" % (len(m["items"]), sum(i["points"] for i in m["items"])))
+	for it in m["items"]:
+	    print(" ".join(it["args"]))
+	EOF
+	;;
+*)
+	echo "ex02.sh: error: unknown case '$case_'" >&2
+	exit 2 ;;
+esac
+exit $failed
