@@ -292,7 +292,9 @@ void kit_results_print(const kit_results *r, FILE *out);
 /* Writes CSV (one header line, one line per row) or JSON (schema
  * "ompkit-results/1", docs/results-schema.md) atomically to PATH. When the
  * environment variable KIT_RESULTS_JSON is set (./kit sweep sets it), the
- * JSON is also written there. Return 0, or -1 with a message. */
+ * JSON is also written there; PATH may be NULL to write only that copy, so a
+ * program calls kit_results_write_json(r, json_flag_or_NULL) always. Return
+ * 0, or -1 with a message. */
 int kit_results_write_csv(const kit_results *r, const char *path);
 int kit_results_write_json(const kit_results *r, const char *path);
 

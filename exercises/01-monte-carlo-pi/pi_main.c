@@ -598,7 +598,7 @@ static int run_timing(const struct options *o)
 	}
 	if (attached)
 		kit_results_scaling(r, attached);
-	if (o->json && kit_results_write_json(r, o->json))
+	if (kit_results_write_json(r, o->json))
 		rc = KIT_EXIT_USAGE;
 	if (o->csv && kit_results_write_csv(r, o->csv))
 		rc = KIT_EXIT_USAGE;

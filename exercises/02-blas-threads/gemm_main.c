@@ -604,7 +604,7 @@ static int run_timing(const struct options *o)
 		kit_results_scaling(r, attached);
 	/* ./kit sweep reads the results from KIT_RESULTS_JSON: write them
 	 * whenever it is set, --json or not. */
-	if ((o->json || getenv("KIT_RESULTS_JSON")) && kit_results_write_json(r, o->json))
+	if (kit_results_write_json(r, o->json))
 		rc = KIT_EXIT_USAGE;
 	if (o->csv && kit_results_write_csv(r, o->csv))
 		rc = KIT_EXIT_USAGE;

@@ -1191,10 +1191,9 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 	}
 	if (!o->quiet)
 		kit_results_print(res, stdout);
-	if (o->json)
-		kit_results_write_json(res, o->json);
-	if (o->csv)
-		kit_results_write_csv(res, o->csv);
+	int wrc = kit_results_write_json(res, o->json);	/* also ./kit sweep's copy */
+	if (o->csv && kit_results_write_csv(res, o->csv))
+		wrc = -1;
 	kit_results_free(res);
 
 	int nover = 0;
@@ -1243,7 +1242,7 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 		       "file; %s\n", w.nfailed, ncell, HINT_POOL);
 		return KIT_EXIT_INVALID;
 	}
-	return KIT_EXIT_OK;
+	return wrc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------

@@ -659,7 +659,7 @@ static int run_job(const struct options *o)
 			kit_error("%s", pl.res[i].error);
 	printf("%setl took %.2fs total: %zu file%s, %zu written, %zu skipped (already done), "
 	       "%zu failed\n", o->quiet ? "" : "\n", total, n, n == 1 ? "" : "s", done, skipped, bad);
-	if (o->json && kit_results_write_json(r, o->json))
+	if (kit_results_write_json(r, o->json))
 		rc = KIT_EXIT_USAGE;
 	if (o->csv && kit_results_write_csv(r, o->csv))
 		rc = KIT_EXIT_USAGE;
@@ -1348,7 +1348,7 @@ static int run_timing(const struct options *o)
 		fflush(stdout);
 	}
 	rc = etl_sweep_run(&s, r, stdout);
-	if (o->json && kit_results_write_json(r, o->json))
+	if (kit_results_write_json(r, o->json))
 		rc = KIT_EXIT_USAGE;
 	if (o->csv && kit_results_write_csv(r, o->csv))
 		rc = KIT_EXIT_USAGE;

@@ -1530,6 +1530,22 @@ static int build_targets(session *s, exercise *e, const char *build, char **targ
 }
 
 /* Runs every selected item of E (after "builds"). */
+/*
+ * An earlier run item of item I's step that failed, or NULL. Speed is only
+ * judged for a step whose correctness items pass (as CS149's checkers do): a
+ * wrong or serial kernel gets no speed credit, and a slow skeleton is not
+ * timed for minutes to learn that.
+ */
+static const item *failed_run_of_step(const exercise *e, size_t i)
+{
+	for (size_t j = 1; j < i; j++) {
+		const item *r = &e->items[j];
+		if (r->kind == K_RUN && r->step == e->items[i].step && r->st == ST_FAIL)
+			return r;
+	}
+	return NULL;
+}
+
 static void run_items(session *s, exercise *e)
 {
 	kit_progress pr;
@@ -1557,11 +1573,20 @@ static void run_items(session *s, exercise *e)
 			do_tsan(s, e, it);
 			break;
 		case K_SPEED:
-			do_speed(s, e, it);
+		case K_SPEEDUP: {
+			const item *wrong = failed_run_of_step(e, i);
+			if (wrong) {
+				char *why = xasprintf("not timed: \"%s\" failed; speed counts once the "
+						      "step is right", wrong->name);
+				item_fail(it, why);
+				free(why);
+			} else if (it->kind == K_SPEED) {
+				do_speed(s, e, it);
+			} else {
+				do_speedup(s, e, it);
+			}
 			break;
-		case K_SPEEDUP:
-			do_speedup(s, e, it);
-			break;
+		}
 		case K_BUILD:
 			break;
 		}
@@ -1641,7 +1666,9 @@ static void print_text(const session *s, exercise *const *ex, size_t n, FILE *f)
 				print_block(f, "why", it->skip_why);
 			if (it->st == ST_FAIL && it->hint && !e->not_run)
 				print_block(f, "hint", it->hint);
-			if (it->st == ST_FAIL && it->observed)
+			/* a run item's per-thread lines below already say what was seen */
+			if (it->st == ST_FAIL && it->observed &&
+			    !((it->kind == K_RUN || it->kind == K_TSAN) && it->out.len))
 				print_block(f, "saw", it->observed);
 			if ((it->st == ST_FAIL && !e->not_run) || it->kind == K_BUILD || s->verbose ||
 			    it->kind == K_SPEED || it->kind == K_SPEEDUP)

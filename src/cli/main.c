@@ -2,6 +2,7 @@
  * main.c - kit-cli: dispatches "./kit SUBCOMMAND ARGS" to its cmd_* function.
  * The ./kit script installs, configures and builds first, then execs this.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -28,6 +29,8 @@ int cli_is_help(const char *arg)
 
 int main(int argc, char **argv)
 {
+	/* Rows appear as they are done, also through a pipe (./kit check | tee). */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
 	if (argc < 2) {
