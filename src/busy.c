@@ -1,7 +1,7 @@
 /*
  * busy.c - which threads worked (kit.h): snapshots each thread's CPU time
  * from /proc/self/task/TID/stat (utime + stime, in clock ticks) and counts,
- * at the end, the threads whose CPU time grew by a fraction of the wall time.
+ * at the end, the threads that did a fair part of the CPU work done meanwhile.
  * This tells a student whether a parallel region really ran in parallel
  * (e.g. two threads busy) or one thread did all the work.
  */
@@ -18,7 +18,6 @@ struct thread_ticks {
 };
 
 struct kit_busy {
-	double wall;			/* CLOCK_MONOTONIC seconds at the start */
 	struct thread_ticks *t;
 	size_t n;
 };
@@ -99,7 +98,6 @@ kit_busy *kit_busy_begin(void)
 		b->t = NULL;
 		b->n = 0;
 	}
-	b->wall = kit_wtime();
 	return b;
 }
 
@@ -108,27 +106,33 @@ int kit_busy_end(kit_busy *b, double fraction)
 	struct thread_ticks *t;
 	size_t n;
 	int busy = 0;
-	double wall = kit_wtime() - b->wall;
-	long hz = sysconf(_SC_CLK_TCK);
 
-	if (!b->t || hz <= 0 || snapshot(&t, &n)) {
+	if (!b->t || snapshot(&t, &n)) {
 		free(b->t);
 		free(b);
 		return -1;
 	}
+	/* Each thread's ticks during the span; a thread created meanwhile counts from 0. */
+	unsigned long long *d = calloc(n, sizeof(*d)), total = 0;
+	if (!d)
+		abort();
 	for (size_t i = 0; i < n; i++) {
-		/* A thread created during the span counts from 0. */
 		unsigned long long before = 0;
 		for (size_t j = 0; j < b->n; j++)
 			if (b->t[j].tid == t[i].tid) {
 				before = b->t[j].ticks;
 				break;
 			}
-		double cpu = (double)(t[i].ticks - (t[i].ticks >= before ? before : t[i].ticks)) /
-			     (double)hz;
-		if (cpu > 0 && cpu >= fraction * wall)
-			busy++;
+		d[i] = t[i].ticks >= before ? t[i].ticks - before : 0;
+		total += d[i];
 	}
+	/* A share of what the process really got, not of the wall time: on a
+	 * loaded machine every thread gets less, but the shares stay put. */
+	double share = (double)total / (double)kit_omp_max_threads();
+	for (size_t i = 0; i < n; i++)
+		if (d[i] > 0 && (double)d[i] >= fraction * share)
+			busy++;
+	free(d);
 	free(t);
 	free(b->t);
 	free(b);

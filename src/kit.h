@@ -1,7 +1,8 @@
 /*
  * kit.h - the ompkit harness (libkit): one API for timing, statistics, rates,
- * scaling, environment snapshots, results (table, CSV, JSON), plots, progress
- * and child processes. Every exercise driver, demo and the kit CLI use it.
+ * scaling, environment snapshots, results (table, CSV, JSON), plots, progress,
+ * child processes, the verdicts of check modes and folders. Every exercise
+ * driver, demo and the kit CLI use it.
  *
  * Conventions
  *  - Functions that can fail return 0 on success and -1 on failure, after
@@ -72,6 +73,13 @@ int kit_parse_double(const char *s, const char *what, double min, double max,
 		     double *out);
 
 /*
+ * The value of option ARGV[*I]: EQ + 1 when the option came as --opt=VALUE
+ * (EQ points at its '='), else the next argument, and *I moves past it.
+ * NULL after printing "option '--opt' needs a value; see PROG --help".
+ */
+const char *kit_option_value(int argc, char **argv, int *i, const char *eq);
+
+/*
  * Parses a list of thread or process counts: "1,2,4", ranges "1-8", and the
  * words "cores" (physical cores), "cpus" (logical CPUs) and "2cpus" (twice the
  * logical CPUs). On success *out is a malloc'd array (caller frees) of *n
@@ -79,6 +87,49 @@ int kit_parse_double(const char *s, const char *what, double min, double max,
  */
 int kit_parse_counts(const char *s, const char *what, int min, int max,
 		     int **out, size_t *n);
+
+/* ------------------------------------------------------------------------
+ * Checks: the verdicts of a driver's check modes and its last line
+ * (docs/conventions.md section 2)
+ */
+
+/* A check's verdict, in rising order of weight: the last line reports the
+ * weightiest one seen. */
+enum { KIT_PASS, KIT_SKIP, KIT_FAIL };
+
+/* The checks run so far. Start with kit_checks c = { .quiet = q }; the
+ * fields are read by kit_checks_finish and need not be touched. */
+typedef struct kit_checks {
+	int worst;		/* KIT_PASS, KIT_SKIP or KIT_FAIL: the weightiest so far */
+	bool quiet;		/* print only the last line */
+	char pass[4096];	/* the PASS texts, "; "-joined (cut at 4095 bytes) */
+	char fail[1024];	/* the first FAIL text */
+	char skip[1024];	/* the first SKIP text */
+} kit_checks;
+
+/*
+ * Records one check's VERDICT (KIT_PASS, KIT_SKIP or KIT_FAIL) and its text,
+ * printed unless C->quiet as "  ok   TEXT", "  FAIL TEXT" or "  skip TEXT"
+ * (stdout flushed, so a check that forks next prints nothing twice). A FAIL
+ * text reads "observed ...; what to look at". Cannot fail.
+ */
+void kit_check(kit_checks *c, int verdict, const char *fmt, ...) KIT_PRINTF(3, 4);
+
+/*
+ * For a check that 2 or more threads did work, run at THREADS threads (the
+ * OpenMP threads, or a library's). True when it can be judged here; false
+ * after recording a skip that says why: built without OpenMP, or 1 thread.
+ * Cannot fail.
+ */
+bool kit_check_parallel_possible(kit_checks *c, int threads);
+
+/*
+ * Prints the last line and returns the exit status: "FAIL: " and the first
+ * FAIL text (KIT_EXIT_INVALID) if any check failed, else "SKIP: " and the
+ * first SKIP text (KIT_EXIT_SKIP) if any was skipped, else "PASS: " and every
+ * PASS text (KIT_EXIT_OK). Cannot fail.
+ */
+int kit_checks_finish(const kit_checks *c);
 
 /* ------------------------------------------------------------------------
  * Clocks
@@ -201,10 +252,12 @@ typedef struct kit_busy kit_busy;
 kit_busy *kit_busy_begin(void);
 
 /*
- * Counts the threads whose CPU time grew by at least FRACTION (e.g. 0.1) of
- * the wall time since kit_busy_begin(B), and frees B. The clock is coarse
- * (10 ms ticks): the measured span should last 0.2 s or more. Returns -1 when
- * /proc is not readable.
+ * Counts the threads that did at least FRACTION (e.g. 0.25) of a fair share
+ * of the CPU work since kit_busy_begin(B), a fair share being the CPU time all
+ * threads used divided by kit_omp_max_threads(); frees B. Shares, not wall
+ * time, so a loaded machine does not hide a parallel region. The clock is
+ * coarse (10 ms ticks): the span should hold 0.2 s of CPU work or more.
+ * Returns -1 when /proc is not readable.
  */
 int kit_busy_end(kit_busy *b, double fraction);
 
@@ -459,6 +512,11 @@ int kit_atomic_commit(kit_atomic *a);
 void kit_atomic_abort(kit_atomic *a);
 /* Writes TEXT to PATH atomically. 0, or -1 with a message naming PATH. */
 int kit_write_file(const char *path, const char *text);
+
+/* Creates PATH and its missing parents, like mkdir -p (mode 0777 less the
+ * umask). 0 when PATH is a folder afterwards, or -1 with one message naming
+ * the folder that could not be made and saying what to do. */
+int kit_mkdirs(const char *path);
 
 /* The kit's root folder: $KIT_ROOT, else the source tree it was built from.
  * Cannot fail. */

@@ -117,6 +117,17 @@ int kit_init(int argc, char **argv)
 	return check_omp_num_threads();
 }
 
+const char *kit_option_value(int argc, char **argv, int *i, const char *eq)
+{
+	if (eq)
+		return eq + 1;
+	if (*i + 1 >= argc) {
+		kit_error("option '%s' needs a value; see %s --help", argv[*i], progname);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 /* Reads "123", "1e9", "2.5e6", "10k", "5M", "2G" as an exact whole number. */
 static int read_whole(const char *s, uint64_t *out)
 {
@@ -366,4 +377,33 @@ void kit_atomic_abort(kit_atomic *a)
 	free(a->path);
 	free(a->tmp);
 	memset(a, 0, sizeof(*a));
+}
+
+int kit_mkdirs(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		abort();
+	for (char *s = *p ? p + 1 : p;; s++) {
+		char c = *s;
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) && errno != EEXIST) {
+			kit_error("cannot make folder '%s': %s; choose a writable folder", p,
+				  strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	struct stat st;
+	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+		kit_error("'%s' is not a folder; choose another folder", path);
+		return -1;
+	}
+	return 0;
 }

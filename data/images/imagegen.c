@@ -17,14 +17,12 @@
  *   is interrupted, or two that make the same set at once, never leave a
  *   half-written image behind.
  */
-#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "imagegen.h"
@@ -186,33 +184,9 @@ fail:
 	return -1;
 }
 
-/* mkdir -p DIR. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	if (!p)
-		abort();
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0777) && errno != EEXIST) {
-				kit_error("cannot create folder '%s': %s", p, strerror(errno));
-				free(p);
-				return -1;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return 0;
-}
-
 int imagegen_set(const char *dir, int w, int h, char **paths, int verbose)
 {
-	if (make_dirs(dir))
+	if (kit_mkdirs(dir))
 		return -1;
 	int made = 0;
 	double t0 = kit_wtime();

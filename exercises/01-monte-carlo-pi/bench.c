@@ -24,13 +24,11 @@
  *   interpreter's start. Files: DIR/pi.csv, DIR/pi.json, DIR/pi-speedup.png,
  *   DIR/pi-time.png, DIR = opts->out_dir or results/bench/pi.
  */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -49,36 +47,6 @@
 #define TARGET_SPEEDUP_2T 1.85	/* 1 -> 2 threads, on a quiet machine */
 #define TARGET_VS_PURE 300.0	/* C on 1 thread against pure Python */
 #define TARGET_VS_NUMPY 20.0	/* C on 1 thread against numpy */
-
-/* mkdir -p DIR. 0, or -1 with a message. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		kit_error("output folder name too long: '%s'", dir);
-		return -1;
-	}
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			kit_error("cannot create folder '%s': %s; choose another with --out",
-				  path, strerror(errno));
-			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		kit_error("'%s' is not a folder; choose another with --out", dir);
-		return -1;
-	}
-	return 0;
-}
 
 struct run {
 	uint64_t n, seed, hits;
@@ -239,7 +207,7 @@ int pi_bench(const pi_demo_opts *o)
 		snprintf(dir, sizeof(dir), "%s", o->out_dir);
 	else
 		snprintf(dir, sizeof(dir), "%s/results/bench/pi", kit_root());
-	if (make_dirs(dir))
+	if (kit_mkdirs(dir))
 		return KIT_EXIT_USAGE;
 
 	printf("\n== Benchmark pi: pi_same_answer against the seed's Python ==\n\n");

@@ -33,7 +33,6 @@
  *   results/demos/NAME under kit_root().
  *   Without OpenMP every demo runs with one thread and says what cannot show.
  */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -42,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "demos.h"
 #include "kit.h"
@@ -68,36 +66,6 @@ struct demo {
 	int omp_before;		/* threads before the demo, restored after */
 	bool quick, quiet;
 };
-
-/* mkdir -p DIR. 0, or -1 with a message. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		kit_error("output folder name too long: '%s'", dir);
-		return -1;
-	}
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			kit_error("cannot create folder '%s': %s; choose another with --out",
-				  path, strerror(errno));
-			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		kit_error("'%s' is not a folder; choose another with --out", dir);
-		return -1;
-	}
-	return 0;
-}
 
 /* snprintf, truncating silently: for labels and paths whose length is
  * bounded in practice (gcc cannot see that through a struct). */
@@ -167,7 +135,7 @@ static int demo_begin(struct demo *d, const char *name, const pi_demo_opts *o, i
 		snprintf(d->dir, sizeof(d->dir), "%s", o->out_dir);
 	else
 		snprintf(d->dir, sizeof(d->dir), "%s/results/demos/%s", kit_root(), name);
-	return make_dirs(d->dir);
+	return kit_mkdirs(d->dir);
 }
 
 static void demo_end(struct demo *d)

@@ -28,7 +28,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -191,97 +190,55 @@ static const char *hint_of(int k)
  * Check modes
  */
 
-enum verdict { V_PASS, V_FAIL, V_SKIP };
-
-/* The verdicts of the checks run so far; the last line summarises them. */
-struct checks {
-	enum verdict worst;
-	char pass[4096];	/* "; "-joined PASS texts */
-	char fail[1024];	/* the first FAIL text */
-	char skip[1024];	/* the first SKIP text */
-	bool quiet;
-};
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-	KIT_PRINTF(3, 4);
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!c->quiet)
-		printf("  %-4s %s\n", v == V_PASS ? "ok" : v == V_FAIL ? "FAIL" : "skip", msg);
-	if (v == V_FAIL) {
-		if (!c->fail[0])
-			snprintf(c->fail, sizeof(c->fail), "%s", msg);
-		c->worst = V_FAIL;
-	} else if (v == V_SKIP) {
-		if (!c->skip[0])
-			snprintf(c->skip, sizeof(c->skip), "%s", msg);
-		if (c->worst == V_PASS)
-			c->worst = V_SKIP;
-	} else {
-		size_t len = strlen(c->pass);
-		snprintf(c->pass + len, sizeof(c->pass) - len, "%s%s", len ? "; " : "", msg);
-	}
-}
-
 static int procs_for(const struct options *o, int threads)
 {
 	return o->procs ? o->procs : threads;
 }
 
 /* --validate; for steps 4 and 5 the count must also be the defined one. */
-static void check_validate(struct checks *c, const struct options *o, int k)
+static void check_validate(kit_checks *c, const struct options *o, int k)
 {
 	int t = kit_omp_max_threads();
 	uint64_t hits;
 	if (run_kernel(k, o->n, o->seed, procs_for(o, t), &hits)) {
-		check_result(c, V_FAIL, "observed %s fail to run (message above); %s",
-			     kernels[k].func, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %s fail to run (message above); %s",
+			  kernels[k].func, hint_of(k));
 		return;
 	}
 	double est = 4.0 * (double)hits / (double)o->n, z = sigmas_off(hits, o->n);
 	if (!valid_count(hits, o->n)) {
-		check_result(c, V_FAIL, "observed pi ~= %.6f (%llu hits of %llu), %.1f "
-			     "standard errors from pi, more than 5; %s", est,
-			     (unsigned long long)hits, (unsigned long long)o->n, z, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed pi ~= %.6f (%llu hits of %llu), %.1f "
+			  "standard errors from pi, more than 5; %s", est,
+			  (unsigned long long)hits, (unsigned long long)o->n, z, hint_of(k));
 		return;
 	}
 	if (k == K_PROCESSES) {
 		uint64_t want = reference_count(o->n, o->seed);
 		if (hits != want) {
-			check_result(c, V_FAIL, "observed %llu hits, not the %llu of "
-				     "pi_same_answer's definition (pi_random_at over all n "
-				     "samples); %s", (unsigned long long)hits,
-				     (unsigned long long)want, hint_of(k));
+			kit_check(c, KIT_FAIL, "observed %llu hits, not the %llu of "
+				  "pi_same_answer's definition (pi_random_at over all n "
+				  "samples); %s", (unsigned long long)hits,
+				  (unsigned long long)want, hint_of(k));
 			return;
 		}
 	}
-	check_result(c, V_PASS, "%s: pi ~= %.6f, %.2f standard errors from pi (n = %llu, %d thread%s)",
-		     kernels[k].name, est, z, (unsigned long long)o->n, t, t == 1 ? "" : "s");
+	kit_check(c, KIT_PASS, "%s: pi ~= %.6f, %.2f standard errors from pi (n = %llu, %d thread%s)",
+		  kernels[k].name, est, z, (unsigned long long)o->n, t, t == 1 ? "" : "s");
 }
 
 /* --expect-parallel: the kernel kept 2 or more threads busy. */
-static void check_parallel(struct checks *c, const struct options *o, int k)
+static void check_parallel(kit_checks *c, const struct options *o, int k)
 {
 	int t = kit_omp_max_threads();
-	if (!kit_omp_enabled() || t < 2) {
-		check_result(c, V_SKIP, "cannot check parallelism with %d thread%s (%s); "
-			     "set OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
-			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+	if (!kit_check_parallel_possible(c, t))
 		return;
-	}
 	/* Runs long enough that computing, not waking threads, fills the span:
 	 * this check needs no particular count, so n may grow. */
 	uint64_t hits, n = o->n;
 	double t0 = kit_wtime();
 	if (run_kernel(k, n, o->seed, procs_for(o, t), &hits)) {
-		check_result(c, V_FAIL, "observed %s fail to run (message above); %s",
-			     kernels[k].func, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %s fail to run (message above); %s",
+			  kernels[k].func, hint_of(k));
 		return;
 	}
 	double once = kit_wtime() - t0;
@@ -290,41 +247,38 @@ static void check_parallel(struct checks *c, const struct options *o, int k)
 
 	int runs = 0;
 	kit_busy *b = kit_busy_begin();
-	double cpu0 = kit_cputime();
 	t0 = kit_wtime();
 	do {
 		run_kernel(k, n, o->seed, procs_for(o, t), &hits);
 		runs++;
 	} while (kit_wtime() - t0 < BUSY_SPAN);
-	double wall = kit_wtime() - t0, cpu = kit_cputime() - cpu0;
-	/* A thread counts as busy with a quarter of its fair share of the CPU
-	 * time used: on a loaded machine every thread gets less than the wall
-	 * time, and an idle one still gets none. */
-	int busy = kit_busy_end(b, 0.25 * cpu / (wall * t));
+	double wall = kit_wtime() - t0;
+	/* busy: a quarter of a fair share of the CPU work done (kit.h) */
+	int busy = kit_busy_end(b, 0.25);
 	if (busy < 0) {
-		check_result(c, V_SKIP, "cannot see which threads worked (/proc/self/task "
-			     "is not readable here)");
+		kit_check(c, KIT_SKIP, "cannot see which threads worked (/proc/self/task "
+			  "is not readable here)");
 		return;
 	}
 	if (busy < 2) {
-		check_result(c, V_FAIL, "observed %d busy thread of %d over %d run%s (%.2f s); "
-			     "the loop ran on one thread; %s", busy, t, runs,
-			     runs == 1 ? "" : "s", wall, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %d busy thread of %d over %d run%s (%.2f s); "
+			  "the loop ran on one thread; %s", busy, t, runs,
+			  runs == 1 ? "" : "s", wall, hint_of(k));
 		return;
 	}
-	check_result(c, V_PASS, "%d of %d threads busy over %d run%s (%.2f s)", busy, t,
-		     runs, runs == 1 ? "" : "s", wall);
+	kit_check(c, KIT_PASS, "%d of %d threads busy over %d run%s (%.2f s)", busy, t,
+		  runs, runs == 1 ? "" : "s", wall);
 }
 
 /* --consistent K: K runs at the current thread count give one count. */
-static void check_consistent(struct checks *c, const struct options *o, int k)
+static void check_consistent(kit_checks *c, const struct options *o, int k)
 {
 	int t = kit_omp_max_threads(), ndiff = 0;
 	uint64_t first = 0, other = 0, hits;
 	for (int i = 0; i < o->consistent; i++) {
 		if (run_kernel(k, o->n, o->seed, procs_for(o, t), &hits)) {
-			check_result(c, V_FAIL, "observed %s fail to run (message above); %s",
-				     kernels[k].func, hint_of(k));
+			kit_check(c, KIT_FAIL, "observed %s fail to run (message above); %s",
+				  kernels[k].func, hint_of(k));
 			return;
 		}
 		if (i == 0)
@@ -333,19 +287,19 @@ static void check_consistent(struct checks *c, const struct options *o, int k)
 			other = hits;
 	}
 	if (ndiff) {
-		check_result(c, V_FAIL, "observed %d of %d runs at %d thread%s differ from "
-			     "the first (%llu hits, then %llu): the count depends on timing, a "
-			     "race or a shared generator; %s", ndiff, o->consistent - 1, t,
-			     t == 1 ? "" : "s", (unsigned long long)first,
-			     (unsigned long long)other, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %d of %d runs at %d thread%s differ from "
+			  "the first (%llu hits, then %llu): the count depends on timing, a "
+			  "race or a shared generator; %s", ndiff, o->consistent - 1, t,
+			  t == 1 ? "" : "s", (unsigned long long)first,
+			  (unsigned long long)other, hint_of(k));
 		return;
 	}
-	check_result(c, V_PASS, "%d runs at %d thread%s gave the same %llu hits",
-		     o->consistent, t, t == 1 ? "" : "s", (unsigned long long)first);
+	kit_check(c, KIT_PASS, "%d runs at %d thread%s gave the same %llu hits",
+		  o->consistent, t, t == 1 ? "" : "s", (unsigned long long)first);
 }
 
 /* --same-across LIST: one count at every thread count, the defined one. */
-static void check_same_across(struct checks *c, const struct options *o, int k)
+static void check_same_across(kit_checks *c, const struct options *o, int k)
 {
 	uint64_t want = reference_count(o->n, o->seed), hits;
 	int saved = kit_omp_max_threads();
@@ -358,8 +312,8 @@ static void check_same_across(struct checks *c, const struct options *o, int k)
 		int rc = run_kernel(k, o->n, o->seed, procs_for(o, t), &hits);
 		kit_omp_set_threads(saved);
 		if (rc) {
-			check_result(c, V_FAIL, "observed %s fail to run at %d threads "
-				     "(message above); %s", kernels[k].func, t, hint_of(k));
+			kit_check(c, KIT_FAIL, "observed %s fail to run at %d threads "
+				  "(message above); %s", kernels[k].func, t, hint_of(k));
 			return;
 		}
 		same &= hits == want;
@@ -368,13 +322,13 @@ static void check_same_across(struct checks *c, const struct options *o, int k)
 						len ? ", " : "", t, (unsigned long long)hits);
 	}
 	if (!same) {
-		check_result(c, V_FAIL, "observed hits by threads {%s}, expected %llu at "
-			     "each (pi_random_at summed serially); %s", seen,
-			     (unsigned long long)want, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed hits by threads {%s}, expected %llu at "
+			  "each (pi_random_at summed serially); %s", seen,
+			  (unsigned long long)want, hint_of(k));
 		return;
 	}
-	check_result(c, V_PASS, "the same %llu hits at %zu thread count%s (%s), as defined",
-		     (unsigned long long)want, o->nsame, o->nsame == 1 ? "" : "s", seen);
+	kit_check(c, KIT_PASS, "the same %llu hits at %zu thread count%s (%s), as defined",
+		  (unsigned long long)want, o->nsame, o->nsame == 1 ? "" : "s", seen);
 }
 
 static double children_cpu(void)
@@ -387,37 +341,37 @@ static double children_cpu(void)
 }
 
 /* --expect-children: the work ran in child processes, and all were reaped. */
-static void check_children(struct checks *c, const struct options *o, int k)
+static void check_children(kit_checks *c, const struct options *o, int k)
 {
 	int procs = procs_for(o, kit_omp_max_threads());
 	double before = children_cpu();
 	uint64_t hits;
 	if (run_kernel(k, o->n, o->seed, procs, &hits)) {
-		check_result(c, V_FAIL, "observed %s fail to run (message above); %s",
-			     kernels[k].func, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %s fail to run (message above); %s",
+			  kernels[k].func, hint_of(k));
 		return;
 	}
 	double cpu = children_cpu() - before;
 	int st;
 	pid_t left = waitpid(-1, &st, WNOHANG);
 	if (left != -1 || errno != ECHILD) {
-		check_result(c, V_FAIL, "observed a child process left unreaped after "
-			     "%s returned (a zombie, or one still running); %s",
-			     kernels[k].func, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed a child process left unreaped after "
+			  "%s returned (a zombie, or one still running); %s",
+			  kernels[k].func, hint_of(k));
 		return;
 	}
 	if (cpu <= 0) {
-		check_result(c, V_FAIL, "observed no CPU time in child processes: the "
-			     "samples were counted in this process; %s", hint_of(k));
+		kit_check(c, KIT_FAIL, "observed no CPU time in child processes: the "
+			  "samples were counted in this process; %s", hint_of(k));
 		return;
 	}
-	check_result(c, V_PASS, "%d child process%s used %.3f s of CPU, none left behind",
-		     procs, procs == 1 ? "" : "es", cpu);
+	kit_check(c, KIT_PASS, "%d child process%s used %.3f s of CPU, none left behind",
+		  procs, procs == 1 ? "" : "es", cpu);
 }
 
 static int run_checks(const struct options *o)
 {
-	struct checks c = { .worst = V_PASS, .quiet = o->quiet };
+	kit_checks c = { .quiet = o->quiet };
 	for (int k = 0; k < K_COUNT; k++) {
 		if (o->kernel >= 0 && o->kernel != k)
 			continue;
@@ -435,18 +389,7 @@ static int run_checks(const struct options *o)
 		if (o->expect_children && k == K_PROCESSES)
 			check_children(&c, o, k);
 	}
-	fflush(stdout);
-	switch (c.worst) {
-	case V_FAIL:
-		printf("FAIL: %s\n", c.fail);
-		return KIT_EXIT_INVALID;
-	case V_SKIP:
-		printf("SKIP: %s\n", c.skip);
-		return KIT_EXIT_SKIP;
-	default:
-		printf("PASS: %s\n", c.pass);
-		return KIT_EXIT_OK;
-	}
+	return kit_checks_finish(&c);
 }
 
 /* ------------------------------------------------------------------------
@@ -623,19 +566,6 @@ static int run_timing(const struct options *o)
  * Arguments
  */
 
-/* The value of option ARGV[*I] (--opt VALUE or --opt=VALUE), or NULL after
- * an error message. */
-static const char *value_of(int argc, char **argv, int *i, const char *eq)
-{
-	if (eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		kit_error("option '%s' needs a value; see pi --help", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int parse_kernel(const char *s, int *out)
 {
 	if (!strcmp(s, "all")) {
@@ -662,7 +592,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			a = name;
 		}
 #define IS(s) (!strcmp(a, s))
-#define VALUE() do { if (!(v = value_of(argc, argv, &i, eq))) return -1; } while (0)
+#define VALUE() do { if (!(v = kit_option_value(argc, argv, &i, eq))) return -1; } while (0)
 		if (IS("-h") || IS("--help")) {
 			usage(stdout);
 			exit(KIT_EXIT_OK);

@@ -30,13 +30,11 @@
  *   and DIR/blas-time.png (the largest n), DIR = opts->out_dir or
  *   results/bench/blas.
  */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -108,31 +106,6 @@ static void time_numpy(struct py *py, const char *script, int n, int threads,
 	kit_proc_result_free(&r);
 }
 
-/* mkdir -p DIR. 0, or -1 with a message. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		kit_error("output folder name too long: '%s'", dir);
-		return -1;
-	}
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			kit_error("cannot create folder '%s': %s; choose another with --out",
-				  path, strerror(errno));
-			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
 /* One configuration: a core, a size, a thread count. */
 struct cfg {
 	const char *core;	/* OPENBLAS_CORETYPE, or NULL: the library's own */
@@ -177,7 +150,7 @@ int gemm_bench(const gemm_demo_opts *o)
 		snprintf(dir, sizeof(dir), "%s", o->out_dir);
 	else
 		snprintf(dir, sizeof(dir), "%s/results/bench/blas", kit_root());
-	if (make_dirs(dir))
+	if (kit_mkdirs(dir))
 		return KIT_EXIT_USAGE;
 
 	printf("\n== Benchmark blas: gemm_blas by size, threads and OpenBLAS core ==\n\n");

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -201,36 +200,6 @@ void gemm_run_child(const gemm_child_opts *o, gemm_child *out)
  * What both demos share
  */
 
-/* mkdir -p DIR. 0, or -1 with a message. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		kit_error("output folder name too long: '%s'", dir);
-		return -1;
-	}
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			kit_error("cannot create folder '%s': %s; choose another with --out",
-				  path, strerror(errno));
-			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		kit_error("'%s' is not a folder; choose another with --out", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /* DIR for demo NAME: O->out_dir, or results/demos/NAME under the kit's root. */
 static int demo_dir(char *dir, size_t len, const char *kind, const char *name,
 		    const gemm_demo_opts *o)
@@ -239,7 +208,7 @@ static int demo_dir(char *dir, size_t len, const char *kind, const char *name,
 		snprintf(dir, len, "%s", o->out_dir);
 	else
 		snprintf(dir, len, "%s/results/%s/%s", kit_root(), kind, name);
-	return make_dirs(dir);
+	return kit_mkdirs(dir);
 }
 
 /* The core to run with: the fix when OpenBLAS fell back to a generic core
@@ -537,7 +506,7 @@ static int demo_batch(const gemm_demo_opts *o)
 			kit_timing tm;
 			kit_busy *busy = kit_busy_begin();
 			kit_time(batch_fn, &x, &topt, &tm);
-			int nbusy = kit_busy_end(busy, 0.1);
+			int nbusy = kit_busy_end(busy, 0.25);
 			kit_blas_info b;
 			kit_blas_get(&b);
 			int omp_now = kit_omp_max_threads();

@@ -38,7 +38,6 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,45 +185,6 @@ static const char *hint_of(int k)
  * Check modes
  */
 
-enum verdict_kind { V_PASS, V_FAIL, V_SKIP };
-
-/* The verdicts of the checks run so far; the last line summarises them. */
-struct checks {
-	enum verdict_kind worst;
-	char pass[4096];	/* "; "-joined PASS texts */
-	char fail[1024];	/* the first FAIL text */
-	char skip[1024];	/* the first SKIP text */
-	bool quiet;
-};
-
-static void check_result(struct checks *c, enum verdict_kind v, const char *fmt, ...)
-	KIT_PRINTF(3, 4);
-
-static void check_result(struct checks *c, enum verdict_kind v, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!c->quiet)
-		printf("  %-4s %s\n", v == V_PASS ? "ok" : v == V_FAIL ? "FAIL" : "skip", msg);
-	fflush(stdout);
-	if (v == V_FAIL) {
-		if (!c->fail[0])
-			snprintf(c->fail, sizeof(c->fail), "%s", msg);
-		c->worst = V_FAIL;
-	} else if (v == V_SKIP) {
-		if (!c->skip[0])
-			snprintf(c->skip, sizeof(c->skip), "%s", msg);
-		if (c->worst == V_PASS)
-			c->worst = V_SKIP;
-	} else {
-		size_t len = strlen(c->pass);
-		snprintf(c->pass + len, sizeof(c->pass) - len, "%s%s", len ? "; " : "", msg);
-	}
-}
-
 /* Matrices in the batch: --count, else the default, fewer for large n so that
  * A, B and C stay under 256 MiB (gemm -n 2048 times the batch too). */
 static int count_for(const struct options *o, bool checking)
@@ -244,7 +204,7 @@ static int count_for(const struct options *o, bool checking)
 static int alloc_failed;
 
 /* --validate: every size of the kernel within the bound. */
-static void check_validate(struct checks *c, const struct options *o, int k)
+static void check_validate(kit_checks *c, const struct options *o, int k)
 {
 	int t = kit_omp_max_threads();
 	int sizes[2], ns = 0;
@@ -261,8 +221,8 @@ static void check_validate(struct checks *c, const struct options *o, int k)
 		gemm_mats m;
 		if (gemm_mats_new(&m, sizes[i], count, o->seed)) {
 			alloc_failed = 1;
-			check_result(c, V_FAIL, "observed no run: n = %d does not fit in memory "
-				     "(message above)", sizes[i]);
+			kit_check(c, KIT_FAIL, "observed no run: n = %d does not fit in memory "
+				  "(message above)", sizes[i]);
 			return;
 		}
 		run_kernel(k, &m);
@@ -270,8 +230,8 @@ static void check_validate(struct checks *c, const struct options *o, int k)
 		const char *cov = gemm_check_coverage(&m);
 		gemm_mats_free(&m);
 		if (!v.ok) {
-			check_result(c, V_FAIL, "observed at n = %d, %d thread%s: %s; %s", sizes[i],
-				     t, t == 1 ? "" : "s", v.why, hint_of(k));
+			kit_check(c, KIT_FAIL, "observed at n = %d, %d thread%s: %s; %s", sizes[i],
+				  t, t == 1 ? "" : "s", v.why, hint_of(k));
 			return;
 		}
 		worst = fmax(worst, v.worst);
@@ -280,10 +240,10 @@ static void check_validate(struct checks *c, const struct options *o, int k)
 		if (len >= sizeof(seen))
 			len = sizeof(seen) - 1;
 	}
-	check_result(c, V_PASS, "%s: |C - AB| <= 3 eps n |A||B| at n = %s%s, %d thread%s "
-		     "(largest error %.2g of the bound)", kernels[k].name, seen,
-		     k == K_BATCH ? (count == 1 ? ", 1 matrix" : "") : "", t, t == 1 ? "" : "s",
-		     worst);
+	kit_check(c, KIT_PASS, "%s: |C - AB| <= 3 eps n |A||B| at n = %s%s, %d thread%s "
+		  "(largest error %.2g of the bound)", kernels[k].name, seen,
+		  k == K_BATCH ? (count == 1 ? ", 1 matrix" : "") : "", t, t == 1 ? "" : "s",
+		  worst);
 	if (k == K_BATCH && !c->quiet)
 		printf("       (batch of %d matrices)\n", count);
 }
@@ -303,21 +263,18 @@ static int threads_for(int k)
 }
 
 /* --expect-parallel: the kernel kept 2 or more threads busy. */
-static void check_parallel(struct checks *c, const struct options *o, int k)
+static void check_parallel(kit_checks *c, const struct options *o, int k)
 {
 	int t = threads_for(k);
-	if (t < 2 || (k == K_LOOPS && !kit_omp_enabled())) {
-		check_result(c, V_SKIP, "cannot check parallelism with %d thread%s (%s); "
-			     "set OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
-			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+	/* OpenBLAS runs threads of its own even in a build without OpenMP */
+	if ((t < 2 || k == K_LOOPS) && !kit_check_parallel_possible(c, t))
 		return;
-	}
 	int n = o->n ? o->n : kernels[k].n_parallel;
 	int count = k == K_BATCH ? (o->count ? o->count : 32) : 1;
 	gemm_mats m;
 	if (gemm_mats_new(&m, n, count, o->seed)) {
 		alloc_failed = 1;
-		check_result(c, V_FAIL, "observed no run: n = %d does not fit in memory", n);
+		kit_check(c, KIT_FAIL, "observed no run: n = %d does not fit in memory", n);
 		return;
 	}
 	run_kernel(k, &m);	/* warm-up: threads started, buffers allocated */
@@ -329,25 +286,25 @@ static void check_parallel(struct checks *c, const struct options *o, int k)
 		runs++;
 	} while (kit_wtime() - t0 < BUSY_SPAN);
 	double wall = kit_wtime() - t0;
-	int busy = kit_busy_end(b, 0.1);
+	int busy = kit_busy_end(b, 0.25);
 	gemm_mats_free(&m);
 	if (busy < 0) {
-		check_result(c, V_SKIP, "cannot see which threads worked (/proc/self/task "
-			     "is not readable here)");
+		kit_check(c, KIT_SKIP, "cannot see which threads worked (/proc/self/task "
+			  "is not readable here)");
 		return;
 	}
 	if (busy < 2) {
-		check_result(c, V_FAIL, "observed %d busy thread of %d over %d run%s at n = %d "
-			     "(%.2f s): the product ran on one thread; %s", busy, t, runs,
-			     runs == 1 ? "" : "s", n, wall, hint_of(k));
+		kit_check(c, KIT_FAIL, "observed %d busy thread of %d over %d run%s at n = %d "
+			  "(%.2f s): the product ran on one thread; %s", busy, t, runs,
+			  runs == 1 ? "" : "s", n, wall, hint_of(k));
 		return;
 	}
-	check_result(c, V_PASS, "%d of %d threads busy over %d run%s at n = %d (%.2f s)",
-		     busy, t, runs, runs == 1 ? "" : "s", n, wall);
+	kit_check(c, KIT_PASS, "%d of %d threads busy over %d run%s at n = %d (%.2f s)",
+		  busy, t, runs, runs == 1 ? "" : "s", n, wall);
 }
 
 /* --check-sweep LIST: OMP_NUM_THREADS reaches OpenBLAS, one fresh process each. */
-static void check_sweep(struct checks *c, const struct options *o, int k)
+static void check_sweep(kit_checks *c, const struct options *o, int k)
 {
 	int n = o->n ? o->n : N_SWEEP;
 	char seen[512] = "";
@@ -360,8 +317,8 @@ static void check_sweep(struct checks *c, const struct options *o, int k)
 		gemm_child ch;
 		gemm_run_child(&co, &ch);
 		if (!ch.ok) {
-			check_result(c, V_FAIL, "observed the run with OMP_NUM_THREADS=%d fail: %s%s",
-				     want, ch.why, ch.invalid ? "; fix step 1 first" : "");
+			kit_check(c, KIT_FAIL, "observed the run with OMP_NUM_THREADS=%d fail: %s%s",
+				  want, ch.why, ch.invalid ? "; fix step 1 first" : "");
 			return;
 		}
 		if (!c->quiet)
@@ -369,10 +326,10 @@ static void check_sweep(struct checks *c, const struct options *o, int k)
 			       "openblas_get_num_threads %d, %s variant, core %s, %.1f GFLOP/s\n",
 			       want, ch.omp_threads, ch.blas_threads, ch.variant, ch.core, ch.gflops);
 		if (strcmp(ch.variant, "openmp")) {
-			check_result(c, V_FAIL, "observed OpenBLAS's %s variant, not the OpenMP one: "
-				     "it does not follow OMP_NUM_THREADS; install "
-				     "libopenblas-openmp-dev and reconfigure (./kit does this)",
-				     ch.variant);
+			kit_check(c, KIT_FAIL, "observed OpenBLAS's %s variant, not the OpenMP one: "
+				  "it does not follow OMP_NUM_THREADS; install "
+				  "libopenblas-openmp-dev and reconfigure (./kit does this)",
+				  ch.variant);
 			return;
 		}
 		/* OpenBLAS caps its threads at the MAX_THREADS it was built with
@@ -384,19 +341,19 @@ static void check_sweep(struct checks *c, const struct options *o, int k)
 						len ? ", " : "", want, ch.blas_threads);
 	}
 	if (!ok) {
-		check_result(c, V_FAIL, "observed OMP_NUM_THREADS -> openblas_get_num_threads "
-			     "{%s}: the variable did not reach the library; is OMP_NUM_THREADS "
-			     "set before the program starts (env, export)? Is the library the "
-			     "OpenMP build (./kit doctor)?", seen);
+		kit_check(c, KIT_FAIL, "observed OMP_NUM_THREADS -> openblas_get_num_threads "
+			  "{%s}: the variable did not reach the library; is OMP_NUM_THREADS "
+			  "set before the program starts (env, export)? Is the library the "
+			  "OpenMP build (./kit doctor)?", seen);
 		return;
 	}
-	check_result(c, V_PASS, "OMP_NUM_THREADS reached OpenBLAS in every fresh process "
-		     "(OMP_NUM_THREADS -> BLAS threads: %s)", seen);
+	kit_check(c, KIT_PASS, "OMP_NUM_THREADS reached OpenBLAS in every fresh process "
+		  "(OMP_NUM_THREADS -> BLAS threads: %s)", seen);
 }
 
 static int run_checks(const struct options *o)
 {
-	struct checks c = { .worst = V_PASS, .quiet = o->quiet };
+	kit_checks c = { .quiet = o->quiet };
 	for (int k = 0; k < K_COUNT; k++) {
 		if (o->kernel >= 0 && o->kernel != k)
 			continue;
@@ -414,18 +371,8 @@ static int run_checks(const struct options *o)
 		if (alloc_failed)
 			break;	/* the size is wrong, not a kernel: once is enough */
 	}
-	fflush(stdout);
-	switch (c.worst) {
-	case V_FAIL:
-		printf("FAIL: %s\n", c.fail);
-		return alloc_failed ? KIT_EXIT_USAGE : KIT_EXIT_INVALID;
-	case V_SKIP:
-		printf("SKIP: %s\n", c.skip);
-		return KIT_EXIT_SKIP;
-	default:
-		printf("PASS: %s\n", c.pass);
-		return KIT_EXIT_OK;
-	}
+	int rc = kit_checks_finish(&c);
+	return rc == KIT_EXIT_INVALID && alloc_failed ? KIT_EXIT_USAGE : rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -501,7 +448,7 @@ static double measure(kit_results *r, const struct options *o, int k, int t,
 	kit_time(timed_run, &x, &to, tm);
 	/* Who really worked: openblas_get_num_threads() keeps the size of the
 	 * library's pool, which a call on fewer threads does not shrink. */
-	int nbusy = kit_busy_end(busy, 0.2);
+	int nbusy = kit_busy_end(busy, 0.25);
 	if (nbusy >= 0 && tm->wall.median * (double)tm->wall.n >= 0.2)
 		kit_results_num(r, "busy_threads", nbusy, "%.0f");
 	kit_kernel kk = { .name = kernels[k].func, .flops = flops_of(k, n, count), .bytes = 0 };
@@ -630,19 +577,6 @@ out:
  * Arguments
  */
 
-/* The value of option ARGV[*I] (--opt VALUE or --opt=VALUE), or NULL after
- * an error message. */
-static const char *value_of(int argc, char **argv, int *i, const char *eq)
-{
-	if (eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		kit_error("option '%s' needs a value; see gemm --help", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int parse_kernel(const char *s, int *out)
 {
 	if (!strcmp(s, "all")) {
@@ -684,7 +618,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			a = name;
 		}
 #define IS(s) (!strcmp(a, s))
-#define VALUE() do { if (!(v = value_of(argc, argv, &i, eq))) return -1; } while (0)
+#define VALUE() do { if (!(v = kit_option_value(argc, argv, &i, eq))) return -1; } while (0)
 		if (IS("-h") || IS("--help")) {
 			usage(stdout);
 			exit(KIT_EXIT_OK);

@@ -40,13 +40,11 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -577,42 +575,6 @@ static int run_pool(struct run *r, int p, int t, bool children, double *seconds)
  * Check modes
  */
 
-enum verdict { V_PASS, V_FAIL, V_SKIP };
-
-struct checks {
-	enum verdict worst;
-	char pass[2048], fail[1024], skip[1024];
-	bool quiet;
-};
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-	KIT_PRINTF(3, 4);
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!c->quiet)
-		printf("  %-4s %s\n", v == V_PASS ? "ok" : v == V_FAIL ? "FAIL" : "skip", msg);
-	if (v == V_FAIL) {
-		if (!c->fail[0])
-			snprintf(c->fail, sizeof(c->fail), "%s", msg);
-		c->worst = V_FAIL;
-	} else if (v == V_SKIP) {
-		if (!c->skip[0])
-			snprintf(c->skip, sizeof(c->skip), "%s", msg);
-		if (c->worst == V_PASS)
-			c->worst = V_SKIP;
-	} else {
-		size_t len = strlen(c->pass);
-		if (len < sizeof(c->pass))
-			snprintf(c->pass + len, sizeof(c->pass) - len, "%s%s", len ? "; " : "", msg);
-	}
-}
-
 #define HINT_POOL "look at TODO(2) in images.c: fork the workers first, hand out " \
 	"each index once through a pipe, set the threads in each worker, send " \
 	"(index, status, signature, seconds, pid) back, waitpid every worker"
@@ -620,21 +582,17 @@ static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
 
 /* --expect-parallel: image_median keeps 2 or more threads busy (in this
  * process, so it runs after every pool). */
-static void check_parallel(struct checks *c, const struct imageset *s, int t)
+static void check_parallel(kit_checks *c, const struct imageset *s, int t)
 {
-	if (!kit_omp_enabled() || t < 2) {
-		check_result(c, V_SKIP, "cannot check parallelism with %d thread%s (%s); "
-			     "set OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
-			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+	if (!kit_check_parallel_possible(c, t))
 		return;
-	}
 	int i = 0;
 	while (i < s->n && s->kind[i] != REF_COLOUR)
 		i++;
 	png_pixels p;
 	char why[256];
 	if (i == s->n || png_load(s->paths[i], &p, why, sizeof(why))) {
-		check_result(c, V_SKIP, "no colour image to run the median on");
+		kit_check(c, KIT_SKIP, "no colour image to run the median on");
 		return;
 	}
 	/* A small image is stacked on itself to 1M pixels or more: enough work
@@ -660,23 +618,23 @@ static void check_parallel(struct checks *c, const struct imageset *s, int t)
 		runs++;
 	} while (kit_wtime() - t0 < BUSY_SPAN);
 	double wall = kit_wtime() - t0;
-	int busy = kit_busy_end(b, 0.2);
+	int busy = kit_busy_end(b, 0.25);
 	free(m), free(p.px);
 	if (busy < 0)
-		check_result(c, V_SKIP, "cannot see which threads worked (/proc/self/task "
-			     "is not readable here)");
+		kit_check(c, KIT_SKIP, "cannot see which threads worked (/proc/self/task "
+			  "is not readable here)");
 	else if (busy < 2)
-		check_result(c, V_FAIL, "observed %d busy thread of %d over %d medians "
-			     "(%.2f s): the loop ran on one thread; %s", busy, t, runs, wall,
-			     HINT_MEDIAN);
+		kit_check(c, KIT_FAIL, "observed %d busy thread of %d over %d medians "
+			  "(%.2f s): the loop ran on one thread; %s", busy, t, runs, wall,
+			  HINT_MEDIAN);
 	else
-		check_result(c, V_PASS, "median: %d of %d threads busy over %d runs (%.2f s)",
-			     busy, t, runs, wall);
+		kit_check(c, KIT_PASS, "median: %d of %d threads busy over %d runs (%.2f s)",
+			  busy, t, runs, wall);
 }
 
 /* --expect-lost: one worker dies (--kill-after); its image is lost, the
  * others are right, pool_run says so and leaves no worker behind. */
-static void check_lost(struct checks *c, struct run *r, int p, int t)
+static void check_lost(kit_checks *c, struct run *r, int p, int t)
 {
 	const struct imageset *s = r->set;
 	double sec;
@@ -695,22 +653,22 @@ static void check_lost(struct checks *c, struct run *r, int p, int t)
 		if (left == 0)
 			while (waitpid(-1, &st, 0) > 0)
 				;
-		check_result(c, V_FAIL, "observed a worker left %s after a worker died at "
-			     "P=%d T=%d; %s", left > 0 ? "as a zombie" : "running", p, t, HINT_POOL);
+		kit_check(c, KIT_FAIL, "observed a worker left %s after a worker died at "
+			  "P=%d T=%d; %s", left > 0 ? "as a zombie" : "running", p, t, HINT_POOL);
 	} else if (!bad || lost != 1 || wrong) {
-		check_result(c, V_FAIL, "observed %d lost and %d wrong images after one worker "
-			     "was killed at P=%d T=%d (expected 1 lost, 0 wrong, pool_run "
-			     "returning -1); %s", lost, wrong, p, t, HINT_POOL);
+		kit_check(c, KIT_FAIL, "observed %d lost and %d wrong images after one worker "
+			  "was killed at P=%d T=%d (expected 1 lost, 0 wrong, pool_run "
+			  "returning -1); %s", lost, wrong, p, t, HINT_POOL);
 	} else {
-		check_result(c, V_PASS, "P=%d T=%d: a worker killed midway, its image "
-			     "reported lost, the other %d right, every worker reaped", p, t,
-			     s->n - 1);
+		kit_check(c, KIT_PASS, "P=%d T=%d: a worker killed midway, its image "
+			  "reported lost, the other %d right, every worker reaped", p, t,
+			  s->n - 1);
 	}
 }
 
 static int run_checks(const struct options *o, struct run *r)
 {
-	struct checks c = { .worst = V_PASS, .quiet = o->quiet };
+	kit_checks c = { .quiet = o->quiet };
 	const struct imageset *s = r->set;
 	int nbad = count_kind(s, REF_BAD);
 	if (o->expect_lost) {
@@ -721,14 +679,14 @@ static int run_checks(const struct options *o, struct run *r)
 				int p = o->procs[i], t = o->threads[j];
 				double sec;
 				if (run_pool(r, p, t, o->expect_children, &sec)) {
-					check_result(&c, V_FAIL, "observed %s; %s", r->why, HINT_POOL);
+					kit_check(&c, KIT_FAIL, "observed %s; %s", r->why, HINT_POOL);
 					continue;
 				}
-				check_result(&c, V_PASS, "P=%d T=%d: %d signatures right%s%s (%.2f s)",
-					     p, t, s->n - nbad,
-					     nbad ? ", unreadable files failed cleanly" : "",
-					     o->expect_children ? ", each image once in a worker, "
-					     "none left" : "", sec);
+				kit_check(&c, KIT_PASS, "P=%d T=%d: %d signatures right%s%s (%.2f s)",
+					  p, t, s->n - nbad,
+					  nbad ? ", unreadable files failed cleanly" : "",
+					  o->expect_children ? ", each image once in a worker, "
+					  "none left" : "", sec);
 			}
 		}
 	}
@@ -741,17 +699,7 @@ static int run_checks(const struct options *o, struct run *r)
 			if (o->threads[j] > 1 || !many)
 				check_parallel(&c, s, o->threads[j]);
 	}
-	fflush(stdout);
-	if (c.worst == V_FAIL) {
-		printf("FAIL: %s\n", c.fail);
-		return KIT_EXIT_INVALID;
-	}
-	if (c.worst == V_SKIP) {
-		printf("SKIP: %s\n", c.skip);
-		return KIT_EXIT_SKIP;
-	}
-	printf("PASS: %s\n", c.pass);
-	return KIT_EXIT_OK;
+	return kit_checks_finish(&c);
 }
 
 /* ------------------------------------------------------------------------
@@ -1053,20 +1001,6 @@ static char *results_path(const struct options *o, const struct imageset *s)
 	else if (!o->out && asprintf(&path, "%s/results/image-sweep/sweep-%s.json",
 				     kit_root(), s->tag) < 0)
 		abort();
-	/* the folder of the file */
-	char *dir = strdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		for (char *q = dir + 1; *q; q++)
-			if (*q == '/') {
-				*q = '\0';
-				mkdir(dir, 0777);
-				*q = '/';
-			}
-		mkdir(dir, 0777);
-	}
-	free(dir);
 	return path;
 }
 
@@ -1103,7 +1037,14 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 			x->oversub = x->p * x->t > w.cpus;
 		}
 	w.path = results_path(o, s);
-	if (load_sweep(&w)) {
+	char *dir = w.path ? strdup(w.path) : NULL, *slash = dir ? strrchr(dir, '/') : NULL;
+	int bad_dir = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';	/* the folder of the file, made if missing */
+		bad_dir = kit_mkdirs(dir);
+	}
+	free(dir);
+	if (bad_dir || load_sweep(&w)) {
 		free(w.cells), free(w.path), cJSON_Delete(w.kept);
 		return KIT_EXIT_USAGE;
 	}
@@ -1445,16 +1386,10 @@ int main(int argc, char **argv)
 	sh->kill_after = o.kill_after;
 	sh->parent = (int)getpid();
 	struct imageset set;
-	if (o.out) {
-		char *d = strdup(o.out);
-		for (char *q = d + 1; *q; q++)
-			if (*q == '/') {
-				*q = '\0';
-				mkdir(d, 0777);
-				*q = '/';
-			}
-		mkdir(d, 0777);
-		free(d);
+	if (o.out && kit_mkdirs(o.out)) {
+		munmap(sh, sizeof(*sh));
+		free(o.procs), free(o.threads), free(outdir);
+		return KIT_EXIT_USAGE;
 	}
 	if (load_set(&o, &set)) {
 		munmap(sh, sizeof(*sh));

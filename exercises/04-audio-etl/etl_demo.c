@@ -296,7 +296,7 @@ static int out_dir(const etl_demo_opts *o, const char *kind, char *dir, size_t l
 		snprintf(dir, len, "%s", o->out_dir);
 	else
 		snprintf(dir, len, "%s/results/%s/etl", kit_root(), kind);
-	return etl_make_dirs(dir);
+	return kit_mkdirs(dir);
 }
 
 /* The workers of a sweep: O's, or 1 .. logical CPUs (and 2x in full mode). */

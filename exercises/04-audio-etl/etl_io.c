@@ -127,36 +127,6 @@ int etl_peek(const char *path, SF_INFO *info)
 	return 0;
 }
 
-int etl_make_dirs(const char *dir)
-{
-	char *path = strdup(dir);
-	if (!path)
-		abort();
-	for (char *p = path + 1;; p++) {
-		char c = *p;
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST) {
-			kit_error("cannot make folder '%s': %s; choose another folder", path,
-				  strerror(errno));
-			free(path);
-			return -1;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		kit_error("'%s' is not a folder; choose another", dir);
-		free(path);
-		return -1;
-	}
-	free(path);
-	return 0;
-}
-
 /* Writes N frames of X (mono, ETL_RATE) as a float WAV at PATH, atomically. */
 static int write_wav(const char *path, const float *x, sf_count_t n)
 {
@@ -189,7 +159,7 @@ int etl_generate(const char *dir, int files, double seconds, double amplitude, b
 	kit_progress pr;
 	int rc = 0;
 
-	if (etl_make_dirs(dir))
+	if (kit_mkdirs(dir))
 		return -1;
 	kit_progress_begin(&pr, "generating", (size_t)files);
 	for (int k = 0; k < files && rc == 0; k++) {

@@ -77,9 +77,6 @@ int etl_peek(const char *path, SF_INFO *info);
  * Returns 0, or -1 after etl_fail(R, ...). Fills R's times (transform 0). */
 int etl_copy_file(const char *in, const char *out, etl_result *r);
 
-/* mkdir -p. 0, or -1 with a message that names DIR. */
-int etl_make_dirs(const char *dir);
-
 /* Bytes of file PATH, or -1. */
 long long etl_file_size(const char *path);
 

@@ -539,7 +539,7 @@ static char **inputs_of(const struct options *o, bool verbose, size_t *n, char *
 /* Can we write in DIR? Made if missing. 0, or -1 with a message. */
 static int writable_dir(const char *dir)
 {
-	if (etl_make_dirs(dir))
+	if (kit_mkdirs(dir))
 		return -1;
 	char *probe = xasprintf("%s/.etl-probe-XXXXXX", dir);
 	int fd = mkstemp(probe);
@@ -713,47 +713,13 @@ static int run_verify(const struct options *o)
  * Check modes
  */
 
-enum verdict { V_PASS, V_FAIL, V_SKIP };
-
-/* The verdicts of the checks run so far; the last line summarises them. */
+/* The verdicts of the checks run so far, and what they run on. */
 struct checks {
-	enum verdict worst;
-	char pass[4096];	/* "; "-joined PASS texts */
-	char fail[1024];	/* the first FAIL text */
-	char skip[1024];	/* the first SKIP text */
-	bool quiet;
+	kit_checks v;
 	char **inputs;		/* the files the checks run on */
 	size_t n;
 	char scratch[4096];	/* outputs go here */
 };
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-	KIT_PRINTF(3, 4);
-
-static void check_result(struct checks *c, enum verdict v, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!c->quiet)
-		printf("  %-4s %s\n", v == V_PASS ? "ok" : v == V_FAIL ? "FAIL" : "skip", msg);
-	if (v == V_FAIL) {
-		if (!c->fail[0])
-			snprintf(c->fail, sizeof(c->fail), "%s", msg);
-		c->worst = V_FAIL;
-	} else if (v == V_SKIP) {
-		if (!c->skip[0])
-			snprintf(c->skip, sizeof(c->skip), "%s", msg);
-		if (c->worst == V_PASS)
-			c->worst = V_SKIP;
-	} else {
-		size_t len = strlen(c->pass);
-		snprintf(c->pass + len, sizeof(c->pass) - len, "%s%s", len ? "; " : "", msg);
-	}
-	fflush(stdout);
-}
 
 /* Runs MODE over INPUTS into DEST (forced) with WORKERS; *PL is the plan,
  * freed by the caller. Returns the failed count, or -1. */
@@ -820,14 +786,14 @@ static void check_validate(struct checks *c, const struct options *o, int mode)
 	double sigma;
 	uint64_t h;
 	if (failed != 0)
-		check_result(c, V_FAIL, "observed %d of %zu files fail with %s (first: %s); %s",
-			     failed, c->n, etl_modes[mode].func, first_error(&pl), hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %d of %zu files fail with %s (first: %s); %s",
+			  failed, c->n, etl_modes[mode].func, first_error(&pl), hint_of(mode));
 	else if (outputs_valid(&pl, &sigma, &h, why, sizeof(why)))
-		check_result(c, V_FAIL, "observed a wrong output: %s; %s", why, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed a wrong output: %s; %s", why, hint_of(mode));
 	else
-		check_result(c, V_PASS, "%s: %zu outputs valid at %d %s (frames, channels, rate, "
-			     "samples in [-1, 1] and as defined, noise sigma %.4f within 2%% of %g)",
-			     etl_modes[mode].name, c->n, w, unit_of(mode, w), sigma, o->p.sigma);
+		kit_check(&c->v, KIT_PASS, "%s: %zu outputs valid at %d %s (frames, channels, rate, "
+			  "samples in [-1, 1] and as defined, noise sigma %.4f within 2%% of %g)",
+			  etl_modes[mode].name, c->n, w, unit_of(mode, w), sigma, o->p.sigma);
 	etl_plan_free(&pl);
 }
 
@@ -837,12 +803,8 @@ static void check_validate(struct checks *c, const struct options *o, int mode)
 static void check_parallel(struct checks *c, const struct options *o, int mode)
 {
 	int t = kit_omp_max_threads();
-	if (!kit_omp_enabled() || t < 2) {
-		check_result(c, V_SKIP, "cannot check parallelism with %d thread%s (%s); "
-			     "set OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
-			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+	if (!kit_check_parallel_possible(&c->v, t))
 		return;
-	}
 	etl_plan pl;
 	etl_plan_make(&pl, c->inputs, c->n, c->scratch, true, &o->p);
 	int runs = 0, failed = 0;
@@ -854,27 +816,27 @@ static void check_parallel(struct checks *c, const struct options *o, int mode)
 		runs++;
 	} while (failed == 0 && kit_wtime() - t0 < BUSY_SPAN);
 	double wall = kit_wtime() - t0;
-	int busy = kit_busy_end(b, 0.05), openers = etl_probe_threads();
+	int busy = kit_busy_end(b, 0.25), openers = etl_probe_threads();
 	if (failed)
-		check_result(c, V_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
-			     first_error(&pl), hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
+			  first_error(&pl), hint_of(mode));
 	else if (mode == M_THREADS && openers < 2)
-		check_result(c, V_FAIL, "observed %d thread of %d open every file over %d "
-			     "run%s: the files were not shared among the threads; %s", openers,
-			     t, runs, runs == 1 ? "" : "s", hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %d thread of %d open every file over %d "
+			  "run%s: the files were not shared among the threads; %s", openers,
+			  t, runs, runs == 1 ? "" : "s", hint_of(mode));
 	else if (mode == M_THREADS)
-		check_result(c, V_PASS, "%s: %d of %d threads opened files over %d run%s (%.2f s)",
-			     etl_modes[mode].name, openers, t, runs, runs == 1 ? "" : "s", wall);
+		kit_check(&c->v, KIT_PASS, "%s: %d of %d threads opened files over %d run%s (%.2f s)",
+			  etl_modes[mode].name, openers, t, runs, runs == 1 ? "" : "s", wall);
 	else if (busy < 0)
-		check_result(c, V_SKIP, "cannot see which threads worked (/proc/self/task is "
-			     "not readable here)");
+		kit_check(&c->v, KIT_SKIP, "cannot see which threads worked (/proc/self/task is "
+			  "not readable here)");
 	else if (busy < 2)
-		check_result(c, V_FAIL, "observed %d busy thread of %d over %d run%s (%.2f s): "
-			     "the transform ran on one thread; %s", busy, t, runs,
-			     runs == 1 ? "" : "s", wall, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %d busy thread of %d over %d run%s (%.2f s): "
+			  "the transform ran on one thread; %s", busy, t, runs,
+			  runs == 1 ? "" : "s", wall, hint_of(mode));
 	else
-		check_result(c, V_PASS, "%s: %d of %d threads busy over %d run%s (%.2f s)",
-			     etl_modes[mode].name, busy, t, runs, runs == 1 ? "" : "s", wall);
+		kit_check(&c->v, KIT_PASS, "%s: %d of %d threads busy over %d run%s (%.2f s)",
+			  etl_modes[mode].name, busy, t, runs, runs == 1 ? "" : "s", wall);
 	etl_plan_free(&pl);
 }
 
@@ -882,12 +844,8 @@ static void check_parallel(struct checks *c, const struct options *o, int mode)
 static void check_serial_open(struct checks *c, const struct options *o, int mode)
 {
 	int t = kit_omp_max_threads();
-	if (!kit_omp_enabled() || t < 2) {
-		check_result(c, V_SKIP, "cannot watch sf_open with %d thread%s (%s); set "
-			     "OMP_NUM_THREADS=2 or more", t, t == 1 ? "" : "s",
-			     kit_omp_enabled() ? "OMP_NUM_THREADS" : "built without OpenMP");
+	if (!kit_check_parallel_possible(&c->v, t))
 		return;
-	}
 	etl_plan pl;
 	etl_probe_reset(PROBE_DELAY_US);
 	int failed = job_into(&pl, c->inputs, c->n, c->scratch, &o->p, mode, t);
@@ -895,15 +853,15 @@ static void check_serial_open(struct checks *c, const struct options *o, int mod
 	long opens = etl_probe_opens();
 	etl_probe_reset(0);
 	if (failed)
-		check_result(c, V_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
-			     first_error(&pl), hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
+			  first_error(&pl), hint_of(mode));
 	else if (most > 1)
-		check_result(c, V_FAIL, "observed %d threads inside sf_open at once: "
-			     "libsndfile keeps the error of sf_open in globals, so a failed "
-			     "open can report another file's error; %s", most, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %d threads inside sf_open at once: "
+			  "libsndfile keeps the error of sf_open in globals, so a failed "
+			  "open can report another file's error; %s", most, hint_of(mode));
 	else
-		check_result(c, V_PASS, "%s: %ld sf_open calls at %d threads, never two at once",
-			     etl_modes[mode].name, opens, t);
+		kit_check(&c->v, KIT_PASS, "%s: %ld sf_open calls at %d threads, never two at once",
+			  etl_modes[mode].name, opens, t);
 	etl_plan_free(&pl);
 }
 
@@ -936,20 +894,20 @@ static void check_children(struct checks *c, const struct options *o, int mode)
 			seen[pids++] = p;
 	}
 	if (failed)
-		check_result(c, V_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
-			     first_error(&pl), hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %s fail (first: %s); %s", etl_modes[mode].func,
+			  first_error(&pl), hint_of(mode));
 	else if (zombie)
-		check_result(c, V_FAIL, "observed a child process left unreaped after %s "
-			     "returned (a zombie, or one still running); %s",
-			     etl_modes[mode].func, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed a child process left unreaped after %s "
+			  "returned (a zombie, or one still running); %s",
+			  etl_modes[mode].func, hint_of(mode));
 	else if (here || cpu <= 0)
-		check_result(c, V_FAIL, "observed %d of %zu files done in this process, not "
-			     "in a child (%.3f s of CPU in children); %s", here, pl.ntodo, cpu,
-			     hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %d of %zu files done in this process, not "
+			  "in a child (%.3f s of CPU in children); %s", here, pl.ntodo, cpu,
+			  hint_of(mode));
 	else
-		check_result(c, V_PASS, "%s: %zu files done by %d of %d child process%s "
-			     "(%.3f s of CPU), none left behind", etl_modes[mode].name, pl.ntodo,
-			     pids, w, w == 1 ? "" : "es", cpu);
+		kit_check(&c->v, KIT_PASS, "%s: %zu files done by %d of %d child process%s "
+			  "(%.3f s of CPU), none left behind", etl_modes[mode].name, pl.ntodo,
+			  pids, w, w == 1 ? "" : "es", cpu);
 	etl_plan_free(&pl);
 }
 
@@ -975,16 +933,16 @@ static void check_same_across(struct checks *c, const struct options *o, int onl
 			double sigma;
 			uint64_t h;
 			if (failed) {
-				check_result(c, V_FAIL, "observed %s fail at %d %s (first: %s); %s",
-					     etl_modes[mode].func, w, unit_of(mode, w),
-					     first_error(&pl), hint_of(mode));
+				kit_check(&c->v, KIT_FAIL, "observed %s fail at %d %s (first: %s); %s",
+					  etl_modes[mode].func, w, unit_of(mode, w),
+					  first_error(&pl), hint_of(mode));
 				etl_plan_free(&pl);
 				return;
 			}
 			if (outputs_valid(&pl, &sigma, &h, why, sizeof(why))) {
-				check_result(c, V_FAIL, "observed %s at %d %s write an output "
-					     "unlike the serial one: %s; %s", etl_modes[mode].name,
-					     w, unit_of(mode, w), why, hint_of(mode));
+				kit_check(&c->v, KIT_FAIL, "observed %s at %d %s write an output "
+					  "unlike the serial one: %s; %s", etl_modes[mode].name,
+					  w, unit_of(mode, w), why, hint_of(mode));
 				etl_plan_free(&pl);
 				return;
 			}
@@ -998,14 +956,14 @@ static void check_same_across(struct checks *c, const struct options *o, int onl
 							len ? ", " : "", etl_modes[mode].name,
 							mode == M_SERIAL ? 1 : w);
 			if (h != want) {
-				check_result(c, V_FAIL, "observed different outputs at %s; %s",
-					     seen, hint_of(mode));
+				kit_check(&c->v, KIT_FAIL, "observed different outputs at %s; %s",
+					  seen, hint_of(mode));
 				return;
 			}
 		}
 	}
-	check_result(c, V_PASS, "identical outputs in %zu runs (%s): every sample as defined",
-		     runs, seen);
+	kit_check(&c->v, KIT_PASS, "identical outputs in %zu runs (%s): every sample as defined",
+		  runs, seen);
 }
 
 /* What each fixture of data/audio/ must fail with (a part of its message). */
@@ -1034,7 +992,7 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 			in[i] = k < nf ? xasprintf("%s/data/audio/%s", kit_root(), fixtures[k].file)
 				       : xasprintf("%s/no-such-file.wav", c->scratch);
 			if (k < nf && stat(in[i], &before[k])) {
-				check_result(c, V_SKIP, "cannot check: fixture '%s' is missing", in[i]);
+				kit_check(&c->v, KIT_SKIP, "cannot check: fixture '%s' is missing", in[i]);
 				etl_inputs_free(in, i + 1);
 				return;
 			}
@@ -1096,12 +1054,12 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 		etl_plan_free(&ok);
 	}
 	if (why[0])
-		check_result(c, V_FAIL, "observed %s; %s", why, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %s; %s", why, hint_of(mode));
 	else
-		check_result(c, V_PASS, "%s: %zu broken inputs each failed with its own error "
-			     "(truncated, not audio, empty, unsupported codec, not a WAV, "
-			     "missing), untouched; the %zu good files done and valid",
-			     etl_modes[mode].name, nf + 1, good);
+		kit_check(&c->v, KIT_PASS, "%s: %zu broken inputs each failed with its own error "
+			  "(truncated, not audio, empty, unsupported codec, not a WAV, "
+			  "missing), untouched; the %zu good files done and valid",
+			  etl_modes[mode].name, nf + 1, good);
 	etl_plan_free(&pl);
 	etl_inputs_free(in, n);
 }
@@ -1182,12 +1140,12 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 			in[i] = xstrdup(c->inputs[i]);
 	}
 	if (!in) {
-		check_result(c, V_SKIP, "cannot check: the inputs could not be generated");
+		kit_check(&c->v, KIT_SKIP, "cannot check: the inputs could not be generated");
 		return;
 	}
 	char sub[4096 + 16];
 	snprintf(sub, sizeof(sub), "%s/kill", c->scratch);
-	etl_make_dirs(sub);
+	kit_mkdirs(sub);
 	int w = workers_of(o, mode, kit_omp_max_threads());
 	etl_plan pl;
 	bool killed;
@@ -1200,8 +1158,8 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 	if (st == -1) {
 		snprintf(why, sizeof(why), "the run could not be started or hung");
 	} else if (!killed) {
-		check_result(c, V_SKIP, "cannot check: the run finished before it could be "
-			     "killed (exit %d); use bigger files", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		kit_check(&c->v, KIT_SKIP, "cannot check: the run finished before it could be "
+			  "killed (exit %d); use bigger files", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		etl_inputs_free(in, n);
 		return;
 	} else {
@@ -1232,23 +1190,23 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 		double sigma;
 		uint64_t h;
 		if (!why[0] && outputs_valid(&pl, &sigma, &h, why, sizeof(why)) == 0 && !why[0]) {
-			check_result(c, V_PASS, "%s: killed after %d of %zu files with %d "
-				     "temporary file%s and no partial output; the re-run removed "
-				     "them, skipped %zu and finished %zu, all valid",
-				     etl_modes[mode].name, outs, n, temps, temps == 1 ? "" : "s",
-				     skip, pl.ntodo);
+			kit_check(&c->v, KIT_PASS, "%s: killed after %d of %zu files with %d "
+				  "temporary file%s and no partial output; the re-run removed "
+				  "them, skipped %zu and finished %zu, all valid",
+				  etl_modes[mode].name, outs, n, temps, temps == 1 ? "" : "s",
+				  skip, pl.ntodo);
 		}
 		etl_plan_free(&pl);
 	}
 	if (why[0])
-		check_result(c, V_FAIL, "observed %s; %s", why, hint_of(mode));
+		kit_check(&c->v, KIT_FAIL, "observed %s; %s", why, hint_of(mode));
 	etl_scratch_remove(sub);
 	etl_inputs_free(in, n);
 }
 
 static int run_checks(const struct options *o)
 {
-	struct checks c = { .worst = V_PASS, .quiet = o->quiet };
+	struct checks c = { .v = { .quiet = o->quiet } };
 	char ddest[16];
 	c.inputs = inputs_of(o, false, &c.n, ddest, sizeof(ddest));
 	if (!c.inputs)
@@ -1298,18 +1256,7 @@ static int run_checks(const struct options *o)
 	}
 	etl_scratch_remove(c.scratch);
 	etl_inputs_free(c.inputs, c.n);
-	fflush(stdout);
-	switch (c.worst) {
-	case V_FAIL:
-		printf("FAIL: %s\n", c.fail);
-		return KIT_EXIT_INVALID;
-	case V_SKIP:
-		printf("SKIP: %s\n", c.skip);
-		return KIT_EXIT_SKIP;
-	default:
-		printf("PASS: %s\n", c.pass);
-		return KIT_EXIT_OK;
-	}
+	return kit_checks_finish(&c.v);
 }
 
 /* ------------------------------------------------------------------------
@@ -1363,19 +1310,6 @@ static int run_timing(const struct options *o)
  * Arguments
  */
 
-/* The value of option ARGV[*I] (--opt VALUE or --opt=VALUE), or NULL after
- * an error message. */
-static const char *value_of(int argc, char **argv, int *i, const char *eq)
-{
-	if (eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		kit_error("option '%s' needs a value; see etl --help", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int parse_mode(const char *s, int *out)
 {
 	if (!strcmp(s, "all")) {
@@ -1414,7 +1348,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			a = name;
 		}
 #define IS(s) (!strcmp(a, s))
-#define VALUE() do { if (!(v = value_of(argc, argv, &i, eq))) return -1; } while (0)
+#define VALUE() do { if (!(v = kit_option_value(argc, argv, &i, eq))) return -1; } while (0)
 		if (IS("-h") || IS("--help")) {
 			usage(stdout);
 			exit(KIT_EXIT_OK);

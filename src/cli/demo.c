@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -300,29 +299,6 @@ static const entry *find(const entries *es, const char *name)
 	return NULL;
 }
 
-/* mkdir -p PATH. */
-static int make_dirs(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			goto fail;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) && errno != EEXIST)
-		goto fail;
-	free(p);
-	return 0;
-fail:
-	kit_error("cannot make folder '%s': %s; choose a writable folder with --out", p,
-		  strerror(errno));
-	free(p);
-	return -1;
-}
-
 /* One line naming the files in DIR by kind ("3 PNG, 1 CSV, 1 JSON"). */
 static void summarize_files(const char *dir, FILE *out)
 {
@@ -372,7 +348,7 @@ static int run_entry(const entry *e, bool quick, const char *out_dir)
 			  "everything), or ninja -C %s", shown(prog), shown(build));
 		goto out;
 	}
-	if (make_dirs(out_dir))
+	if (kit_mkdirs(out_dir))
 		goto out;
 	char **args = quick ? e->test_args : e->args;
 	size_t n = 0;

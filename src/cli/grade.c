@@ -236,20 +236,14 @@ static bool is_dir(const char *path)
 /* Makes every folder of PATH's parent (mkdir -p of dirname). */
 static int mkdir_parents(const char *path)
 {
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0777) && errno != EEXIST) {
-			kit_error("cannot create folder '%s': %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		*s = '/';
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = kit_mkdirs(dir);
 	}
-	free(p);
-	return 0;
+	free(dir);
+	return rc;
 }
 
 /* True when A and B are regular files with the same bytes. */

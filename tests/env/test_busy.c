@@ -16,7 +16,7 @@
  * it sleeps at once instead of spin-waiting). The verdict depends on who
  * worked, not on how loaded the machine is.
  */
-#define FRACTION 0.02
+#define FRACTION 0.25	/* of a fair share of the CPU work */
 #define SPIN_CPU 0.3
 
 static volatile double sink;
