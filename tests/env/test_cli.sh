@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # test_cli.sh - what a student meets first: ./kit and kit-cli on bad input
 # and --help (meson test --suite env).
 # usage: test_cli.sh KIT_CLI SOURCE_ROOT BUILD_ROOT
@@ -7,24 +7,19 @@
 # exit 0; an unwritable --json fails before any work and leaves no file.
 # Exit status is the verdict (0 pass, 1 fail).
 set -u
+. "$(dirname "$0")/../lib.sh"
 CLI=$1
 SRC=$2
 BUILD=$3
 unset OMP_NUM_THREADS KIT_RESULTS_JSON
 KIT_QUIET=1
 export KIT_QUIET
-T=$(mktemp -d "${TMPDIR:-/tmp}/test_cli.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+T=$tmp
 # a kit root with no results/machine.json: ./kit machine would measure
 mkdir "$T/root" "$T/tmp"
 KIT_ROOT=$T/root
 TMPDIR=$T/tmp
 export KIT_ROOT TMPDIR
-
-failed=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
 
 # usage NAME PATTERN COMMAND...: exit 2, one "error:" line on stderr matching
 # PATTERN, and nothing else on stderr.
@@ -112,5 +107,5 @@ usage "OMP_NUM_THREADS=abc ./kit doctor" "OMP_NUM_THREADS='abc' is not a thread 
 usage "./kit test --only without a value" "--only needs" "$SRC/kit" test --only
 help "./kit --help" "$SRC/kit" --help
 
-echo "1..$n"
+echo "1..$nchecks"
 exit $failed

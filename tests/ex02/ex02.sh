@@ -5,52 +5,14 @@
 # Exit 0 pass, 1 fail, 77 skip (meson). Under ASan (KIT_SANITIZED=1) the
 # matrices are smaller. What each case checks is in its comment.
 set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 
 case_=$1 student=$2 reference=$3 openmp=$4 manifest=$5 cli=$6
 export OMP_WAIT_POLICY=passive KIT_QUIET=1
 unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS OPENBLAS_CORETYPE KIT_RESULTS_JSON
 n=256
 if [ -n "${KIT_SANITIZED:-}" ]; then n=96; fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() { echo "not ok: $*" >&2; failed=1; }
-
-# expect STATUS [ENV...] -- PROGRAM ARGS...: runs it, keeps its output in
-# $tmp/out and $tmp/err, and fails the case unless it exits with STATUS
-# (a list "0|77" allowed).
-expect() {
-	local want=$1; shift
-	local env=()
-	while [ "$1" != -- ]; do env+=("$1"); shift; done
-	shift
-	env "${env[@]}" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	case "|$want|" in
-	*"|$rc|"*) echo "ok: exit $rc: ${env[*]} ${*##*/}" ;;
-	*) fail "exit $rc, expected $want: ${env[*]} $*"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2 ;;
-	esac
-	return 0
-}
-
-# The last line of a check run must be its verdict.
-last_line_is() {
-	local line; line=$(tail -n 1 "$tmp/out")
-	case $line in
-	"$1"*) ;;
-	*) fail "last line is '$line', expected it to start with '$1'" ;;
-	esac
-}
-
-# A field of a JSON file: json FILE PYTHON-EXPRESSION-ON-j
-json() {
-	/usr/bin/python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-have_py() { [ -x /usr/bin/python3 ]; }
-
-# 0 where OpenMP is built in; 77 (cannot check) in the serial build.
-if [ "$openmp" = 1 ]; then par_ok=0 par_fail=1; else par_ok=77 par_fail=77; fi
+par_codes "$openmp"
 
 case $case_ in
 solution-validate-1|solution-validate-2)
@@ -73,7 +35,7 @@ solution-parallel)
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel batch --expect-parallel ;;
 solution-variant)
 	# the linked OpenBLAS is the OpenMP variant (DESIGN section 6)
-	have_py || { echo "SKIP: no /usr/bin/python3 to read the JSON"; exit 77; }
+	have_py || skip "no /usr/bin/python3 to read the JSON"
 	expect 0 OMP_NUM_THREADS=1 -- "$reference" -q --kernel blas -n 64 --json "$tmp/r.json"
 	[ "$(json "$tmp/r.json" 'j["env"]["blas"]["variant"]')" = openmp ] ||
 		fail "OpenBLAS is not the OpenMP variant: $(json "$tmp/r.json" 'j["env"]["blas"]')"
@@ -119,13 +81,7 @@ skeleton-fails)
 	grep -q 'TODO(1)' "$tmp/out" || fail "the hint does not name TODO(1)" ;;
 bad-arguments)
 	# each bad argument: exit 2 and one line on stderr that names it, no crash
-	while IFS='|' read -r name args; do
-		read -ra argv <<<"$args"
-		expect 2 -- "$reference" "${argv[@]}"
-		[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$args: expected one line on stderr, got $(wc -l <"$tmp/err")"
-		grep -q -- "$name" "$tmp/err" || fail "$args: the message does not name $name: $(cat "$tmp/err")"
-		[ -s "$tmp/out" ] && fail "$args: printed on stdout"
-	done <<-'EOF'
+	bad_arguments "$reference" <<-'EOF'
 	-n|-n 0
 	-n|-n -5
 	-n|-n abc
@@ -176,30 +132,9 @@ demo-blas|demo-batch|bench)
 manifest)
 	# exercise.json has the shape conventions.md section 3 defines, and every
 	# item's arguments are accepted by the program (--help-free dry check: 2 = usage)
-	have_py || { echo "SKIP: no /usr/bin/python3"; exit 77; }
-	/usr/bin/python3 - "$manifest" <<-'EOF' || failed=1
-	import json, sys
-	m = json.load(open(sys.argv[1]))
-	for key in ("exercise", "title", "program", "edit", "steps", "demos", "bench", "items"):
-	    assert key in m, "missing " + key
-	assert m["program"] == "gemm" and m["edit"] == ["gemm.c"]
-	assert [d["name"] for d in m["demos"]] == ["blas", "batch"]
-	ids = set()
-	for it in m["items"]:
-	    for key in ("id", "step", "points", "kind", "name", "args", "threads", "hint"):
-	        assert key in it, (it.get("id"), "missing " + key)
-	    assert it["id"] not in ids, "duplicate id " + it["id"]
-	    ids.add(it["id"])
-	    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it["kind"]
-	    assert str(it["step"]) in m["steps"], it["id"]
-	    assert it["points"] > 0 and it["hint"], it["id"]
-	    for t in it["threads"]:
-	        assert t.isdigit() or t in ("cores", "cpus", "cpus+1"), t
-	assert {str(i["step"]) for i in m["items"]} == set(m["steps"]), "a step without an item"
-	print("ok: %d items, %d points" % (len(m["items"]), sum(i["points"] for i in m["items"])))
-	for it in m["items"]:
-	    print(" ".join(it["args"]))
-	EOF
+	have_py || skip "no /usr/bin/python3"
+	/usr/bin/python3 "$(dirname "$0")/../check_manifest.py" "$manifest" gemm blas,batch \
+		--every-step --print-args || failed=1
 	;;
 *)
 	echo "ex02.sh: error: unknown case '$case_'" >&2

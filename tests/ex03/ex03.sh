@@ -6,6 +6,7 @@
 # for Python) so the suite stays short under ASan and in the serial build.
 # What each case checks is in its comment.
 set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 
 case_=$1 student=$2 reference=$3 openmp=$4 manifest=$5 kit_cli=${6:-}
 export OMP_WAIT_POLICY=passive KIT_QUIET=1
@@ -14,52 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 broken=$root/data/images/broken
 size=256x192
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() { echo "not ok: $*" >&2; failed=1; }
-
-# expect STATUS [ENV...] -- PROGRAM ARGS...: runs it, keeps its output in
-# $tmp/out and $tmp/err, and fails the case unless it exits with STATUS
-# (a list "0|77" allowed).
-expect() {
-	local want=$1; shift
-	local env=()
-	while [ "$1" != -- ]; do env+=("$1"); shift; done
-	shift
-	env "${env[@]}" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	case "|$want|" in
-	*"|$rc|"*) echo "ok: exit $rc: ${env[*]} ${*##*/}" ;;
-	*) fail "exit $rc, expected $want: ${env[*]} $*"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2 ;;
-	esac
-	return 0
-}
-
-last_line_is() {
-	local line; line=$(tail -n 1 "$tmp/out")
-	case $line in
-	"$1"*) ;;
-	*) fail "last line is '$line', expected it to start with '$1'" ;;
-	esac
-}
-
-# grep_in FILE REGEX WHAT: the file must match.
-grep_in() {
-	grep -Eq -- "$2" "$1" || { fail "$3: no match for /$2/ in $(basename "$1")"; sed 's/^/  | /' "$1" >&2; }
-}
-
-# No process of this case's programs may outlive them (workers included):
-# they all carry the case's unique results path or folder on their command line.
-no_strays() {
-	sleep 0.2
-	if pgrep -f -- "$1" >/dev/null; then
-		fail "processes left behind: $(pgrep -af -- "$1")"
-	fi
-}
-
-if [ "$openmp" = 1 ]; then par_ok=0 par_fail=1; else par_ok=77 par_fail=77; fi
+par_codes "$openmp"
 
 case $case_ in
 solution-same-signatures)
@@ -74,7 +30,7 @@ solution-parallel)
 	expect "$par_ok" OMP_NUM_THREADS=2 -- "$reference" -q --size "$size" --expect-parallel ;;
 python-agreement)
 	# the C signatures equal (within 1) the seed's numpy computation
-	/usr/bin/python3 -c 'import numpy' 2>/dev/null || { echo "skip: /usr/bin/python3 has no numpy"; exit 77; }
+	/usr/bin/python3 -c 'import numpy' 2>/dev/null || skip "/usr/bin/python3 has no numpy"
 	expect 0 -- "$reference" -q --size 160x120 --procs 2 --threads 2 --signatures
 	cp "$tmp/out" "$tmp/c.txt"
 	"$reference" -q --size 160x120 --signatures --procs 1 --threads 1 >/dev/null 2>&1

@@ -7,48 +7,16 @@
 # atomically, so cases running side by side share them safely); every output
 # goes to a scratch folder removed at the end.
 set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 
 case_=$1 student=$2 reference=$3 openmp=$4 manifest=$5 cli=${6:-}
 export OMP_WAIT_POLICY=passive KIT_QUIET=1
 unset OMP_NUM_THREADS
 small=(--files 8 --seconds 1)
 if [ -n "${KIT_SANITIZED:-}" ]; then small=(--files 6 --seconds 0.5); fi
-tmp=$(mktemp -d) || exit 1
 export TMPDIR=$tmp
-trap 'rm -rf "$tmp"' EXIT
 root=$(cd "$(dirname "$0")/../.." && pwd)
-failed=0
-
-fail() { echo "not ok: $*" >&2; failed=1; }
-
-# expect STATUS [ENV...] -- PROGRAM ARGS...: runs it, keeps its output in
-# $tmp/out and $tmp/err, and fails the case unless it exits with STATUS
-# (a list "0|77" allowed).
-expect() {
-	local want=$1; shift
-	local env=()
-	while [ "$1" != -- ]; do env+=("$1"); shift; done
-	shift
-	env "${env[@]}" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	case "|$want|" in
-	*"|$rc|"*) echo "ok: exit $rc: ${env[*]} ${*##*/}" ;;
-	*) fail "exit $rc, expected $want: ${env[*]} $*"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2 ;;
-	esac
-	return 0
-}
-
-last_line_is() {
-	local line; line=$(tail -n 1 "$tmp/out")
-	case $line in
-	"$1"*) ;;
-	*) fail "last line is '$line', expected it to start with '$1'" ;;
-	esac
-}
-
-has() { grep -q -- "$2" "$tmp/$1" || fail "$1 lacks '$2'"; }
-
-if [ "$openmp" = 1 ]; then par_ok=0 par_fail=1; else par_ok=77 par_fail=77; fi
+par_codes "$openmp"
 
 # A folder of N copies of the small generated set, for the job cases.
 make_inputs() {
@@ -168,13 +136,7 @@ skeleton)
 	last_line_is "FAIL: observed" ;;
 bad-arguments)
 	# each bad argument: exit 2 and one line on stderr that names it
-	while IFS='|' read -r name args; do
-		read -ra argv <<<"$args"
-		expect 2 -- "$reference" "${argv[@]}"
-		[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$args: expected one line on stderr, got $(wc -l <"$tmp/err")"
-		grep -q -- "$name" "$tmp/err" || fail "$args: the message does not name $name: $(cat "$tmp/err")"
-		[ -s "$tmp/out" ] && fail "$args: printed on stdout"
-	done <<-'EOF2'
+	bad_arguments "$reference" <<-'EOF2'
 	--kernel|--kernel fast
 	--kernel|--kernel all
 	--threads|--threads 0
@@ -205,27 +167,9 @@ timing)
 	done ;;
 manifest)
 	py=/usr/bin/python3
-	[ -x "$py" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
-	"$py" - "$manifest" <<-'EOF2' || failed=1
-	import json, sys
-	m = json.load(open(sys.argv[1]))
-	for key in ("exercise", "title", "program", "edit", "steps", "demos", "bench", "items"):
-	    assert key in m, "missing " + key
-	assert m["program"] == "etl" and m["edit"] == ["etl.c"]
-	assert [d["name"] for d in m["demos"]] == ["etl"]
-	ids = set()
-	for it in m["items"]:
-	    for key in ("id", "step", "points", "kind", "name", "args", "threads", "hint"):
-	        assert key in it, (it.get("id"), "missing " + key)
-	    assert it["id"] not in ids, "duplicate id " + it["id"]
-	    ids.add(it["id"])
-	    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it["kind"]
-	    assert str(it["step"]) in m["steps"], it["id"]
-	    assert it["points"] > 0 and it["hint"].startswith(("Look at TODO", "etl_")), it["id"]
-	    for t in it["threads"]:
-	        assert t.isdigit() or t in ("cores", "cpus", "cpus+1"), t
-	print("ok: %d items, %d points" % (len(m["items"]), sum(i["points"] for i in m["items"])))
-	EOF2
+	[ -x "$py" ] || skip "no /usr/bin/python3"
+	"$py" "$(dirname "$0")/../check_manifest.py" "$manifest" etl etl \
+		--hint-prefix "Look at TODO" --hint-prefix etl_ || failed=1
 	;;
 demo)
 	# the demo and the benchmark run at test size and write their files

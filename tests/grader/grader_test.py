@@ -6,13 +6,16 @@ usage: grader_test.py CASE KIT_CLI SOURCE_ROOT BUILD_ROOT OMP(1|0)
 Cases:
   fixture        the machinery on tests/grader/fixture (a tiny exercise 99 with its
                  own build): check, --step, --json, every way a submission breaks
-                 (fixture-subs/), Gradescope output always written, hidden items,
+                 (fixture-subs/: NAME.patch, one bug each against the fixture's
+                 solution; broken/ does not build; ok/ is the solution as is),
+                 Gradescope output always written, hidden items,
                  no process or temporary folder left behind.
   ex01-solution  the reference pi.c as a submission: full marks on every run and
                  tsan item.
   ex01-skeleton  the skeleton pi.c as a submission: fails exactly the items its
                  TODO(k) blocks leave undone.
-  ex01-broken    tests/grader/ex01/*.c: each fails the item it should, as it should.
+  ex01-broken    tests/grader/ex01/*.patch, each one bug against the reference pi.c:
+                 each fails the item it should, as it should.
   ex01-check     ./kit check 01 --step 1 in this build.
 Exit status: 0 pass, 1 fail, 77 skip.
 """
@@ -112,6 +115,21 @@ def leftovers(root):
     return found
 
 
+def patched(base, patch, dest):
+    """Copies BASE into folder DEST (made if need be) and applies PATCH to the copy:
+    a unified diff of BASE's file name (a/NAME, b/NAME), applied with git apply
+    (git is in the kit's packages; patch(1) is not). True when it applied."""
+    os.makedirs(dest, exist_ok=True)
+    shutil.copy(base, os.path.join(dest, os.path.basename(base)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # outside any repository: git apply then patches paths relative to DEST
+    env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(dest))
+    p = subprocess.run(["git", "apply", "-p1", os.path.abspath(patch)], cwd=dest, env=env,
+                       capture_output=True, text=True)
+    return ok(p.returncode == 0, f"{os.path.basename(patch)} applies to {os.path.relpath(base, SRC)}"
+              + (f": {p.stderr.strip()[:300]}" if p.returncode else ""))
+
+
 def expect(report, ident, status, contains=None, label=""):
     it = items_of(report).get(ident)
     if not ok(it is not None, f"{label}: item {ident} was graded"):
@@ -139,7 +157,16 @@ def case_fixture():
             return
     env = {"KIT_ROOT": root, "KIT_BUILD": build, "KIT_BUILD_TSAN": os.path.join(root, "build-tsan"),
            "TMPDIR": TMPDIR}
-    subs = os.path.join(HERE, "fixture-subs")
+    # the submissions: broken/ as is; ok/ (its meson.build must be ignored) with
+    # the fixture's solution in ok/99-fixture/; the others NAME.patch on it
+    here_subs = os.path.join(HERE, "fixture-subs")
+    subs = os.path.join(TMP, "subs")
+    shutil.copytree(here_subs, subs, ignore=shutil.ignore_patterns("*.patch"))
+    fx_ref = os.path.join(HERE, "fixture", "solutions", "99-fixture", "fx.c")
+    os.makedirs(os.path.join(subs, "ok", "99-fixture"))
+    shutil.copy(fx_ref, os.path.join(subs, "ok", "99-fixture", "fx.c"))
+    for name in ("race", "wrong", "crash", "slow", "hang"):
+        patched(fx_ref, os.path.join(here_subs, name + ".patch"), os.path.join(subs, name))
     quick = ["--quick", "--timeout", "20"]
 
     # check: the student's own tree, with ninja in KIT_BUILD
@@ -351,10 +378,12 @@ def case_ex01_broken():
     d = os.path.join(HERE, "ex01")
     wd = workdir()
     sub = os.path.join(TMP, "sub")
-    os.makedirs(sub)
+    ref = os.path.join(SRC, "solutions", EX, "pi.c")
 
     def grade(variant, only, extra=()):
-        shutil.copy(os.path.join(d, variant + ".c"), os.path.join(sub, "pi.c"))
+        """Grades the reference pi.c with ex01/VARIANT.patch applied (its one bug)."""
+        if not patched(ref, os.path.join(d, variant + ".patch"), sub):
+            return None
         rc, r, _ = grade_json(["01", "--submission", sub, "--only", only, "--workdir", wd] + list(extra), env)
         if r:
             show(r)

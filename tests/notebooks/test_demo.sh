@@ -8,9 +8,8 @@
 # a reference program that is not built, --help.
 # usage: test_demo.sh KIT_CLI
 set -u
+. "$(dirname "$0")/../lib.sh"
 cli=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root build=$tmp/build
 mkdir -p "$root/exercises/07-fake" "$build/solutions/07-fake"
 cat >"$root/exercises/07-fake/exercise.json" <<'JSON'
@@ -33,66 +32,58 @@ exit 0
 SH
 chmod +x "$build/solutions/07-fake/fake"
 export KIT_ROOT=$root KIT_BUILD=$build
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-run() {
-	(cd "$tmp" && "$cli" "$@") >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
-}
-has() { grep -qE -- "$2" <<<"$1"; }
+run() { capture -C "$tmp" "$cli" "$@"; }
 
 run demo --list
-[ $rc = 0 ] && has "$out" 'alpha +the first demo' && has "$out" 'beta +the second demo' &&
-	ok "--list: names and descriptions" || fail "--list: rc=$rc out=$out err=$err"
+[ $rc = 0 ] && matches "$out" 'alpha +the first demo' && matches "$out" 'beta +the second demo' &&
+	pass "--list: names and descriptions" || fail "--list: rc=$rc out=$out err=$err"
 
 run demo alpha
-[ $rc = 0 ] && has "$out" "^ARGS: --demo alpha --out $root/results/demos/alpha\$" &&
-	[ -f "$root/results/demos/alpha/result.csv" ] && has "$out" 'results/demos/alpha/ +1 CSV, 1 JSON' &&
-	ok "one demo: its args, --out results/demos/NAME, the files" || fail "demo alpha: rc=$rc out=$out err=$err"
+[ $rc = 0 ] && matches "$out" "^ARGS: --demo alpha --out $root/results/demos/alpha\$" &&
+	[ -f "$root/results/demos/alpha/result.csv" ] && matches "$out" 'results/demos/alpha/ +1 CSV, 1 JSON' &&
+	pass "one demo: its args, --out results/demos/NAME, the files" || fail "demo alpha: rc=$rc out=$out err=$err"
 
 run demo alpha --quick --out mine
-[ $rc = 0 ] && has "$out" "^ARGS: --demo alpha -n 1e3 --out $tmp/mine\$" && [ -f "$tmp/mine/result.csv" ] &&
-	ok "--quick runs test_args; --out DIR is passed on" || fail "demo --quick --out: rc=$rc out=$out err=$err"
+[ $rc = 0 ] && matches "$out" "^ARGS: --demo alpha -n 1e3 --out $tmp/mine\$" && [ -f "$tmp/mine/result.csv" ] &&
+	pass "--quick runs test_args; --out DIR is passed on" || fail "demo --quick --out: rc=$rc out=$out err=$err"
 
 run demo nosuch
-[ $rc = 2 ] && has "$err" "no demo named 'nosuch'" && has "$err" 'alpha +the first demo' &&
-	ok "unknown demo: exit 2, the demos listed" || fail "unknown demo: rc=$rc err=$err"
+[ $rc = 2 ] && matches "$err" "no demo named 'nosuch'" && matches "$err" 'alpha +the first demo' &&
+	pass "unknown demo: exit 2, the demos listed" || fail "unknown demo: rc=$rc err=$err"
 
 run demo
-[ $rc = 0 ] && has "$out" '=== 1/2 +alpha: the first demo ===' && has "$out" '=== 2/2 +beta' &&
-	has "$out" '^ARGS: --demo alpha -n 1e3 --out' && has "$out" '^ARGS: --demo beta --out' &&
-	has "$out" 'Tour done' && has "$out" 'results/demos/alpha/ +1 CSV' && ! has "$out" 'beta: FAILED' &&
-	ok "the tour: every demo, test-sized, titled, with the files at the end" ||
+[ $rc = 0 ] && matches "$out" '=== 1/2 +alpha: the first demo ===' && matches "$out" '=== 2/2 +beta' &&
+	matches "$out" '^ARGS: --demo alpha -n 1e3 --out' && matches "$out" '^ARGS: --demo beta --out' &&
+	matches "$out" 'Tour done' && matches "$out" 'results/demos/alpha/ +1 CSV' && ! matches "$out" 'beta: FAILED' &&
+	pass "the tour: every demo, test-sized, titled, with the files at the end" ||
 	fail "tour: rc=$rc out=$out err=$err"
 
 run demo beta
-[ $rc = 1 ] && ok "a failing demo: exit 1" || fail "failing demo: rc=$rc out=$out"
+[ $rc = 1 ] && pass "a failing demo: exit 1" || fail "failing demo: rc=$rc out=$out"
 sed -i 's/"test_args": \["--demo", "beta"\]/"test_args": ["--demo", "beta", "boom"]/' \
 	"$root/exercises/07-fake/exercise.json"
 run demo
-[ $rc = 1 ] && has "$out" 'beta: FAILED' && has "$out" 'results/demos/alpha/' &&
-	ok "a failing demo in the tour: the tour goes on, exit 1, FAILED named" ||
+[ $rc = 1 ] && matches "$out" 'beta: FAILED' && matches "$out" 'results/demos/alpha/' &&
+	pass "a failing demo in the tour: the tour goes on, exit 1, FAILED named" ||
 	fail "tour with failure: rc=$rc out=$out"
 
 run bench
-[ $rc = 2 ] && has "$err" 'fast +a benchmark' && ok "bench without a name lists them" ||
+[ $rc = 2 ] && matches "$err" 'fast +a benchmark' && pass "bench without a name lists them" ||
 	fail "bench: rc=$rc err=$err"
 run bench fast --quick
-[ $rc = 0 ] && has "$out" "^ARGS: --bench --quick --out $root/results/bench/fast\$" &&
-	ok "bench --quick: test_args, results/bench/NAME" || fail "bench fast: rc=$rc out=$out err=$err"
+[ $rc = 0 ] && matches "$out" "^ARGS: --bench --quick --out $root/results/bench/fast\$" &&
+	pass "bench --quick: test_args, results/bench/NAME" || fail "bench fast: rc=$rc out=$out err=$err"
 
 rm "$build/solutions/07-fake/fake"
 run demo alpha
-[ $rc = 2 ] && has "$err" 'is not built' && ok "reference not built: exit 2, says so" ||
+[ $rc = 2 ] && matches "$err" 'is not built' && pass "reference not built: exit 2, says so" ||
 	fail "not built: rc=$rc err=$err"
 
 run demo --help
-[ $rc = 0 ] && has "$out" '^usage: ./kit demo' && has "$out" 'examples:' && ok "--help" ||
+[ $rc = 0 ] && matches "$out" '^usage: ./kit demo' && matches "$out" 'examples:' && pass "--help" ||
 	fail "--help: rc=$rc out=$out"
 run demo --bogus
-[ $rc = 2 ] && has "$err" "unknown option '--bogus'" && ok "unknown option: exit 2" || fail "bogus: rc=$rc err=$err"
+[ $rc = 2 ] && matches "$err" "unknown option '--bogus'" && pass "unknown option: exit 2" || fail "bogus: rc=$rc err=$err"
 
-[ $failures = 0 ] && echo "all demo checks passed" || echo "$failures demo check(s) failed"
-exit $((failures > 0))
+[ $nfail = 0 ] && echo "all demo checks passed" || echo "$nfail demo check(s) failed"
+exit $failed

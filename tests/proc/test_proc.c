@@ -16,6 +16,7 @@
 
 #include "kit.h"
 #include "tap.h"
+#include "testutil.h"
 
 static kit_proc_result run(const char *cmd, const kit_proc_opts *o, int *rc)
 {
@@ -104,14 +105,6 @@ static char *stderr_of(char *const argv[], const kit_proc_opts *o, int *rc,
 	close(fd);
 	unlink(path);
 	return text;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # test_sweep.sh - ./kit sweep end to end (meson test --suite proc).
 # usage: test_sweep.sh KIT_CLI OMP_PROBE SOURCE_ROOT OPENMP(1|0)
 # Sweeps OMP_NUM_THREADS over omp_probe (tests/proc/omp_probe.c) and checks
@@ -7,6 +7,7 @@
 # no file behind, not even a temporary one. Exit status is the verdict
 # (0 pass, 1 fail, 77 skip).
 set -u
+. "$(dirname "$0")/../lib.sh"
 KIT=$1
 PROBE=$2
 KIT_ROOT=$3
@@ -16,21 +17,11 @@ unset OMP_NUM_THREADS KIT_RESULTS_JSON
 KIT_QUIET=1
 export KIT_QUIET
 
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 is needed to read the JSON"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/test_sweep.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the JSON"
+T=$tmp
 mkdir "$T/tmp"
 TMPDIR=$T/tmp
 export TMPDIR
-
-failed=0
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { # check NAME COMMAND...: passes when the command succeeds
-	name=$1; shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
 
 # --- A real sweep: 1 and 2 threads, 2 rounds, every output -----------------
 have_gnuplot=1
@@ -80,7 +71,7 @@ if [ $have_gnuplot = 1 ]; then
 			sh -c "head -c 8 '$f' | od -An -tx1 | tr -d ' \n' | grep -q '^89504e470d0a1a0a\$'"
 	done
 else
-	echo "ok $((n + 1)) - # SKIP PNG and chart: gnuplot is not installed"; n=$((n + 1))
+	pass "# SKIP PNG and chart: gnuplot is not installed"
 fi
 check "no temporary file left after a sweep" [ -z "$(ls -A "$T/tmp")" ]
 
@@ -149,5 +140,5 @@ check "an unwritable --json path fails before running, with one line" sh -c \
 "$KIT" sweep --help >"$T/out" 2>&1
 check "--help prints usage and examples, exit 0" sh -c "[ $? -eq 0 ] && grep -q '^usage:' '$T/out' && grep -q 'examples:' '$T/out'"
 
-echo "1..$n"
+echo "1..$nchecks"
 exit $failed

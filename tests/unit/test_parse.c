@@ -9,35 +9,7 @@
 
 #include "kit.h"
 #include "tap.h"
-
-/* Captures what is written to stderr between capture_begin and capture_end. */
-static int saved_fd = -1;
-static char captured[4096];
-
-static void capture_begin(void)
-{
-	char path[] = "/tmp/test_parse.XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		abort();
-	unlink(path);
-	fflush(stderr);
-	saved_fd = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-static const char *capture_end(void)
-{
-	fflush(stderr);
-	ssize_t n = pread(STDERR_FILENO, captured, sizeof(captured) - 1, 0);
-	captured[n > 0 ? n : 0] = '\0';
-	dup2(saved_fd, STDERR_FILENO);
-	close(saved_fd);
-	/* Shown as TAP diagnostics, so the log still has the messages. */
-	fprintf(stderr, "# %s", captured);
-	return captured;
-}
+#include "testutil.h"
 
 static bool u64_is(const char *s, uint64_t min, uint64_t max, uint64_t want)
 {
@@ -88,7 +60,7 @@ int main(void)
 	setenv("OMP_NUM_THREADS", "abc", 1);
 	capture_begin();
 	int rc = kit_init(1, argv);
-	const char *msg = capture_end();
+	char *msg = capture_end();
 	ok(rc == -1, "kit_init rejects OMP_NUM_THREADS=abc");
 	ok(strstr(msg, "test_parse: error: OMP_NUM_THREADS='abc'") != NULL,
 	   "the message names the variable and its value");
@@ -114,6 +86,7 @@ int main(void)
 	ok(u64_is("18446744073709551615", 0, UINT64_MAX, UINT64_MAX), "2^64 - 1 accepted");
 	capture_begin();
 	rc = u64_rejects("0", 1, 100);
+	free(msg);
 	msg = capture_end();
 	ok(rc, "'0' rejected when min is 1, *out untouched");
 	ok(strstr(msg, "test_parse: error: -n must be a whole number from 1 to 100, "
@@ -155,6 +128,7 @@ int main(void)
 	   "'1-cpus' starts 1, 2");
 	capture_begin();
 	rc = counts_reject("0", 1, 64);
+	free(msg);
 	msg = capture_end();
 	ok(rc, "'0' rejected when min is 1");
 	ok(strstr(msg, "--threads must be a list of whole numbers from 1 to 64") &&
@@ -169,5 +143,6 @@ int main(void)
 	ok(counts_reject("1.5", 1, 64), "'1.5' rejected");
 	ok(counts_reject("99999999999", 1, 64), "a number too long for int rejected");
 
+	free(msg);
 	return tap_done();
 }

@@ -1,6 +1,8 @@
 /*
- * testutil.h - helpers the output tests share: capture stderr, read a file,
- * make a private temporary folder, count the entries of a folder.
+ * testutil.h - helpers the C tests share (beside tap.h, on every test's include
+ * path): capture stderr, read a file, count lines, make a private temporary
+ * folder, count or remove the entries of a folder. All static inline: a test
+ * pays only for what it uses.
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
