@@ -725,9 +725,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.quiet) {
 		kit_env_print(stdout);
-		printf("n         %llu samples, seed %llu\n", (unsigned long long)o.n,
-		       (unsigned long long)o.seed);
-		printf("kernel    %s\n\n", o.kernel < 0 ? "all" : kernels[o.kernel].name);
+		/* timing prints these with its table (kit_results_print) */
+		if (checking)
+			printf("n         %llu samples, seed %llu\nkernel    %s\n",
+			       (unsigned long long)o.n, (unsigned long long)o.seed,
+			       o.kernel < 0 ? "all" : kernels[o.kernel].name);
+		putchar('\n');
 		fflush(stdout);
 	}
 	rc = checking ? run_checks(&o) : run_timing(&o);
