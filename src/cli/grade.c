@@ -1062,7 +1062,7 @@ static void do_run(session *s, const exercise *e, item *it, const char *prog,
 			if (!why)
 				why = trimmed_last_line(r.err);
 			const char *w = why && starts_with(why, "SKIP: ") ? why + 6 : why;
-			sb_printf(&it->out, "at %d thread%s: cannot be checked here%s%s\n", n,
+			sb_printf(&it->out, "at %d thread%s: not judged%s%s\n", n,
 				  n == 1 ? "" : "s", w ? ": " : "", w ? w : "");
 			if (w && !skip_why)
 				skip_why = xasprintf("the program cannot check this here: %s", w);
