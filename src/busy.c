@@ -70,9 +70,7 @@ static int snapshot(struct thread_ticks **out, size_t *n)
 			continue;
 		if (nv == cap) {
 			cap = cap ? 2 * cap : 16;
-			struct thread_ticks *nvp = realloc(v, cap * sizeof(*v));
-			if (!nvp)
-				abort();
+			struct thread_ticks *nvp = kit_xrealloc(v, cap * sizeof(*v));
 			v = nvp;
 		}
 		v[nv].tid = tid;
@@ -91,9 +89,7 @@ static int snapshot(struct thread_ticks **out, size_t *n)
 
 kit_busy *kit_busy_begin(void)
 {
-	kit_busy *b = calloc(1, sizeof(*b));
-	if (!b)
-		abort();
+	kit_busy *b = kit_xcalloc(1, sizeof(*b));
 	if (snapshot(&b->t, &b->n)) {
 		b->t = NULL;
 		b->n = 0;
@@ -113,9 +109,7 @@ int kit_busy_end(kit_busy *b, double fraction)
 		return -1;
 	}
 	/* Each thread's ticks during the span; a thread created meanwhile counts from 0. */
-	unsigned long long *d = calloc(n, sizeof(*d)), total = 0;
-	if (!d)
-		abort();
+	unsigned long long *d = kit_xcalloc(n, sizeof(*d)), total = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned long long before = 0;
 		for (size_t j = 0; j < b->n; j++)

@@ -76,9 +76,7 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 	}
 
 	size_t cap = o.max_reps < 64 ? (size_t)o.max_reps : 64, n = 0;
-	double *x = malloc(cap * sizeof(*x));
-	if (!x)
-		abort();
+	double *x = kit_xmalloc(cap * sizeof(*x));
 	double total = 0, cpu0 = kit_cputime();
 	while (n < (size_t)o.max_reps && (n < (size_t)o.min_reps || total < o.min_time)) {
 		double t0 = kit_wtime();
@@ -90,9 +88,7 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 		}
 		if (n == cap) {
 			cap *= 2;
-			double *nx = realloc(x, cap * sizeof(*x));
-			if (!nx)
-				abort();
+			double *nx = kit_xrealloc(x, cap * sizeof(*x));
 			x = nx;
 		}
 		x[n++] = dt;

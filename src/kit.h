@@ -22,6 +22,7 @@
 #ifndef KIT_H
 #define KIT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +88,60 @@ const char *kit_option_value(int argc, char **argv, int *i, const char *eq);
  */
 int kit_parse_counts(const char *s, const char *what, int min, int max,
 		     int **out, size_t *n);
+
+/* ------------------------------------------------------------------------
+ * Memory and strings
+ *
+ * Allocation that cannot fail and a growing string, for every program and the
+ * kit CLI, so none keeps its own copy. "Aborts" means: prints
+ * "PROG: error: out of memory" on stderr and calls abort().
+ */
+
+/* malloc(N) that never returns NULL: aborts with a message when memory runs
+ * out. N may be 0 (a 1-byte block). The memory is not zeroed. */
+void *kit_xmalloc(size_t n);
+
+/* calloc(N, SIZE): zeroed, never NULL (aborts when memory runs out or
+ * N * SIZE overflows). N or SIZE may be 0 (a 1-byte block). */
+void *kit_xcalloc(size_t n, size_t size);
+
+/* realloc(P, N) that never returns NULL: aborts with a message when memory
+ * runs out. P may be NULL; N may be 0 (a 1-byte block, not a free). */
+void *kit_xrealloc(void *p, size_t n);
+
+/* A malloc'd copy of S (caller frees); NULL gives "". Never NULL. */
+char *kit_xstrdup(const char *s);
+
+/* The formatted string, malloc'd (caller frees), as vasprintf(3) but never
+ * NULL: aborts when memory runs out. */
+char *kit_xasprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
+char *kit_xvasprintf(const char *fmt, va_list ap) KIT_PRINTF(1, 0);
+
+/*
+ * A growing string. Start with kit_buf b = { 0 } (empty); S is NULL until the
+ * first add, then always NUL-terminated with LEN bytes before the NUL. The
+ * functions abort with a message when memory runs out.
+ */
+typedef struct kit_buf {
+	char *s;
+	size_t len, cap;
+} kit_buf;
+
+/* Appends the N bytes at S (which need no NUL). */
+void kit_buf_add(kit_buf *b, const char *s, size_t n);
+/* Appends the string S (NULL appends nothing). */
+void kit_buf_add_str(kit_buf *b, const char *s);
+/* Appends a formatted string; a format error appends nothing. */
+void kit_buf_printf(kit_buf *b, const char *fmt, ...) KIT_PRINTF(2, 3);
+void kit_buf_vprintf(kit_buf *b, const char *fmt, va_list ap) KIT_PRINTF(2, 0);
+/* The string so far: "" when empty, never NULL. Valid until the next add or
+ * kit_buf_free. */
+const char *kit_buf_str(const kit_buf *b);
+/* Hands the string over, malloc'd (caller frees; "" when empty), and leaves
+ * B empty. */
+char *kit_buf_take(kit_buf *b);
+/* Frees the string and leaves B empty, ready for reuse. */
+void kit_buf_free(kit_buf *b);
 
 /* ------------------------------------------------------------------------
  * Checks: the verdicts of a driver's check modes and its last line

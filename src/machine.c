@@ -264,9 +264,7 @@ static char *machine_path(void)
 {
 	const char *root = kit_root();
 	size_t len = strlen(root) + 32;
-	char *p = malloc(len);
-	if (!p)
-		abort();
+	char *p = kit_xmalloc(len);
 	snprintf(p, len, "%s/results/machine.json", root);
 	return p;
 }
@@ -274,10 +272,8 @@ static char *machine_path(void)
 int kit_machine_save(const kit_machine *m)
 {
 	char *path = machine_path();
-	char *dir = strdup(path);
+	char *dir = kit_xstrdup(path);
 	int ret = -1;
-	if (!dir)
-		abort();
 	*strrchr(dir, '/') = '\0';
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		kit_error("cannot create '%s': %s; set KIT_ROOT to a writable copy of the kit",
@@ -307,9 +303,7 @@ int kit_machine_save(const kit_machine *m)
 	cJSON_Delete(o);
 	if (!text)
 		abort();
-	char *line = realloc(text, strlen(text) + 2);
-	if (!line)
-		abort();
+	char *line = kit_xrealloc(text, strlen(text) + 2);
 	strcat(line, "\n");
 	ret = kit_write_file(path, line);
 	free(line);
@@ -347,9 +341,7 @@ int kit_machine_load(kit_machine *m)
 	do {
 		if (cap - len < 4096) {
 			cap = cap ? 2 * cap : 16384;
-			char *t = realloc(text, cap);
-			if (!t)
-				abort();
+			char *t = kit_xrealloc(text, cap);
 			text = t;
 		}
 		got = fread(text + len, 1, cap - len - 1, f);

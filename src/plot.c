@@ -278,9 +278,7 @@ static int render(const char *terminal, const char *output, body_fn body,
 static int render_png(body_fn body, const void *arg, struct job *j, const char *path)
 {
 	size_t len = strlen(path) + 16;
-	char *tmp = malloc(len);
-	if (!tmp)
-		abort();
+	char *tmp = kit_xmalloc(len);
 	int rc = png_temp(path, tmp, len);
 	if (!rc) {
 		rc = render("pngcairo size 1024,640 noenhanced font 'sans,12'", tmp, body, arg,
@@ -365,9 +363,7 @@ int kit_plot_text(const kit_plot *p, FILE *out, int width, int height)
 static char *join(const char *prefix, const char *suffix)
 {
 	size_t len = strlen(prefix) + strlen(suffix) + 1;
-	char *s = malloc(len);
-	if (!s)
-		abort();
+	char *s = kit_xmalloc(len);
 	snprintf(s, len, "%s%s", prefix, suffix);
 	return s;
 }
@@ -375,9 +371,7 @@ static char *join(const char *prefix, const char *suffix)
 int kit_plot_scaling(const kit_scaling *s, const char *title, const char *prefix,
 		     FILE *text_out)
 {
-	double *x = malloc((s->n ? s->n : 1) * 3 * sizeof(double));
-	if (!x)
-		abort();
+	double *x = kit_xmalloc((s->n ? s->n : 1) * 3 * sizeof(double));
 	double *sp = x + s->n, *t = sp + s->n;
 	for (size_t i = 0; i < s->n; i++) {
 		x[i] = s->rows[i].p;

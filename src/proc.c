@@ -98,9 +98,7 @@ static char **build_env(const char *const *sets)
 		n++;
 	while (sets && sets[nsets])
 		nsets++;
-	char **env = malloc((n + nsets + 1) * sizeof(*env));
-	if (!env)
-		abort();
+	char **env = kit_xmalloc((n + nsets + 1) * sizeof(*env));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(environ[i], '=');
@@ -164,9 +162,7 @@ static bool stream_read(struct stream *s)
 				size_t cap = s->cap ? 2 * s->cap : 65536;
 				if (cap > s->limit + 1)
 					cap = s->limit + 1;
-				char *b = realloc(s->buf, cap);
-				if (!b)
-					abort();
+				char *b = kit_xrealloc(s->buf, cap);
 				s->buf = b;
 				s->cap = cap;
 			}
@@ -194,9 +190,7 @@ static char *stream_take(struct stream *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	if (!s->buf) {
-		s->buf = malloc(1);
-		if (!s->buf)
-			abort();
+		s->buf = kit_xmalloc(1);
 	}
 	s->buf[s->len] = '\0';
 	char *b = s->buf;

@@ -62,22 +62,6 @@ struct kit_results {
 	kit_scaling *scaling;	/* a deep copy, or NULL */
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -94,22 +78,18 @@ static bool is_rate(const char *name)
 
 kit_results *kit_results_new(const char *program, const char *title)
 {
-	kit_results *r = calloc(1, sizeof(*r));
-	if (!r)
-		abort();
-	r->program = xstrdup(program);
-	r->title = xstrdup(title);
+	kit_results *r = kit_xcalloc(1, sizeof(*r));
+	r->program = kit_xstrdup(program);
+	r->title = kit_xstrdup(title);
 	r->primary = -1;
 	return r;
 }
 
 void kit_results_config(kit_results *r, const char *key, const char *fmt, ...)
 {
-	char *value;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&value, fmt, ap) < 0)
-		abort();
+	char *value = kit_xvasprintf(fmt, ap);
 	va_end(ap);
 	/* Setting a key twice replaces its value and keeps its place. */
 	for (size_t i = 0; i < r->nconf; i++) {
@@ -119,18 +99,18 @@ void kit_results_config(kit_results *r, const char *key, const char *fmt, ...)
 			return;
 		}
 	}
-	r->conf = xrealloc(r->conf, (r->nconf + 1) * sizeof(*r->conf));
-	r->conf[r->nconf].key = xstrdup(key);
+	r->conf = kit_xrealloc(r->conf, (r->nconf + 1) * sizeof(*r->conf));
+	r->conf[r->nconf].key = kit_xstrdup(key);
 	r->conf[r->nconf].value = value;
 	r->nconf++;
 }
 
 void kit_results_row(kit_results *r, const char *label)
 {
-	r->rows = xrealloc(r->rows, (r->nrows + 1) * sizeof(*r->rows));
+	r->rows = kit_xrealloc(r->rows, (r->nrows + 1) * sizeof(*r->rows));
 	struct row *w = &r->rows[r->nrows++];
 	memset(w, 0, sizeof(*w));
-	w->label = xstrdup(label);
+	w->label = kit_xstrdup(label);
 	w->valid = true;
 }
 
@@ -157,8 +137,8 @@ static size_t col_index(kit_results *r, const char *name)
 	long i = col_find(r, name);
 	if (i >= 0)
 		return (size_t)i;
-	r->cols = xrealloc(r->cols, (r->ncols + 1) * sizeof(*r->cols));
-	r->cols[r->ncols].name = xstrdup(name);
+	r->cols = kit_xrealloc(r->cols, (r->ncols + 1) * sizeof(*r->cols));
+	r->cols[r->ncols].name = kit_xstrdup(name);
 	r->cols[r->ncols].fmt = NULL;
 	return r->ncols++;
 }
@@ -187,7 +167,7 @@ static struct cell *set_cell(kit_results *r, const char *col)
 	}
 	if (w->ncells == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 16;
-		w->cells = xrealloc(w->cells, w->cap * sizeof(*w->cells));
+		w->cells = kit_xrealloc(w->cells, w->cap * sizeof(*w->cells));
 	}
 	struct cell *x = &w->cells[w->ncells++];
 	memset(x, 0, sizeof(*x));
@@ -202,14 +182,14 @@ void kit_results_num(kit_results *r, const char *col, double v, const char *fmt)
 	x->v = v;
 	struct col *c = &r->cols[x->col];
 	if (!c->fmt)
-		c->fmt = xstrdup(fmt ? fmt : "%g");
+		c->fmt = kit_xstrdup(fmt ? fmt : "%g");
 }
 
 void kit_results_str(kit_results *r, const char *col, const char *v)
 {
 	struct cell *x = set_cell(r, col);
 	x->is_num = false;
-	x->s = xstrdup(v);
+	x->s = kit_xstrdup(v);
 }
 
 void kit_results_timing(kit_results *r, const kit_timing *t, const kit_kernel *k)
@@ -263,7 +243,7 @@ void kit_results_valid(kit_results *r, bool valid, const char *why)
 	w->checked = true;
 	w->valid = valid;
 	free(w->why);
-	w->why = why ? xstrdup(why) : NULL;
+	w->why = why ? kit_xstrdup(why) : NULL;
 }
 
 void kit_results_primary(kit_results *r)
@@ -281,9 +261,9 @@ void kit_results_scaling(kit_results *r, const kit_scaling *s)
 	}
 	if (!s)
 		return;
-	r->scaling = xrealloc(NULL, sizeof(*r->scaling));
+	r->scaling = kit_xrealloc(NULL, sizeof(*r->scaling));
 	*r->scaling = *s;
-	r->scaling->rows = xrealloc(NULL, s->n * sizeof(*s->rows));
+	r->scaling->rows = kit_xrealloc(NULL, s->n * sizeof(*s->rows));
 	if (s->n)
 		memcpy(r->scaling->rows, s->rows, s->n * sizeof(*s->rows));
 }
@@ -411,7 +391,7 @@ void kit_results_print(const kit_results *r, FILE *out)
 
 	/* The shown columns: label, then every column not hidden, with ci95 in
 	 * place of ci_lo_s (after the median), then the verdict. */
-	struct tcol *tc = xrealloc(NULL, (r->ncols + 2) * sizeof(*tc));
+	struct tcol *tc = kit_xrealloc(NULL, (r->ncols + 2) * sizeof(*tc));
 	size_t nt = 0;
 	tc[nt++] = (struct tcol){ .head = "label", .col = -2 };
 	for (size_t i = 0; i < r->ncols; i++) {
@@ -632,7 +612,7 @@ int kit_results_write_json(const kit_results *r, const char *path)
 	if (!text)
 		abort();
 	size_t len = strlen(text);
-	char *line = xrealloc(text, len + 2);
+	char *line = kit_xrealloc(text, len + 2);
 	line[len] = '\n';
 	line[len + 1] = '\0';
 

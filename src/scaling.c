@@ -78,9 +78,7 @@ int kit_scaling_of(const int *p, const double *t, size_t n, kit_scaling *out)
 	if (n == 0)
 		return -1;
 
-	kit_scaling_row *rows = calloc(n, sizeof(*rows));
-	if (!rows)
-		abort();
+	kit_scaling_row *rows = kit_xcalloc(n, sizeof(*rows));
 	for (size_t i = 0; i < n; i++) {
 		rows[i].p = p[i];
 		rows[i].t = t[i];

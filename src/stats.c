@@ -60,9 +60,7 @@ int kit_stats_of(const double *x, size_t n, kit_stats *out)
 	if (n == 0)
 		return -1;
 
-	double *s = malloc(n * sizeof(*s));
-	if (!s)
-		abort();
+	double *s = kit_xmalloc(n * sizeof(*s));
 	memcpy(s, x, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
 

@@ -253,9 +253,7 @@ int kit_parse_counts(const char *s, const char *what, int min, int max,
 		for (long x = a; x <= b; x++) {
 			if (nv == cap) {
 				cap = cap ? 2 * cap : 16;
-				int *nvp = realloc(v, cap * sizeof(*v));
-				if (!nvp)
-					abort();
+				int *nvp = kit_xrealloc(v, cap * sizeof(*v));
 				v = nvp;
 			}
 			v[nv++] = (int)x;
@@ -288,10 +286,8 @@ int kit_atomic_open(kit_atomic *a, const char *path)
 {
 	memset(a, 0, sizeof(*a));
 	size_t len = strlen(path);
-	a->path = strdup(path);
-	a->tmp = malloc(len + 16);
-	if (!a->path || !a->tmp)
-		abort();
+	a->path = kit_xstrdup(path);
+	a->tmp = kit_xmalloc(len + 16);
 	snprintf(a->tmp, len + 16, "%s.tmp.XXXXXX", path);
 	/* close-on-exec: a child started while the file is open (gnuplot, a
 	 * sweep's run, a worker) must not inherit it */
@@ -381,9 +377,7 @@ void kit_atomic_abort(kit_atomic *a)
 
 int kit_mkdirs(const char *path)
 {
-	char *p = strdup(path);
-	if (!p)
-		abort();
+	char *p = kit_xstrdup(path);
 	for (char *s = *p ? p + 1 : p;; s++) {
 		char c = *s;
 		if (c != '/' && c != '\0')

@@ -96,26 +96,6 @@ static const char *hint_of(int mode)
  * Inputs
  */
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *xasprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 static bool ends_with_ci(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -151,7 +131,7 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 				if (ends_with_ci(d, ".wav") && !ends_with_ci(d, "-transformed.wav")) {
 					if (len == cap && !(list = realloc(list, (cap *= 2) * sizeof(*list))))
 						abort();
-					list[len++] = xasprintf("%s/%s", args[a], d);
+					list[len++] = kit_xasprintf("%s/%s", args[a], d);
 					found++;
 				}
 				free(names[i]);
@@ -162,7 +142,7 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 		} else {
 			if (len == cap && !(list = realloc(list, (cap *= 2) * sizeof(*list))))
 				abort();
-			list[len++] = xstrdup(args[a]);
+			list[len++] = kit_xstrdup(args[a]);
 		}
 	}
 	if (len > MAX_FILES) {
@@ -195,7 +175,7 @@ char **etl_inputs_generated(int files, double seconds, bool verbose, char *dir, 
 	if (!list)
 		abort();
 	for (int k = 0; k < files; k++)
-		list[k] = xasprintf("%s/example%d.wav", dir, k);
+		list[k] = kit_xasprintf("%s/example%d.wav", dir, k);
 	return list;
 }
 
@@ -220,7 +200,7 @@ void etl_scratch_remove(const char *dir)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		char *p = xasprintf("%s/%s", dir, e->d_name);
+		char *p = kit_xasprintf("%s/%s", dir, e->d_name);
 		unlink(p);
 		free(p);
 	}
@@ -245,7 +225,7 @@ static bool same_file(const char *a, const char *b)
 static int remove_temps(const char *out)
 {
 	const char *slash = strrchr(out, '/');
-	char *dir = slash ? strndup(out, (size_t)(slash - out)) : xstrdup(".");
+	char *dir = slash ? strndup(out, (size_t)(slash - out)) : kit_xstrdup(".");
 	const char *base = slash ? slash + 1 : out;
 	size_t blen = strlen(base);
 	int removed = 0;
@@ -255,7 +235,7 @@ static int remove_temps(const char *out)
 		if (strncmp(e->d_name, base, blen) || strncmp(e->d_name + blen, ".tmp.", 5) ||
 		    strlen(e->d_name + blen + 5) != 6)
 			continue;
-		char *p = xasprintf("%s/%s", dir, e->d_name);
+		char *p = kit_xasprintf("%s/%s", dir, e->d_name);
 		if (unlink(p) == 0)
 			removed++;
 		free(p);
@@ -290,7 +270,7 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 		const char *in = inputs[i], *slash = strrchr(in, '/');
 		const char *base = slash ? slash + 1 : in;
 		etl_result *r = &pl->res[i];
-		pl->in[i] = xstrdup(in);
+		pl->in[i] = kit_xstrdup(in);
 		pl->state[i] = P_REFUSED;
 		if (!ends_with_ci(base, ".wav")) {
 			etl_fail(r, "refused '%s': not named *.wav; this ETL reads NAME.wav and "
@@ -304,9 +284,9 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 		}
 		int stem = (int)(strlen(base) - 4);
 		if (dest)
-			pl->out[i] = xasprintf("%s/%.*s-transformed.wav", dest, stem, base);
+			pl->out[i] = kit_xasprintf("%s/%.*s-transformed.wav", dest, stem, base);
 		else
-			pl->out[i] = xasprintf("%.*s%.*s-transformed.wav", (int)(base - in), in,
+			pl->out[i] = kit_xasprintf("%.*s%.*s-transformed.wav", (int)(base - in), in,
 					       stem, base);
 		pl->state[i] = P_TODO;
 	}
@@ -541,7 +521,7 @@ static int writable_dir(const char *dir)
 {
 	if (kit_mkdirs(dir))
 		return -1;
-	char *probe = xasprintf("%s/.etl-probe-XXXXXX", dir);
+	char *probe = kit_xasprintf("%s/.etl-probe-XXXXXX", dir);
 	int fd = mkstemp(probe);
 	if (fd < 0) {
 		kit_error("cannot write in folder '%s': %s; choose a writable folder with "
@@ -582,7 +562,7 @@ static int run_job(const struct options *o)
 	if (!dest)
 		for (size_t i = 0; i < n; i++) {
 			const char *s = strrchr(inputs[i], '/');
-			char *dir = s ? strndup(inputs[i], (size_t)(s - inputs[i]) + (s == inputs[i])) : xstrdup(".");
+			char *dir = s ? strndup(inputs[i], (size_t)(s - inputs[i]) + (s == inputs[i])) : kit_xstrdup(".");
 			struct stat st;
 			int bad = !stat(dir, &st) && S_ISDIR(st.st_mode) && access(dir, W_OK);
 			if (bad)
@@ -989,8 +969,8 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 	size_t k = 0, g = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k < nf + 1 && (g >= c->n || i % 2 == 1)) {
-			in[i] = k < nf ? xasprintf("%s/data/audio/%s", kit_root(), fixtures[k].file)
-				       : xasprintf("%s/no-such-file.wav", c->scratch);
+			in[i] = k < nf ? kit_xasprintf("%s/data/audio/%s", kit_root(), fixtures[k].file)
+				       : kit_xasprintf("%s/no-such-file.wav", c->scratch);
 			if (k < nf && stat(in[i], &before[k])) {
 				kit_check(&c->v, KIT_SKIP, "cannot check: fixture '%s' is missing", in[i]);
 				etl_inputs_free(in, i + 1);
@@ -998,7 +978,7 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 			}
 			k++;
 		} else {
-			in[i] = xstrdup(c->inputs[g++]);
+			in[i] = kit_xstrdup(c->inputs[g++]);
 		}
 	}
 	int w = workers_of(o, mode, kit_omp_max_threads());
@@ -1032,7 +1012,7 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 	}
 	for (size_t f = 0; f < nf && !why[0]; f++) {
 		struct stat now;
-		char *p = xasprintf("%s/data/audio/%s", kit_root(), fixtures[f].file);
+		char *p = kit_xasprintf("%s/data/audio/%s", kit_root(), fixtures[f].file);
 		if (stat(p, &now) || now.st_size != before[f].st_size ||
 		    now.st_mtim.tv_sec != before[f].st_mtim.tv_sec ||
 		    now.st_mtim.tv_nsec != before[f].st_mtim.tv_nsec)
@@ -1137,7 +1117,7 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 		if (!in)
 			abort();
 		for (size_t i = 0; i < n; i++)
-			in[i] = xstrdup(c->inputs[i]);
+			in[i] = kit_xstrdup(c->inputs[i]);
 	}
 	if (!in) {
 		kit_check(&c->v, KIT_SKIP, "cannot check: the inputs could not be generated");

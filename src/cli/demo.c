@@ -55,33 +55,12 @@ typedef struct kind {
 static const kind DEMO = { "demo", "demos", "demos", "results/demos" };
 static const kind BENCH = { "bench", "bench", "benchmarks", "results/bench" };
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *xprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
-
 /* The build folder the reference programs live in. */
 static char *build_dir(void)
 {
 	const char *b = getenv("KIT_BUILD");
 	if (b && *b)
-		return xstrdup(b);
+		return kit_xstrdup(b);
 	/* kit-cli is BUILD/src/kit-cli */
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -93,11 +72,11 @@ static char *build_dir(void)
 			slash = strrchr(exe, '/');
 			if (slash && !strcmp(slash + 1, "src")) {
 				*slash = '\0';
-				return xstrdup(exe);
+				return kit_xstrdup(exe);
 			}
 		}
 	}
-	return xprintf("%s/build", kit_root());
+	return kit_xasprintf("%s/build", kit_root());
 }
 
 /* PATH relative to the kit's root when it lies under it (for messages). */
@@ -116,9 +95,7 @@ static char **string_list(const cJSON *item)
 	if (!cJSON_IsArray(item))
 		return NULL;
 	int n = cJSON_GetArraySize(item);
-	char **v = calloc((size_t)n + 1, sizeof(*v));
-	if (!v)
-		abort();
+	char **v = kit_xcalloc((size_t)n + 1, sizeof(*v));
 	for (int i = 0; i < n; i++) {
 		const cJSON *s = cJSON_GetArrayItem(item, i);
 		if (!cJSON_IsString(s)) {
@@ -127,7 +104,7 @@ static char **string_list(const cJSON *item)
 			free(v);
 			return NULL;
 		}
-		v[i] = xstrdup(s->valuestring);
+		v[i] = kit_xstrdup(s->valuestring);
 	}
 	return v;
 }
@@ -159,24 +136,20 @@ static void add_entry(entries *es, const char *path, const char *ex, const char 
 		size_t n = 0;
 		while (args[n])
 			n++;
-		test_args = calloc(n + 1, sizeof(*test_args));
-		if (!test_args)
-			abort();
+		test_args = kit_xcalloc(n + 1, sizeof(*test_args));
 		for (size_t i = 0; i < n; i++)
-			test_args[i] = xstrdup(args[i]);
+			test_args[i] = kit_xstrdup(args[i]);
 	}
 	const cJSON *about = cJSON_GetObjectItemCaseSensitive(obj, "about");
 	if (es->n == es->cap) {
 		es->cap = es->cap ? 2 * es->cap : 8;
-		es->v = realloc(es->v, es->cap * sizeof(*es->v));
-		if (!es->v)
-			abort();
+		es->v = kit_xrealloc(es->v, es->cap * sizeof(*es->v));
 	}
 	es->v[es->n++] = (entry){
-		.exercise = xstrdup(ex),
-		.program = xstrdup(prog),
-		.name = xstrdup(name->valuestring),
-		.about = xstrdup(cJSON_IsString(about) ? about->valuestring : ""),
+		.exercise = kit_xstrdup(ex),
+		.program = kit_xstrdup(prog),
+		.name = kit_xstrdup(name->valuestring),
+		.about = kit_xstrdup(cJSON_IsString(about) ? about->valuestring : ""),
 		.args = args,
 		.test_args = test_args,
 	};
@@ -202,17 +175,13 @@ static char *read_file(const char *path)
 	if (!f)
 		return NULL;
 	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
+	char *buf = kit_xmalloc(cap);
 	size_t got;
 	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += got;
 		if (cap - len < 2) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
+			buf = kit_xrealloc(buf, cap);
 		}
 	}
 	fclose(f);
@@ -233,7 +202,7 @@ static int exercise_dir(const struct dirent *d)
 /* Collects K's entries of every exercises/NN-name/exercise.json, in order. */
 static void collect(const kind *k, entries *es)
 {
-	char *dir = xprintf("%s/exercises", kit_root());
+	char *dir = kit_xasprintf("%s/exercises", kit_root());
 	struct dirent **names;
 	int n = scandir(dir, &names, exercise_dir, by_name);
 	if (n < 0) {
@@ -243,7 +212,7 @@ static void collect(const kind *k, entries *es)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		char *path = xprintf("%s/%s/exercise.json", dir, names[i]->d_name);
+		char *path = kit_xasprintf("%s/%s/exercise.json", dir, names[i]->d_name);
 		char *text = read_file(path);
 		if (text) {
 			cJSON *j = cJSON_Parse(text);
@@ -341,7 +310,7 @@ static void summarize_files(const char *dir, FILE *out)
 static int run_entry(const entry *e, bool quick, const char *out_dir)
 {
 	char *build = build_dir();
-	char *prog = xprintf("%s/solutions/%s/%s", build, e->exercise, e->program);
+	char *prog = kit_xasprintf("%s/solutions/%s/%s", build, e->exercise, e->program);
 	int rc = KIT_EXIT_USAGE;
 	if (access(prog, X_OK)) {
 		kit_error("the reference program '%s' is not built; run ./kit once (it builds "
@@ -354,15 +323,13 @@ static int run_entry(const entry *e, bool quick, const char *out_dir)
 	size_t n = 0;
 	while (args[n])
 		n++;
-	char **argv = calloc(n + 4, sizeof(*argv));
-	if (!argv)
-		abort();
+	char **argv = kit_xcalloc(n + 4, sizeof(*argv));
 	argv[0] = prog;
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = args[i];
 	argv[n + 1] = (char *)"--out";
 	argv[n + 2] = (char *)out_dir;
-	char *root_env = xprintf("KIT_ROOT=%s", kit_root());
+	char *root_env = kit_xasprintf("KIT_ROOT=%s", kit_root());
 	const char *env[] = { root_env, NULL };
 	kit_proc_opts o = { .timeout = 0, .setenv = env, .cwd = kit_root() };
 	kit_proc_result r;
@@ -426,16 +393,14 @@ static int tour(const entries *es, const char *out_base)
 	       "one at class size).\n", es->n);
 	double t0 = kit_wtime();
 	int rc = KIT_EXIT_OK;
-	char **dirs = calloc(es->n, sizeof(*dirs));
-	int *status = calloc(es->n, sizeof(*status));
-	if (!dirs || !status)
-		abort();
+	char **dirs = kit_xcalloc(es->n, sizeof(*dirs));
+	int *status = kit_xcalloc(es->n, sizeof(*status));
 	for (size_t i = 0; i < es->n; i++) {
 		const entry *e = &es->v[i];
 		printf("\n=== %zu/%zu  %s: %s ===\n", i + 1, es->n, e->name, e->about);
 		fflush(stdout);
-		dirs[i] = out_base ? xprintf("%s/%s", out_base, e->name)
-				   : xprintf("%s/%s/%s", kit_root(), DEMO.results, e->name);
+		dirs[i] = out_base ? kit_xasprintf("%s/%s", out_base, e->name)
+				   : kit_xasprintf("%s/%s/%s", kit_root(), DEMO.results, e->name);
 		double t = kit_wtime();
 		status[i] = run_entry(e, true, dirs[i]);
 		printf("--- %s: %s in %.1f s\n", e->name,
@@ -498,8 +463,8 @@ static int run_cmd(const kind *k, int argc, char **argv)
 	char *abs_out = NULL;
 	if (out) {
 		char cwd[PATH_MAX];
-		abs_out = out[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? xstrdup(out)
-								       : xprintf("%s/%s", cwd, out);
+		abs_out = out[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? kit_xstrdup(out)
+								       : kit_xasprintf("%s/%s", cwd, out);
 	}
 	if (want_list) {
 		printf("%s (./kit %s NAME):\n", k->plural, k->cmd);
@@ -517,8 +482,8 @@ static int run_cmd(const kind *k, int argc, char **argv)
 			list(k, &es, stderr);
 			rc = KIT_EXIT_USAGE;
 		} else {
-			char *dir = abs_out ? xstrdup(abs_out)
-					    : xprintf("%s/%s/%s", kit_root(), k->results, e->name);
+			char *dir = abs_out ? kit_xstrdup(abs_out)
+					    : kit_xasprintf("%s/%s/%s", kit_root(), k->results, e->name);
 			rc = run_entry(e, quick, dir);
 			if (rc == KIT_EXIT_OK) {
 				printf("\nFiles:\n");

@@ -52,82 +52,6 @@
  * Small helpers: memory, strings, a growing text buffer
  */
 
-static void *xmalloc(size_t n)
-{
-	void *p = calloc(1, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xasprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
-
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-} sbuf;
-
-static void sb_vprintf(sbuf *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	va_copy(aq, ap);
-	int n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s)
-			abort();
-		b->s = s;
-		b->cap = cap;
-	}
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	b->len += (size_t)n;
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) KIT_PRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sb_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-static const char *sb_str(const sbuf *b)
-{
-	return b->s ? b->s : "";
-}
-
-static void sb_free(sbuf *b)
-{
-	free(b->s);
-	memset(b, 0, sizeof(*b));
-}
-
 static bool starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
@@ -137,7 +61,7 @@ static bool starts_with(const char *s, const char *prefix)
 static char *line_at(const char *p)
 {
 	size_t n = strcspn(p, "\n");
-	char *s = xmalloc(n + 1);
+	char *s = kit_xcalloc(1, n + 1);
 	memcpy(s, p, n);
 	return s;
 }
@@ -182,7 +106,7 @@ static char *trimmed_last_line(const char *text)
 	size_t start = n;
 	while (start && text[start - 1] != '\n')
 		start--;
-	char *s = xmalloc(n - start + 1);
+	char *s = kit_xcalloc(1, n - start + 1);
 	memcpy(s, text + start, n - start);
 	return s;
 }
@@ -236,7 +160,7 @@ static bool is_dir(const char *path)
 /* Makes every folder of PATH's parent (mkdir -p of dirname). */
 static int mkdir_parents(const char *path)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	char *dir = kit_xstrdup(path), *slash = strrchr(dir, '/');
 	int rc = 0;
 	if (slash && slash != dir) {
 		*slash = '\0';
@@ -318,7 +242,7 @@ static int copy_entry(const char *from, const char *to)
 /* cp -r FROM TO, leaving out build*, results and .git at the top (REL ""). */
 static int copy_tree(const char *from, const char *to, const char *rel)
 {
-	char *dir = *rel ? xasprintf("%s/%s", from, rel) : xstrdup(from);
+	char *dir = *rel ? kit_xasprintf("%s/%s", from, rel) : kit_xstrdup(from);
 	DIR *d = opendir(dir);
 	if (!d) {
 		kit_error("cannot read folder '%s': %s", dir, strerror(errno));
@@ -333,13 +257,13 @@ static int copy_tree(const char *from, const char *to, const char *rel)
 			continue;
 		if (!*rel && (starts_with(n, "build") || !strcmp(n, "results") || !strcmp(n, ".git")))
 			continue;
-		char *r = *rel ? xasprintf("%s/%s", rel, n) : xstrdup(n);
-		char *src = xasprintf("%s/%s", from, r);
+		char *r = *rel ? kit_xasprintf("%s/%s", rel, n) : kit_xstrdup(n);
+		char *src = kit_xasprintf("%s/%s", from, r);
 		struct stat st;
 		if (!lstat(src, &st) && S_ISDIR(st.st_mode)) {
 			rc = copy_tree(from, to, r);
 		} else {
-			char *dst = xasprintf("%s/%s", to, r);
+			char *dst = kit_xasprintf("%s/%s", to, r);
 			rc = copy_entry(src, dst);
 			free(dst);
 		}
@@ -368,7 +292,7 @@ static int run_captured(char *const argv[], const char *const *env, double timeo
 /* Compiler output without ninja's progress lines. */
 static char *compiler_lines(const kit_proc_result *r)
 {
-	sbuf b = { 0 };
+	kit_buf b = { 0 };
 	const char *streams[2] = { r->out, r->err };
 	for (int s = 0; s < 2; s++) {
 		for (const char *p = streams[s]; p && *p;) {
@@ -387,14 +311,14 @@ static char *compiler_lines(const kit_proc_result *r)
 					l += 3;
 					m -= 3;
 				}
-				sb_printf(&b, "%.*s\n", (int)m, l);
+				kit_buf_printf(&b, "%.*s\n", (int)m, l);
 			}
 			p += n;
 			if (*p)
 				p++;
 		}
 	}
-	return b.s ? b.s : xstrdup("");
+	return b.s ? b.s : kit_xstrdup("");
 }
 
 /* Up to MAX lines of TEXT from its first line containing NEEDLE (or its start). */
@@ -405,15 +329,15 @@ static char *lines_from(const char *text, const char *needle, int max)
 		p = text;
 	while (p > text && p[-1] != '\n')
 		p--;
-	sbuf b = { 0 };
+	kit_buf b = { 0 };
 	for (int i = 0; i < max && *p; i++) {
 		size_t n = strcspn(p, "\n");
-		sb_printf(&b, "%.*s\n", (int)n, p);
+		kit_buf_printf(&b, "%.*s\n", (int)n, p);
 		p += n;
 		if (*p)
 			p++;
 	}
-	return b.s ? b.s : xstrdup("");
+	return b.s ? b.s : kit_xstrdup("");
 }
 
 /* ------------------------------------------------------------------------
@@ -441,7 +365,7 @@ typedef struct item {
 	/* outcome */
 	enum status st;
 	double score;
-	sbuf out;		/* what the grader saw, several lines */
+	kit_buf out;		/* what the grader saw, several lines */
 	char *observed;		/* the driver's FAIL: line or how the run ended */
 	char *skip_why;
 	/* speed and speedup */
@@ -479,7 +403,7 @@ static void item_free(item *it)
 	for (size_t i = 0; i < it->nthreads; i++)
 		free(it->threads[i]);
 	free(it->threads);
-	sb_free(&it->out);
+	kit_buf_free(&it->out);
 	free(it->observed);
 	free(it->skip_why);
 }
@@ -511,20 +435,20 @@ static char *read_text(const char *path, size_t limit)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	sbuf b = { 0 };
+	kit_buf b = { 0 };
 	char buf[8192];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (limit && b.len + n > limit) {
-			sb_free(&b);
+			kit_buf_free(&b);
 			fclose(f);
 			errno = EFBIG;
 			return NULL;
 		}
-		sb_printf(&b, "%.*s", (int)n, buf);
+		kit_buf_printf(&b, "%.*s", (int)n, buf);
 	}
 	fclose(f);
-	return b.s ? b.s : xstrdup("");
+	return b.s ? b.s : kit_xstrdup("");
 }
 
 static cJSON *read_json(const char *path)
@@ -548,13 +472,13 @@ static char **string_array(const cJSON *a, size_t *n)
 	if (!cJSON_IsArray(a))
 		return NULL;
 	size_t k = (size_t)cJSON_GetArraySize(a);
-	char **v = xmalloc((k + 1) * sizeof(*v));
+	char **v = kit_xcalloc(1, (k + 1) * sizeof(*v));
 	const cJSON *e;
 	cJSON_ArrayForEach(e, a) {
 		if (cJSON_IsString(e))
-			v[(*n)++] = xstrdup(e->valuestring);
+			v[(*n)++] = kit_xstrdup(e->valuestring);
 		else if (cJSON_IsNumber(e))
-			v[(*n)++] = xasprintf("%g", e->valuedouble);
+			v[(*n)++] = kit_xasprintf("%g", e->valuedouble);
 	}
 	return v;
 }
@@ -596,29 +520,29 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 			  kind);
 		return -1;
 	}
-	it->id = xstrdup(id);
-	it->name = xstrdup(json_str(j, "name") ? json_str(j, "name") : id);
-	it->hint = json_str(j, "hint") ? xstrdup(json_str(j, "hint")) : NULL;
-	it->what = json_str(j, "what") ? xstrdup(json_str(j, "what")) : NULL;
+	it->id = kit_xstrdup(id);
+	it->name = kit_xstrdup(json_str(j, "name") ? json_str(j, "name") : id);
+	it->hint = json_str(j, "hint") ? kit_xstrdup(json_str(j, "hint")) : NULL;
+	it->what = json_str(j, "what") ? kit_xstrdup(json_str(j, "what")) : NULL;
 	it->hidden = hidden;
-	it->visibility = xstrdup(json_str(j, "visibility") ? json_str(j, "visibility")
+	it->visibility = kit_xstrdup(json_str(j, "visibility") ? json_str(j, "visibility")
 				 : hidden ? "after_published" : "visible");
 	it->step = (int)json_num(j, "step", 0);
 	it->points = json_num(j, "points", 1);
 	it->timeout = json_num(j, "timeout", DEFAULT_TIMEOUT);
 	it->args = string_array(cJSON_GetObjectItemCaseSensitive(j, "args"), &it->nargs);
 	if (!it->args)
-		it->args = xmalloc(sizeof(char *));
+		it->args = kit_xcalloc(1, sizeof(char *));
 	it->threads = string_array(cJSON_GetObjectItemCaseSensitive(j, "threads"), &it->nthreads);
 	if (!it->nthreads) {
 		free(it->threads);
-		it->threads = xmalloc(3 * sizeof(char *));
+		it->threads = kit_xcalloc(1, 3 * sizeof(char *));
 		if (it->kind == K_SPEEDUP) {
-			it->threads[0] = xstrdup("1");
-			it->threads[1] = xstrdup("cores");
+			it->threads[0] = kit_xstrdup("1");
+			it->threads[1] = kit_xstrdup("cores");
 			it->nthreads = 2;
 		} else {
-			it->threads[0] = xstrdup(it->kind == K_SPEED ? "cores" : "1");
+			it->threads[0] = kit_xstrdup(it->kind == K_SPEED ? "cores" : "1");
 			it->nthreads = 1;
 		}
 	}
@@ -632,9 +556,7 @@ static int add_items(exercise *e, const cJSON *arr, bool hidden, const char *whe
 		return -1;
 	}
 	size_t n = (size_t)cJSON_GetArraySize(arr);
-	item *v = realloc(e->items, (e->nitems + n) * sizeof(*v));
-	if (!v && n)
-		abort();
+	item *v = kit_xrealloc(e->items, (e->nitems + n) * sizeof(*v));
 	e->items = v;
 	const cJSON *j;
 	cJSON_ArrayForEach(j, arr) {
@@ -648,7 +570,7 @@ static int add_items(exercise *e, const cJSON *arr, bool hidden, const char *whe
 /* The folder under ROOT/exercises that NAME names: "01", "1", "01-monte-carlo-pi". */
 static char *find_exercise_dir(const char *root, const char *name)
 {
-	char *exdir = xasprintf("%s/exercises", root);
+	char *exdir = kit_xasprintf("%s/exercises", root);
 	DIR *d = opendir(exdir);
 	char *found = NULL;
 	if (!d) {
@@ -675,7 +597,7 @@ static char *find_exercise_dir(const char *root, const char *name)
 			match = dash && !strcmp(dash + 1, name);
 		}
 		if (match) {
-			found = xstrdup(n);
+			found = kit_xstrdup(n);
 			break;
 		}
 	}
@@ -690,17 +612,17 @@ static char *find_exercise_dir(const char *root, const char *name)
 /* Every exercise folder name under ROOT/exercises with an exercise.json, sorted. */
 static char **all_exercises(const char *root, size_t *n)
 {
-	char *pattern = xasprintf("%s/exercises/[0-9]*/exercise.json", root);
+	char *pattern = kit_xasprintf("%s/exercises/[0-9]*/exercise.json", root);
 	glob_t g;
 	*n = 0;
 	char **v = NULL;
 	if (!glob(pattern, 0, NULL, &g)) {
-		v = xmalloc((g.gl_pathc + 1) * sizeof(*v));
+		v = kit_xcalloc(1, (g.gl_pathc + 1) * sizeof(*v));
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			char *p = g.gl_pathv[i];
 			char *slash = strrchr(p, '/');
 			*slash = 0;
-			v[(*n)++] = xstrdup(strrchr(p, '/') + 1);
+			v[(*n)++] = kit_xstrdup(strrchr(p, '/') + 1);
 		}
 		globfree(&g);
 	}
@@ -711,7 +633,7 @@ static char **all_exercises(const char *root, size_t *n)
 /* Loads ROOT/exercises/DIR/exercise.json, the "builds" item first. */
 static exercise *load_exercise(const char *root, const char *dir)
 {
-	char *path = xasprintf("%s/exercises/%s/exercise.json", root, dir);
+	char *path = kit_xasprintf("%s/exercises/%s/exercise.json", root, dir);
 	cJSON *j = read_json(path);
 	exercise *e = NULL;
 	if (!j)
@@ -726,22 +648,22 @@ static exercise *load_exercise(const char *root, const char *dir)
 		free(edit);
 		goto out;
 	}
-	e = xmalloc(sizeof(*e));
-	e->dir = xstrdup(dir);
-	e->title = xstrdup(json_str(j, "title") ? json_str(j, "title") : dir);
-	e->program = xstrdup(program);
+	e = kit_xcalloc(1, sizeof(*e));
+	e->dir = kit_xstrdup(dir);
+	e->title = kit_xstrdup(json_str(j, "title") ? json_str(j, "title") : dir);
+	e->program = kit_xstrdup(program);
 	e->edit = edit;
 	e->nedit = nedit;
-	e->found = xmalloc(nedit * sizeof(char *));
-	e->items = xmalloc(sizeof(item));
+	e->found = kit_xcalloc(1, nedit * sizeof(char *));
+	e->items = kit_xcalloc(1, sizeof(item));
 	item *b = &e->items[0];
-	b->id = xstrdup("builds");
-	b->name = xstrdup("builds");
-	b->visibility = xstrdup("visible");
+	b->id = kit_xstrdup("builds");
+	b->name = kit_xstrdup("builds");
+	b->visibility = kit_xstrdup("visible");
 	b->kind = K_BUILD;
 	b->points = json_num(j, "build_points", 0);
-	b->args = xmalloc(sizeof(char *));
-	b->threads = xmalloc(sizeof(char *));
+	b->args = kit_xcalloc(1, sizeof(char *));
+	b->threads = kit_xcalloc(1, sizeof(char *));
 	e->nitems = 1;
 	if (add_items(e, cJSON_GetObjectItemCaseSensitive(j, "items"), false, path)) {
 		exercise_free(e);
@@ -756,7 +678,7 @@ out:
 /* Adds the items of HIDDEN/DIR.json, if that file exists. */
 static int load_hidden(exercise *e, const char *hidden)
 {
-	char *path = xasprintf("%s/%s.json", hidden, e->dir);
+	char *path = kit_xasprintf("%s/%s.json", hidden, e->dir);
 	int rc = 0;
 	if (is_file(path)) {
 		cJSON *j = read_json(path);
@@ -835,12 +757,12 @@ static bool selected(const session *s, const item *it)
 
 static char *student_prog(const session *s, const exercise *e)
 {
-	return xasprintf("%s/exercises/%s/%s", s->stu_build, e->dir, e->program);
+	return kit_xasprintf("%s/exercises/%s/%s", s->stu_build, e->dir, e->program);
 }
 
 static char *reference_prog(const session *s, const exercise *e)
 {
-	return xasprintf("%s/solutions/%s/%s", s->ref_build, e->dir, e->program);
+	return kit_xasprintf("%s/solutions/%s/%s", s->ref_build, e->dir, e->program);
 }
 
 static void item_pass(item *it)
@@ -854,7 +776,7 @@ static void item_fail(item *it, const char *observed)
 	it->st = ST_FAIL;
 	it->score = 0;
 	if (observed && !it->observed)
-		it->observed = xstrdup(observed);
+		it->observed = kit_xstrdup(observed);
 }
 
 static void item_skip(item *it, const char *why)
@@ -862,7 +784,7 @@ static void item_skip(item *it, const char *why)
 	it->st = ST_SKIP;
 	it->score = 0;
 	free(it->skip_why);
-	it->skip_why = xstrdup(why);
+	it->skip_why = kit_xstrdup(why);
 }
 
 /* What a run that did not pass showed: the driver's FAIL: line, a sanitizer's
@@ -870,9 +792,9 @@ static void item_skip(item *it, const char *why)
 static char *observed_of(const kit_proc_result *r)
 {
 	if (!r->started)
-		return xstrdup("could not start the program");
+		return kit_xstrdup("could not start the program");
 	if (r->timed_out || r->signal)
-		return xstrdup(kit_proc_describe(r));
+		return kit_xstrdup(kit_proc_describe(r));
 	char *l = last_line_with_prefix(r->out, "FAIL:");
 	if (!l)
 		l = last_line_with_prefix(r->err, "FAIL:");
@@ -888,13 +810,13 @@ static char *observed_of(const kit_proc_result *r)
 		l = first_line_containing(r->err, "error:");
 	if (!l)
 		l = trimmed_last_line(r->err);
-	char *s = l ? xasprintf("%s (%s)", l, kit_proc_describe(r)) : xstrdup(kit_proc_describe(r));
+	char *s = l ? kit_xasprintf("%s (%s)", l, kit_proc_describe(r)) : kit_xstrdup(kit_proc_describe(r));
 	free(l);
 	return s;
 }
 
 /* Program output for --verbose: the last lines of both streams. */
-static void append_tail(sbuf *b, const kit_proc_result *r)
+static void append_tail(kit_buf *b, const kit_proc_result *r)
 {
 	const char *streams[2] = { r->out, r->err };
 	for (int k = 0; k < 2; k++) {
@@ -908,10 +830,10 @@ static void append_tail(sbuf *b, const kit_proc_result *r)
 				lines++;
 		if (i > 0)
 			i++;
-		sb_printf(b, "  | %s:\n", k ? "stderr" : "stdout");
+		kit_buf_printf(b, "  | %s:\n", k ? "stderr" : "stdout");
 		for (const char *p = t + i; *p;) {
 			size_t m = strcspn(p, "\n");
-			sb_printf(b, "  | %.*s\n", (int)m, p);
+			kit_buf_printf(b, "  | %.*s\n", (int)m, p);
 			p += m;
 			if (*p)
 				p++;
@@ -922,7 +844,7 @@ static void append_tail(sbuf *b, const kit_proc_result *r)
 /* argv for PROG ARGS [--json JSON]; strings borrowed. */
 static char **make_argv(const session *s, const char *prog, const item *it, const char *json)
 {
-	char **argv = xmalloc((it->nargs + 4) * sizeof(*argv));
+	char **argv = kit_xcalloc(1, (it->nargs + 4) * sizeof(*argv));
 	size_t k = 0;
 	argv[k++] = (char *)prog;
 	for (size_t i = 0; i < it->nargs; i++) {
@@ -972,7 +894,7 @@ static int run_prog(const session *s, const char *prog, const item *it, int thre
  * fx.c:15 in fx_par() and write at fx.c:17 in fx_par()". Malloc'd. */
 static char *tsan_where(const char *w)
 {
-	sbuf b = { 0 };
+	kit_buf b = { 0 };
 	const char *p = w;
 	for (int k = 0; k < 2 && p; k++) {
 		const char *hdr = NULL;
@@ -1007,21 +929,21 @@ static char *tsan_where(const char *w)
 					char *c2 = strchr(c1 + 1, ':');
 					if (c2)
 						*c2 = 0;
-					loc = xstrdup(base);
+					loc = kit_xstrdup(base);
 				}
 			}
 			if (func && !fn && func[0] != '.' && func[0] != '<' && !starts_with(func, "__kmp"))
-				fn = xstrdup(func);
+				fn = kit_xstrdup(func);
 			free(l);
 			q = strchr(q + 1, '\n');
 		}
-		sb_printf(&b, "%s%s at %s%s%s%s", k ? " and " : "", access, loc ? loc : "?",
+		kit_buf_printf(&b, "%s%s at %s%s%s%s", k ? " and " : "", access, loc ? loc : "?",
 			  fn ? " in " : "", fn ? fn : "", fn ? "()" : "");
 		free(loc);
 		free(fn);
 		p = q;
 	}
-	return b.s ? b.s : xstrdup("(no location in the report)");
+	return b.s ? b.s : kit_xstrdup("(no location in the report)");
 }
 
 static void do_run(session *s, const exercise *e, item *it, const char *prog,
@@ -1032,7 +954,7 @@ static void do_run(session *s, const exercise *e, item *it, const char *prog,
 	for (size_t t = 0; t < it->nthreads; t++) {
 		int n = resolve_threads(s, it->threads[t]);
 		if (n < 1) {
-			sb_printf(&it->out, "bad thread token '%s' in %s's exercise.json\n",
+			kit_buf_printf(&it->out, "bad thread token '%s' in %s's exercise.json\n",
 				  it->threads[t], e->dir);
 			item_fail(it, "the item's thread list is malformed (a grader set-up error)");
 			free(skip_why);
@@ -1047,9 +969,9 @@ static void do_run(session *s, const exercise *e, item *it, const char *prog,
 			const char *text = r.err && strstr(r.err, "WARNING: ThreadSanitizer:")
 					   ? r.err : r.out;
 			char *where = tsan_where(strstr(text, "WARNING: ThreadSanitizer:"));
-			char *obs = xasprintf("ThreadSanitizer: data race at %d threads: %s", n, where);
+			char *obs = kit_xasprintf("ThreadSanitizer: data race at %d threads: %s", n, where);
 			item_fail(it, obs);
-			sb_printf(&it->out, "%s\n", obs);
+			kit_buf_printf(&it->out, "%s\n", obs);
 			free(obs);
 			free(where);
 			if (s->verbose)
@@ -1062,17 +984,17 @@ static void do_run(session *s, const exercise *e, item *it, const char *prog,
 			if (!why)
 				why = trimmed_last_line(r.err);
 			const char *w = why && starts_with(why, "SKIP: ") ? why + 6 : why;
-			sb_printf(&it->out, "at %d thread%s: not judged%s%s\n", n,
+			kit_buf_printf(&it->out, "at %d thread%s: not judged%s%s\n", n,
 				  n == 1 ? "" : "s", w ? ": " : "", w ? w : "");
 			if (w && !skip_why)
-				skip_why = xasprintf("the program cannot check this here: %s", w);
+				skip_why = kit_xasprintf("the program cannot check this here: %s", w);
 			free(why);
 		} else {
 			failed++;
 			char *obs = observed_of(&r);
-			sb_printf(&it->out, "at %d thread%s: %s\n", n, n == 1 ? "" : "s", obs);
+			kit_buf_printf(&it->out, "at %d thread%s: %s\n", n, n == 1 ? "" : "s", obs);
 			if (!it->observed)
-				it->observed = xasprintf("%s (at %d thread%s)", obs, n,
+				it->observed = kit_xasprintf("%s (at %d thread%s)", obs, n,
 							 n == 1 ? "" : "s");
 			free(obs);
 			if (s->verbose)
@@ -1084,7 +1006,7 @@ static void do_run(session *s, const exercise *e, item *it, const char *prog,
 			break;	/* a hang costs one time-out, not one per thread count */
 	}
 	if (failed + skipped <= 1 && !s->verbose)
-		sb_free(&it->out);	/* one line, already the "saw" line */
+		kit_buf_free(&it->out);	/* one line, already the "saw" line */
 	if (failed)
 		item_fail(it, NULL);
 	else if (passed)
@@ -1130,19 +1052,19 @@ static double read_median(const char *path)
  * failing IT with what went wrong (WHO: "your program", "the reference"). */
 static double time_once(session *s, item *it, const char *prog, const char *who, int threads)
 {
-	char *json = xasprintf("%s/time-%d.json", s->tmp, s->json_seq++);
+	char *json = kit_xasprintf("%s/time-%d.json", s->tmp, s->json_seq++);
 	kit_proc_result r;
 	run_prog(s, prog, it, threads, json, NULL, &r);
 	double t = NAN;
 	if (r.started && !r.timed_out && !r.signal && r.exit_code == 0) {
 		t = read_median(json);
 		if (isnan(t)) {
-			sb_printf(&it->out, "%s wrote no primary row with median_s to --json\n", who);
+			kit_buf_printf(&it->out, "%s wrote no primary row with median_s to --json\n", who);
 			item_fail(it, "no time to compare: the program's --json has no median_s");
 		}
 	} else {
 		char *obs = observed_of(&r);
-		char *o = xasprintf("%s at %d thread%s: %s", who, threads, threads == 1 ? "" : "s",
+		char *o = kit_xasprintf("%s at %d thread%s: %s", who, threads, threads == 1 ? "" : "s",
 				    obs);
 		item_fail(it, o);
 		free(o);
@@ -1175,8 +1097,8 @@ static void do_speed(session *s, const exercise *e, item *it)
 	}
 	char *stu = student_prog(s, e), *ref = reference_prog(s, e);
 	int rounds = s->rounds;
-	double *ts = xmalloc(rounds * sizeof(double)), *tr = xmalloc(rounds * sizeof(double));
-	double *q = xmalloc(rounds * sizeof(double));
+	double *ts = kit_xcalloc(1, rounds * sizeof(double)), *tr = kit_xcalloc(1, rounds * sizeof(double));
+	double *q = kit_xcalloc(1, rounds * sizeof(double));
 	double best_spread = INFINITY;
 	it->nthreads_used = n;
 	bool hopeless = false;
@@ -1204,7 +1126,7 @@ static void do_speed(session *s, const exercise *e, item *it)
 		double ratio = median_of(ts, nr) / median_of(tr, nr);
 		qsort(q, nr, sizeof(double), cmp_double);
 		double spread = (q[nr - 1] - q[0]) / median_of(q, nr);
-		sb_printf(&it->out, "attempt %d: %.2fx the reference's time (rounds %.2f-%.2fx)%s\n",
+		kit_buf_printf(&it->out, "attempt %d: %.2fx the reference's time (rounds %.2f-%.2fx)%s\n",
 			  attempt + 1, ratio, q[0], q[nr - 1],
 			  hopeless ? ", far past no credit: one round is enough" :
 			  spread > NOISY_SPREAD ? ", too noisy" : "");
@@ -1225,11 +1147,11 @@ static void do_speed(session *s, const exercise *e, item *it)
 	it->score = it->points * frac;
 	it->st = frac >= 1 ? ST_PASS : ST_FAIL;
 	if (it->st == ST_FAIL)
-		it->observed = xasprintf("your program took %.2fx the reference's time on %d "
+		it->observed = kit_xasprintf("your program took %.2fx the reference's time on %d "
 					 "threads (full credit within %.2fx, none at %.0fx)",
 					 it->ratio, n, SPEED_FULL, SPEED_ZERO);
 	if (best_spread > NOISY_SPREAD)
-		sb_printf(&it->out, "still noisy after %d attempts: the least noisy one counts; "
+		kit_buf_printf(&it->out, "still noisy after %d attempts: the least noisy one counts; "
 			  "close other programs and run again\n", s->retries + 1);
 out:
 	free(q);
@@ -1259,8 +1181,8 @@ static void do_speedup(session *s, const exercise *e, item *it)
 	int rounds = s->rounds;
 	double *t[4];		/* student 1, reference 1, student n, reference n */
 	for (int k = 0; k < 4; k++)
-		t[k] = xmalloc(rounds * sizeof(double));
-	double *q = xmalloc(rounds * sizeof(double));
+		t[k] = kit_xcalloc(1, rounds * sizeof(double));
+	double *q = kit_xcalloc(1, rounds * sizeof(double));
 	double best_spread = INFINITY, s_stu = 0, s_ref = 0;
 	it->nthreads_used = pn;
 	for (int attempt = 0; attempt <= s->retries; attempt++) {
@@ -1283,7 +1205,7 @@ static void do_speedup(session *s, const exercise *e, item *it)
 		double a = t1 / median_of(t[2], rounds), b = t1 / median_of(t[3], rounds);
 		qsort(q, rounds, sizeof(double), cmp_double);
 		double spread = (q[rounds - 1] - q[0]) / median_of(q, rounds);
-		sb_printf(&it->out, "attempt %d: speed-up %.2fx on %d threads (rounds %.2f-%.2fx), "
+		kit_buf_printf(&it->out, "attempt %d: speed-up %.2fx on %d threads (rounds %.2f-%.2fx), "
 			  "reference %.2fx, baseline %.4f s at %d thread%s%s\n", attempt + 1, a, pn,
 			  q[0], q[rounds - 1], b, t1, p1, p1 == 1 ? "" : "s",
 			  spread > NOISY_SPREAD ? ", too noisy" : "");
@@ -1304,7 +1226,7 @@ static void do_speedup(session *s, const exercise *e, item *it)
 	double full = s_ref / SPEED_FULL;
 	if (full <= 1.05) {
 		it->measured = false;
-		char *why = xasprintf("the reference itself speeds up only %.2fx here (%d threads), "
+		char *why = kit_xasprintf("the reference itself speeds up only %.2fx here (%d threads), "
 				      "too little to judge yours", s_ref, pn);
 		item_skip(it, why);
 		free(why);
@@ -1314,11 +1236,11 @@ static void do_speedup(session *s, const exercise *e, item *it)
 	it->score = it->points * frac;
 	it->st = frac >= 1 ? ST_PASS : ST_FAIL;
 	if (it->st == ST_FAIL)
-		it->observed = xasprintf("your speed-up on %d threads is %.2fx; the reference's is "
+		it->observed = kit_xasprintf("your speed-up on %d threads is %.2fx; the reference's is "
 					 "%.2fx (full credit from %.2fx, none at 1x)", pn, s_stu,
 					 s_ref, full);
 	if (best_spread > NOISY_SPREAD)
-		sb_printf(&it->out, "still noisy after %d attempts: the least noisy one counts; "
+		kit_buf_printf(&it->out, "still noisy after %d attempts: the least noisy one counts; "
 			  "close other programs and run again\n", s->retries + 1);
 out:
 	for (int k = 0; k < 4; k++)
@@ -1333,13 +1255,13 @@ static char *find_archer(void)
 {
 	const char *env = getenv("KIT_ARCHER");
 	if (env && *env)
-		return is_file(env) ? xstrdup(env) : NULL;
+		return is_file(env) ? kit_xstrdup(env) : NULL;
 	if (is_file("/usr/lib/llvm-14/lib/libarcher.so"))
-		return xstrdup("/usr/lib/llvm-14/lib/libarcher.so");
+		return kit_xstrdup("/usr/lib/llvm-14/lib/libarcher.so");
 	glob_t g;
 	char *found = NULL;
 	if (!glob("/usr/lib/llvm-*/lib/libarcher.so", 0, NULL, &g)) {
-		found = xstrdup(g.gl_pathv[g.gl_pathc - 1]);
+		found = kit_xstrdup(g.gl_pathv[g.gl_pathc - 1]);
 		globfree(&g);
 	}
 	return found;
@@ -1350,10 +1272,10 @@ static bool have_program(const char *name)
 	const char *path = getenv("PATH");
 	if (!path)
 		return false;
-	char *copy = xstrdup(path), *save = NULL;
+	char *copy = kit_xstrdup(path), *save = NULL;
 	bool found = false;
 	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", name);
+		char *p = kit_xasprintf("%s/%s", *d ? d : ".", name);
 		found = access(p, X_OK) == 0;
 		free(p);
 	}
@@ -1367,10 +1289,10 @@ static char *blas_pkgconfig(void)
 	glob_t g;
 	char *found = NULL;
 	if (!glob("/usr/lib/*/openblas-openmp/pkgconfig", GLOB_ONLYDIR, NULL, &g)) {
-		found = xstrdup(g.gl_pathv[0]);
+		found = kit_xstrdup(g.gl_pathv[0]);
 		globfree(&g);
 	}
-	return found ? found : xstrdup("");
+	return found ? found : kit_xstrdup("");
 }
 
 /* Configures the ThreadSanitizer build once. Returns 0, or -1 with
@@ -1381,22 +1303,22 @@ static int tsan_configure(session *s)
 		return s->tsan_state > 0 ? 0 : -1;
 	s->tsan_state = -1;
 	if (!have_program("clang")) {
-		s->tsan_why = xstrdup("clang is not installed (apt-get install clang libomp-14-dev "
+		s->tsan_why = kit_xstrdup("clang is not installed (apt-get install clang libomp-14-dev "
 				      "libclang-rt-14-dev), so no race check here");
 		return -1;
 	}
 	s->archer = find_archer();
 	if (!s->archer) {
-		s->tsan_why = xstrdup("Archer (libarcher.so, from libomp-14-dev) is not installed, "
+		s->tsan_why = kit_xstrdup("Archer (libarcher.so, from libomp-14-dev) is not installed, "
 				      "so no race check here");
 		return -1;
 	}
-	char *ninja = xasprintf("%s/build.ninja", s->tsan_build);
+	char *ninja = kit_xasprintf("%s/build.ninja", s->tsan_build);
 	bool configured = is_file(ninja);
 	free(ninja);
 	if (!configured) {
 		char *pc = blas_pkgconfig();
-		char *pcopt = xasprintf("-Dpkg_config_path=%s", pc);
+		char *pcopt = kit_xasprintf("-Dpkg_config_path=%s", pc);
 		char *argv[] = { "meson", "setup", s->tsan_build, s->src, "-Db_sanitize=thread",
 				 "-Db_lundef=false", "-Dblas=disabled", "-Dbuildtype=debugoptimized",
 				 "-Dwerror=false", pcopt, NULL };
@@ -1406,7 +1328,7 @@ static int tsan_configure(session *s)
 		bool ok = r.started && !r.timed_out && !r.signal && r.exit_code == 0;
 		if (!ok) {
 			char *l = first_line_containing(r.out, "ERROR:");
-			s->tsan_why = xasprintf("the ThreadSanitizer build could not be configured "
+			s->tsan_why = kit_xasprintf("the ThreadSanitizer build could not be configured "
 						"in %s: %s", s->tsan_build,
 						l ? l : kit_proc_describe(&r));
 			free(l);
@@ -1428,7 +1350,7 @@ static void do_tsan(session *s, const exercise *e, item *it)
 		item_skip(it, s->tsan_why);
 		return;
 	}
-	char *target = xasprintf("exercises/%s/%s", e->dir, e->program);
+	char *target = kit_xasprintf("exercises/%s/%s", e->dir, e->program);
 	char *argv[] = { "ninja", "-C", s->tsan_build, target, NULL };
 	kit_proc_result r;
 	run_captured(argv, NULL, BUILD_TIMEOUT, &r);
@@ -1443,12 +1365,12 @@ static void do_tsan(session *s, const exercise *e, item *it)
 			for (size_t i = 0; i < e->nedit; i++)
 				theirs = theirs || strstr(lines, e->edit[i]);
 			char *first = lines_from(lines, "error", SHOWN_LINES);
-			sb_printf(&it->out, "%s", first);
+			kit_buf_printf(&it->out, "%s", first);
 			if (theirs) {
 				item_fail(it, "your file does not build with clang -fsanitize=thread "
 					  "(the lines above say why)");
 			} else {
-				char *why = xasprintf("the ThreadSanitizer build of the kit failed: %s",
+				char *why = kit_xasprintf("the ThreadSanitizer build of the kit failed: %s",
 						      strtok(first, "\n") ? first : "see --verbose");
 				item_skip(it, why);
 				free(why);
@@ -1461,8 +1383,8 @@ static void do_tsan(session *s, const exercise *e, item *it)
 		return;
 	}
 	kit_proc_result_free(&r);
-	char *prog = xasprintf("%s/%s", s->tsan_build, target);
-	char *tool = xasprintf("OMP_TOOL_LIBRARIES=%s", s->archer);
+	char *prog = kit_xasprintf("%s/%s", s->tsan_build, target);
+	char *tool = kit_xasprintf("OMP_TOOL_LIBRARIES=%s", s->archer);
 	const char *extra[] = {
 		"TSAN_OPTIONS=ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=66",
 		tool, "ARCHER_OPTIONS=verbose=0", NULL
@@ -1484,7 +1406,7 @@ static int build_targets(session *s, exercise *e, const char *build, char **targ
 	size_t nt = 0;
 	while (targets[nt])
 		nt++;
-	char **argv = xmalloc((nt + 4) * sizeof(*argv));
+	char **argv = kit_xcalloc(1, (nt + 4) * sizeof(*argv));
 	argv[0] = "ninja";
 	argv[1] = "-C";
 	argv[2] = (char *)build;
@@ -1497,26 +1419,26 @@ static int build_targets(session *s, exercise *e, const char *build, char **targ
 	char *lines = compiler_lines(&r);
 	bool ok = r.started && !r.timed_out && !r.signal && r.exit_code == 0;
 	if (s->verbose)
-		sb_printf(&b->out, "%s", lines);
+		kit_buf_printf(&b->out, "%s", lines);
 	if (ok) {
 		item_pass(b);
 		if (strstr(lines, "warning:")) {
 			char *w = lines_from(lines, "warning:", SHOWN_LINES);
-			sb_printf(&b->out, "compiler warnings (fix them: most are bugs):\n%s", w);
+			kit_buf_printf(&b->out, "compiler warnings (fix them: most are bugs):\n%s", w);
 			free(w);
 		}
 	} else {
 		char *err = lines_from(lines, strstr(lines, "error:") ? "error:" : NULL, SHOWN_LINES);
-		sb_printf(&b->out, "%s", *err ? err : kit_proc_describe(&r));
+		kit_buf_printf(&b->out, "%s", *err ? err : kit_proc_describe(&r));
 		char *first = first_line_containing(lines, "error:");
-		char *obs = first ? xasprintf("the build failed: %s", first)
-				  : xasprintf("the build failed (%s)", kit_proc_describe(&r));
+		char *obs = first ? kit_xasprintf("the build failed: %s", first)
+				  : kit_xasprintf("the build failed (%s)", kit_proc_describe(&r));
 		item_fail(b, obs);
 		free(obs);
 		free(first);
 		free(err);
 		free(e->not_run);
-		e->not_run = xstrdup("not run: the build failed");
+		e->not_run = kit_xstrdup("not run: the build failed");
 	}
 	free(lines);
 	kit_proc_result_free(&r);
@@ -1570,7 +1492,7 @@ static void run_items(session *s, exercise *e)
 		case K_SPEEDUP: {
 			const item *wrong = failed_run_of_step(e, i);
 			if (wrong) {
-				char *why = xasprintf("not timed: \"%s\" failed; speed counts once the "
+				char *why = kit_xasprintf("not timed: \"%s\" failed; speed counts once the "
 						      "step is right", wrong->name);
 				item_fail(it, why);
 				free(why);
@@ -1635,10 +1557,10 @@ static char *speed_line(const item *it)
 		return NULL;
 	const char *what = it->what ? it->what : it->id;
 	if (it->kind == K_SPEED)
-		return xasprintf("your %s: %.2fx the reference's time on %d thread%s "
+		return kit_xasprintf("your %s: %.2fx the reference's time on %d thread%s "
 				 "(rounds %.2f-%.2fx)", what, it->ratio, it->nthreads_used,
 				 it->nthreads_used == 1 ? "" : "s", it->lo, it->hi);
-	return xasprintf("your %s: speed-up %.2fx on %d threads, the reference's %.2fx",
+	return kit_xasprintf("your %s: speed-up %.2fx on %d threads, the reference's %.2fx",
 			 what, it->ratio, it->nthreads_used, it->ref_speedup);
 }
 
@@ -1667,7 +1589,7 @@ static void print_text(const session *s, exercise *const *ex, size_t n, FILE *f)
 			if ((it->st == ST_FAIL && !e->not_run) || it->kind == K_BUILD || s->verbose ||
 			    it->kind == K_SPEED || it->kind == K_SPEEDUP)
 				if (it->st != ST_SKIP && it->out.len)
-					print_block(f, "", sb_str(&it->out));
+					print_block(f, "", kit_buf_str(&it->out));
 		}
 	}
 	double score, max;
@@ -1692,30 +1614,30 @@ static void print_text(const session *s, exercise *const *ex, size_t n, FILE *f)
 /* The text of one item for JSON and Gradescope "output". */
 static char *item_output(const item *it)
 {
-	sbuf b = { 0 };
+	kit_buf b = { 0 };
 	switch (it->st) {
 	case ST_PASS:
-		sb_printf(&b, "PASS");
+		kit_buf_printf(&b, "PASS");
 		break;
 	case ST_FAIL:
-		sb_printf(&b, "FAIL");
+		kit_buf_printf(&b, "FAIL");
 		break;
 	case ST_SKIP:
-		sb_printf(&b, "SKIP: %s (worth %g points, not counted)", it->skip_why, it->points);
+		kit_buf_printf(&b, "SKIP: %s (worth %g points, not counted)", it->skip_why, it->points);
 		break;
 	default:
-		sb_printf(&b, "not run");
+		kit_buf_printf(&b, "not run");
 	}
 	if (it->st == ST_FAIL && it->observed)
-		sb_printf(&b, ": %s", it->observed);
+		kit_buf_printf(&b, ": %s", it->observed);
 	if (it->st == ST_FAIL && it->hint && !(it->observed && starts_with(it->observed, "not run")))
-		sb_printf(&b, "\nhint: %s", it->hint);
+		kit_buf_printf(&b, "\nhint: %s", it->hint);
 	char *sl = speed_line(it);
 	if (sl)
-		sb_printf(&b, "\n%s", sl);
+		kit_buf_printf(&b, "\n%s", sl);
 	free(sl);
 	if (it->out.len && it->st != ST_SKIP)
-		sb_printf(&b, "\n%s", sb_str(&it->out));
+		kit_buf_printf(&b, "\n%s", kit_buf_str(&it->out));
 	while (b.len && b.s[b.len - 1] == '\n')
 		b.s[--b.len] = 0;
 	return b.s;
@@ -1794,7 +1716,7 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 	cJSON *tests = cJSON_CreateArray();
 	double score = 0, max = 0;
 	int number = 0, failed = 0, skipped = 0;
-	sbuf summary = { 0 };
+	kit_buf summary = { 0 };
 	if (fatal) {
 		cJSON *t = cJSON_CreateObject();
 		cJSON_AddStringToObject(t, "name", "grader error");
@@ -1805,13 +1727,13 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 		cJSON_AddStringToObject(t, "visibility", "visible");
 		cJSON_AddStringToObject(t, "number", "0");
 		cJSON_AddItemToArray(tests, t);
-		sb_printf(&summary, "The grader could not grade this submission: %s\n", fatal);
+		kit_buf_printf(&summary, "The grader could not grade this submission: %s\n", fatal);
 	}
 	for (size_t k = 0; k < n; k++) {
 		const exercise *e = ex[k];
 		if (e->error) {
 			cJSON *t = cJSON_CreateObject();
-			char *name = xasprintf("%s: grader error", e->dir);
+			char *name = kit_xasprintf("%s: grader error", e->dir);
 			cJSON_AddStringToObject(t, "name", name);
 			free(name);
 			cJSON_AddNumberToObject(t, "score", 0);
@@ -1819,11 +1741,11 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 			cJSON_AddStringToObject(t, "status", "failed");
 			cJSON_AddStringToObject(t, "output", e->error);
 			cJSON_AddStringToObject(t, "visibility", "visible");
-			char *num = xasprintf("%d", ++number);
+			char *num = kit_xasprintf("%d", ++number);
 			cJSON_AddStringToObject(t, "number", num);
 			free(num);
 			cJSON_AddItemToArray(tests, t);
-			sb_printf(&summary, "%s: the grader could not grade this: %s\n", e->dir,
+			kit_buf_printf(&summary, "%s: the grader could not grade this: %s\n", e->dir,
 				  e->error);
 			failed++;
 		}
@@ -1832,7 +1754,7 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 			if (!selected(s, it) || it->st == ST_PENDING)
 				continue;
 			cJSON *t = cJSON_CreateObject();
-			char *name = n > 1 ? xasprintf("%s: %s", e->dir, it->name) : xstrdup(it->name);
+			char *name = n > 1 ? kit_xasprintf("%s: %s", e->dir, it->name) : kit_xstrdup(it->name);
 			cJSON_AddStringToObject(t, "name", name);
 			free(name);
 			bool skip = it->st == ST_SKIP;
@@ -1845,7 +1767,7 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 			cJSON_AddStringToObject(t, "output", out ? out : "");
 			free(out);
 			cJSON_AddStringToObject(t, "visibility", it->visibility);
-			char *num = xasprintf("%d", ++number);
+			char *num = kit_xasprintf("%d", ++number);
 			cJSON_AddStringToObject(t, "number", num);
 			free(num);
 			cJSON_AddItemToArray(tests, t);
@@ -1855,20 +1777,20 @@ static cJSON *gradescope_json(const session *s, exercise *const *ex, size_t n, d
 			skipped += skip;
 			char *sl = speed_line(it);
 			if (sl)
-				sb_printf(&summary, "%s\n", sl);
+				kit_buf_printf(&summary, "%s\n", sl);
 			free(sl);
 		}
 	}
-	sb_printf(&summary, "score %g/%g%s", round(score * 100) / 100, max,
+	kit_buf_printf(&summary, "score %g/%g%s", round(score * 100) / 100, max,
 		  skipped ? " (skipped items are not counted)" : "");
 	cJSON_AddNumberToObject(o, "score", round(score * 100) / 100);
 	cJSON_AddNumberToObject(o, "max_score", max);
 	cJSON_AddNumberToObject(o, "execution_time", round(seconds * 10) / 10);
-	cJSON_AddStringToObject(o, "output", sb_str(&summary));
+	cJSON_AddStringToObject(o, "output", kit_buf_str(&summary));
 	cJSON_AddStringToObject(o, "visibility", "visible");
 	cJSON_AddStringToObject(o, "stdout_visibility", "hidden");
 	cJSON_AddItemToObject(o, "tests", tests);
-	sb_free(&summary);
+	kit_buf_free(&summary);
 	return o;
 }
 
@@ -1901,13 +1823,11 @@ static int write_json_file(cJSON *j, const char *path)
 
 static int parse_only(session *s, const char *arg)
 {
-	char *copy = xstrdup(arg), *save = NULL;
+	char *copy = kit_xstrdup(arg), *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char **v = realloc(s->only, (s->nonly + 1) * sizeof(*v));
-		if (!v)
-			abort();
+		char **v = kit_xrealloc(s->only, (s->nonly + 1) * sizeof(*v));
 		s->only = v;
-		s->only[s->nonly++] = xstrdup(t);
+		s->only[s->nonly++] = kit_xstrdup(t);
 	}
 	free(copy);
 	return 0;
@@ -1919,7 +1839,7 @@ static void session_init(session *s, bool grade)
 	s->grade = grade;
 	s->root = kit_root();
 	const char *b = getenv("KIT_BUILD");
-	s->ref_build = b && *b ? xstrdup(b) : xasprintf("%s/build", s->root);
+	s->ref_build = b && *b ? kit_xstrdup(b) : kit_xasprintf("%s/build", s->root);
 	s->rounds = DEFAULT_ROUNDS;
 	s->retries = DEFAULT_RETRIES;
 	kit_topo t;
@@ -1934,7 +1854,7 @@ static void session_init(session *s, bool grade)
 static int make_tmp(session *s)
 {
 	const char *base = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/ompkit-grade-XXXXXX", base && *base ? base : "/tmp");
+	char *tmpl = kit_xasprintf("%s/ompkit-grade-XXXXXX", base && *base ? base : "/tmp");
 	if (!mkdtemp(tmpl)) {
 		kit_error("cannot create a temporary folder in %s: %s; set TMPDIR to a writable "
 			  "folder", base && *base ? base : "/tmp", strerror(errno));
@@ -2010,11 +1930,9 @@ static int common_option(session *s, int argc, char **argv, int *i)
 			kit_error("--speed-arg must be FLAG=VALUE, e.g. -n=1e7, not '%s'", v);
 			return -1;
 		}
-		char **w = realloc(s->speed_args, (s->nspeed_args + 1) * sizeof(*w));
-		if (!w)
-			abort();
+		char **w = kit_xrealloc(s->speed_args, (s->nspeed_args + 1) * sizeof(*w));
 		s->speed_args = w;
-		s->speed_args[s->nspeed_args++] = xstrdup(v);
+		s->speed_args[s->nspeed_args++] = kit_xstrdup(v);
 	} else if (!strcmp(a, "--retries")) {
 		if (kit_parse_u64(v, "--retries", 0, 100, &u))
 			return -1;
@@ -2096,12 +2014,12 @@ int cmd_check(int argc, char **argv)
 	s.src = (char *)s.root;
 	s.stu_build = s.ref_build;
 	const char *tb = getenv("KIT_BUILD_TSAN");
-	s.tsan_build = tb && *tb ? xstrdup(tb) : xasprintf("%s/build-tsan", s.root);
+	s.tsan_build = tb && *tb ? kit_xstrdup(tb) : kit_xasprintf("%s/build-tsan", s.root);
 
 	double t0 = kit_wtime();
 	char *targets[3] = {
-		xasprintf("exercises/%s/%s", e->dir, e->program),
-		xasprintf("solutions/%s/%s", e->dir, e->program), NULL
+		kit_xasprintf("exercises/%s/%s", e->dir, e->program),
+		kit_xasprintf("solutions/%s/%s", e->dir, e->program), NULL
 	};
 	build_targets(&s, e, s.ref_build, targets);
 	free(targets[0]);
@@ -2113,7 +2031,7 @@ int cmd_check(int argc, char **argv)
 	cJSON *j = report_json(&s, &e, 1, e->seconds);
 	char *def = NULL;
 	if (!json) {
-		def = xasprintf("%s/results/grades/%s.json", s.root, e->dir);
+		def = kit_xasprintf("%s/results/grades/%s.json", s.root, e->dir);
 		if (mkdir_parents(def) == 0)
 			json = def;
 	}
@@ -2164,32 +2082,32 @@ static void grade_usage(FILE *f)
 /* Looks for each edit file of E in SUB; sets e->found and e->not_run. */
 static void find_submission(exercise *e, const char *sub)
 {
-	sbuf missing = { 0 };
+	kit_buf missing = { 0 };
 	for (size_t i = 0; i < e->nedit; i++) {
 		char *cand[3] = {
-			xasprintf("%s/%s", sub, e->edit[i]),
-			xasprintf("%s/%s/%s", sub, e->dir, e->edit[i]),
-			xasprintf("%s/exercises/%s/%s", sub, e->dir, e->edit[i]),
+			kit_xasprintf("%s/%s", sub, e->edit[i]),
+			kit_xasprintf("%s/%s/%s", sub, e->dir, e->edit[i]),
+			kit_xasprintf("%s/exercises/%s/%s", sub, e->dir, e->edit[i]),
 		};
 		for (int k = 0; k < 3; k++) {
 			struct stat st;
 			if (!e->found[i] && !stat(cand[k], &st) && S_ISREG(st.st_mode))
-				e->found[i] = xstrdup(cand[k]);
+				e->found[i] = kit_xstrdup(cand[k]);
 			free(cand[k]);
 		}
 		if (!e->found[i])
-			sb_printf(&missing, "%s%s", missing.len ? ", " : "", e->edit[i]);
+			kit_buf_printf(&missing, "%s%s", missing.len ? ", " : "", e->edit[i]);
 	}
 	if (missing.len) {
 		item *b = &e->items[0];
-		char *obs = xasprintf("the submission has no %s (looked in %s, %s/%s/ and "
-				      "%s/exercises/%s/)", sb_str(&missing), sub, sub, e->dir, sub,
+		char *obs = kit_xasprintf("the submission has no %s (looked in %s, %s/%s/ and "
+				      "%s/exercises/%s/)", kit_buf_str(&missing), sub, sub, e->dir, sub,
 				      e->dir);
 		item_fail(b, obs);
 		free(obs);
-		e->not_run = xasprintf("not run: %s was not submitted", sb_str(&missing));
+		e->not_run = kit_xasprintf("not run: %s was not submitted", kit_buf_str(&missing));
 	}
-	sb_free(&missing);
+	kit_buf_free(&missing);
 }
 
 /* The kit's sources into DST: git's list of files (tracked and untracked but
@@ -2211,8 +2129,8 @@ static int copy_sources(const char *root, const char *dst)
 			len++;
 		len++;
 		for (const char *q = p; q < p + len && *q && !rc; q += strlen(q) + 1) {
-			char *from = xasprintf("%s/%s", root, q);
-			char *to = xasprintf("%s/%s", dst, q);
+			char *from = kit_xasprintf("%s/%s", root, q);
+			char *to = kit_xasprintf("%s/%s", dst, q);
 			rc = copy_entry(from, to);
 			free(from);
 			free(to);
@@ -2237,8 +2155,8 @@ static char **build_options(const char *build, size_t *n, char **cc)
 				      "pkg_config_path", NULL };
 	*n = 0;
 	*cc = NULL;
-	char **v = xmalloc(32 * sizeof(*v));
-	char *path = xasprintf("%s/meson-info/intro-buildoptions.json", build);
+	char **v = kit_xcalloc(1, 32 * sizeof(*v));
+	char *path = kit_xasprintf("%s/meson-info/intro-buildoptions.json", build);
 	char *text = read_text(path, 0);
 	cJSON *j = text ? cJSON_Parse(text) : NULL;
 	const cJSON *o;
@@ -2254,24 +2172,24 @@ static char **build_options(const char *build, size_t *n, char **cc)
 		/* build-machine duplicates ("build.pkg_config_path") are left out */
 		if (!wanted || *n >= 30)
 			continue;
-		sbuf b = { 0 };
-		sb_printf(&b, "-D%s=", name);
+		kit_buf b = { 0 };
+		kit_buf_printf(&b, "-D%s=", name);
 		if (cJSON_IsString(val))
-			sb_printf(&b, "%s", val->valuestring);
+			kit_buf_printf(&b, "%s", val->valuestring);
 		else if (cJSON_IsBool(val))
-			sb_printf(&b, "%s", cJSON_IsTrue(val) ? "true" : "false");
+			kit_buf_printf(&b, "%s", cJSON_IsTrue(val) ? "true" : "false");
 		else if (cJSON_IsNumber(val))
-			sb_printf(&b, "%d", val->valueint);
+			kit_buf_printf(&b, "%d", val->valueint);
 		else if (cJSON_IsArray(val)) {
 			const cJSON *x;
 			bool first = true;
 			cJSON_ArrayForEach(x, val) {
 				if (cJSON_IsString(x))
-					sb_printf(&b, "%s%s", first ? "" : ",", x->valuestring);
+					kit_buf_printf(&b, "%s%s", first ? "" : ",", x->valuestring);
 				first = false;
 			}
 		} else {
-			sb_free(&b);
+			kit_buf_free(&b);
 			continue;
 		}
 		v[(*n)++] = b.s;
@@ -2279,18 +2197,18 @@ static char **build_options(const char *build, size_t *n, char **cc)
 	cJSON_Delete(j);
 	free(text);
 	free(path);
-	path = xasprintf("%s/meson-info/intro-compilers.json", build);
+	path = kit_xasprintf("%s/meson-info/intro-compilers.json", build);
 	text = read_text(path, 0);
 	j = text ? cJSON_Parse(text) : NULL;
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(j, "host");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(host, "c");
 	const cJSON *exe = cJSON_GetObjectItemCaseSensitive(c, "exelist");
 	if (cJSON_IsArray(exe)) {
-		sbuf b = { 0 };
+		kit_buf b = { 0 };
 		const cJSON *x;
 		cJSON_ArrayForEach(x, exe)
 			if (cJSON_IsString(x))
-				sb_printf(&b, "%s%s", b.len ? " " : "CC=", x->valuestring);
+				kit_buf_printf(&b, "%s%s", b.len ? " " : "CC=", x->valuestring);
 		*cc = b.s;
 	}
 	cJSON_Delete(j);
@@ -2305,14 +2223,14 @@ static int prepare_grade(session *s, exercise **ex, size_t n, char **err)
 {
 	const char *base = s->workdir ? s->workdir : s->tmp;
 	if (s->workdir && mkdir(s->workdir, 0777) && errno != EEXIST) {
-		*err = xasprintf("cannot create the work folder %s: %s", s->workdir, strerror(errno));
+		*err = kit_xasprintf("cannot create the work folder %s: %s", s->workdir, strerror(errno));
 		return -1;
 	}
-	s->src = xasprintf("%s/src", base);
-	s->stu_build = xasprintf("%s/build", base);
-	s->tsan_build = xasprintf("%s/build-tsan", base);
+	s->src = kit_xasprintf("%s/src", base);
+	s->stu_build = kit_xasprintf("%s/build", base);
+	s->tsan_build = kit_xasprintf("%s/build-tsan", base);
 	if (copy_sources(s->root, s->src)) {
-		*err = xasprintf("could not copy the kit's sources from %s to %s", s->root, s->src);
+		*err = kit_xasprintf("could not copy the kit's sources from %s to %s", s->root, s->src);
 		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -2320,20 +2238,20 @@ static int prepare_grade(session *s, exercise **ex, size_t n, char **err)
 		for (size_t i = 0; i < e->nedit; i++) {
 			if (!e->found[i])
 				continue;
-			char *to = xasprintf("%s/exercises/%s/%s", s->src, e->dir, e->edit[i]);
+			char *to = kit_xasprintf("%s/exercises/%s/%s", s->src, e->dir, e->edit[i]);
 			char *text = read_text(e->found[i], MAX_SUBMISSION);
 			if (!text) {
-				char *obs = xasprintf("cannot read the submitted %s: %s", e->found[i],
+				char *obs = kit_xasprintf("cannot read the submitted %s: %s", e->found[i],
 						      strerror(errno));
 				item_fail(&e->items[0], obs);
 				free(obs);
 				free(e->not_run);
-				e->not_run = xasprintf("not run: %s could not be read", e->edit[i]);
+				e->not_run = kit_xasprintf("not run: %s could not be read", e->edit[i]);
 			} else if (!same_content(e->found[i], to)) {
 				unlink(to);	/* a link in the kit's tree is replaced, not followed */
 				kit_atomic a;
 				if (kit_atomic_open(&a, to) || (fputs(text, a.f), kit_atomic_commit(&a))) {
-					*err = xasprintf("cannot write %s", to);
+					*err = kit_xasprintf("cannot write %s", to);
 					free(text);
 					free(to);
 					return -1;
@@ -2346,7 +2264,7 @@ static int prepare_grade(session *s, exercise **ex, size_t n, char **err)
 	size_t nopt;
 	char *cc;
 	char **opts = build_options(s->ref_build, &nopt, &cc);
-	char **argv = xmalloc((nopt + 8) * sizeof(*argv));
+	char **argv = kit_xcalloc(1, (nopt + 8) * sizeof(*argv));
 	size_t k = 0;
 	argv[k++] = "meson";
 	argv[k++] = "setup";
@@ -2358,7 +2276,7 @@ static int prepare_grade(session *s, exercise **ex, size_t n, char **err)
 	argv[k] = NULL;
 	const char *env[] = { cc, NULL };
 	kit_proc_result r;
-	char *ninja = xasprintf("%s/build.ninja", s->stu_build);
+	char *ninja = kit_xasprintf("%s/build.ninja", s->stu_build);
 	if (is_file(ninja)) {	/* a reused --workdir: configured already */
 		memset(&r, 0, sizeof(r));
 		r.started = true;
@@ -2371,7 +2289,7 @@ static int prepare_grade(session *s, exercise **ex, size_t n, char **err)
 		char *l = first_line_containing(r.out, "ERROR:");
 		if (!l)
 			l = trimmed_last_line(r.err);
-		*err = xasprintf("meson could not configure the copy of the kit: %s",
+		*err = kit_xasprintf("meson could not configure the copy of the kit: %s",
 				 l ? l : kit_proc_describe(&r));
 		free(l);
 		rc = -1;
@@ -2392,7 +2310,7 @@ static void grade_exercise(session *s, exercise *e)
 		char *ref = reference_prog(s, e);
 		if (access(ref, X_OK)) {
 			/* the kit's build lacks the reference: build it there */
-			char *target = xasprintf("solutions/%s/%s", e->dir, e->program);
+			char *target = kit_xasprintf("solutions/%s/%s", e->dir, e->program);
 			char *argv[] = { "ninja", "-C", s->ref_build, target, NULL };
 			kit_proc_result r;
 			run_captured(argv, NULL, BUILD_TIMEOUT, &r);
@@ -2400,14 +2318,14 @@ static void grade_exercise(session *s, exercise *e)
 			free(target);
 		}
 		if (access(ref, X_OK)) {
-			e->error = xasprintf("the reference program %s is missing and could not be "
+			e->error = kit_xasprintf("the reference program %s is missing and could not be "
 					     "built; run ./kit once in the kit's folder", ref);
 			free(ref);
 			e->seconds = kit_wtime() - t0;
 			return;
 		}
 		free(ref);
-		char *targets[2] = { xasprintf("exercises/%s/%s", e->dir, e->program), NULL };
+		char *targets[2] = { kit_xasprintf("exercises/%s/%s", e->dir, e->program), NULL };
 		build_targets(s, e, s->stu_build, targets);
 		free(targets[0]);
 	}
@@ -2438,7 +2356,7 @@ int cmd_grade(int argc, char **argv)
 	for (int i = 1; i < argc && !fatal; i++) {
 		int c = common_option(&s, argc, argv, &i);
 		if (c < 0)
-			fatal = xasprintf("bad value for %s (see ./kit grade --help)", argv[i]);
+			fatal = kit_xasprintf("bad value for %s (see ./kit grade --help)", argv[i]);
 		if (c)
 			continue;
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -2457,16 +2375,16 @@ int cmd_grade(int argc, char **argv)
 		} else if (v && (!strcmp(a, "--out") || !strcmp(a, "--format"))) {
 			i++;
 		} else if (a[0] == '-' || name) {
-			fatal = xasprintf("unexpected argument '%s' for ./kit grade (see ./kit grade "
+			fatal = kit_xasprintf("unexpected argument '%s' for ./kit grade (see ./kit grade "
 					  "--help)", a);
 		} else {
 			name = a;
 		}
 	}
 	if (!fatal && strcmp(format, "text") && strcmp(format, "json") && !gradescope)
-		fatal = xasprintf("--format must be text, json or gradescope, not '%s'", format);
+		fatal = kit_xasprintf("--format must be text, json or gradescope, not '%s'", format);
 	if (!fatal && (!sub || (!name && !all) || (name && all)))
-		fatal = xstrdup("say which exercise (NN or --all) and --submission DIR "
+		fatal = kit_xstrdup("say which exercise (NN or --all) and --submission DIR "
 				"(see ./kit grade --help)");
 	if (fatal) {
 		if (gradescope && out)
@@ -2476,11 +2394,11 @@ int cmd_grade(int argc, char **argv)
 	}
 	/* From here on a results file is always written. */
 	if (!is_dir(sub)) {
-		fatal = xasprintf("the submission folder %s does not exist", sub);
+		fatal = kit_xasprintf("the submission folder %s does not exist", sub);
 		goto report;
 	}
 	if (hidden && !is_dir(hidden)) {
-		fatal = xasprintf("the hidden-tests folder %s does not exist", hidden);
+		fatal = kit_xasprintf("the hidden-tests folder %s does not exist", hidden);
 		goto report;
 	}
 	size_t ndirs = 0;
@@ -2490,27 +2408,27 @@ int cmd_grade(int argc, char **argv)
 	} else {
 		char *d = find_exercise_dir(s.root, name);
 		if (d) {
-			dirs = xmalloc(sizeof(*dirs));
+			dirs = kit_xcalloc(1, sizeof(*dirs));
 			dirs[ndirs++] = d;
 		}
 	}
 	if (!ndirs) {
-		fatal = xasprintf("no exercise '%s' with an exercise.json in %s/exercises",
+		fatal = kit_xasprintf("no exercise '%s' with an exercise.json in %s/exercises",
 				  all ? "*" : name, s.root);
 		free(dirs);
 		goto report;
 	}
-	ex = xmalloc(ndirs * sizeof(*ex));
+	ex = kit_xcalloc(1, ndirs * sizeof(*ex));
 	for (size_t k = 0; k < ndirs; k++) {
 		exercise *e = load_exercise(s.root, dirs[k]);
 		if (!e) {
 			if (!fatal)
-				fatal = xasprintf("exercises/%s/exercise.json could not be read "
+				fatal = kit_xasprintf("exercises/%s/exercise.json could not be read "
 						  "(the message above says why)", dirs[k]);
 		} else {
 			ex[n++] = e;
 			if (hidden && load_hidden(e, hidden) && !fatal)
-				fatal = xasprintf("the hidden tests for %s could not be read", e->dir);
+				fatal = kit_xasprintf("the hidden tests for %s could not be read", e->dir);
 			find_submission(e, sub);
 		}
 		free(dirs[k]);
@@ -2519,7 +2437,7 @@ int cmd_grade(int argc, char **argv)
 	if (fatal)
 		goto report;
 	if (make_tmp(&s)) {
-		fatal = xstrdup("cannot create a temporary folder (set TMPDIR)");
+		fatal = kit_xstrdup("cannot create a temporary folder (set TMPDIR)");
 		goto report;
 	}
 	char *err = NULL;

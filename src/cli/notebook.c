@@ -75,58 +75,6 @@ typedef struct lesson {
 	size_t n;
 } lesson;
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *xprintf(const char *fmt, ...) KIT_PRINTF(1, 2);
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
-
-/* A growing string. */
-typedef struct buf {
-	char *s;
-	size_t len, cap;
-} buf;
-
-static void buf_add(buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_str(buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static char *buf_take(buf *b)
-{
-	if (!b->s)
-		buf_add(b, "", 0);
-	return b->s;
-}
-
 static int read_text(const char *path, text *t)
 {
 	FILE *f = fopen(path, "r");
@@ -141,11 +89,9 @@ static int read_text(const char *path, text *t)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		if (t->n == alloc) {
 			alloc = alloc ? 2 * alloc : 256;
-			t->line = realloc(t->line, alloc * sizeof(*t->line));
-			if (!t->line)
-				abort();
+			t->line = kit_xrealloc(t->line, alloc * sizeof(*t->line));
 		}
-		t->line[t->n++] = xstrdup(line);
+		t->line[t->n++] = kit_xstrdup(line);
 	}
 	free(line);
 	fclose(f);
@@ -218,9 +164,7 @@ static char *comment(const char *line, const char *name)
 		p++;
 	while (end > p && end[-1] == ' ')
 		end--;
-	char *v = malloc((size_t)(end - p) + 1);
-	if (!v)
-		abort();
+	char *v = kit_xmalloc((size_t)(end - p) + 1);
 	memcpy(v, p, (size_t)(end - p));
 	v[end - p] = '\0';
 	return v;
@@ -312,10 +256,10 @@ static int parse(lesson *l)
 		pending_line = 0;
 		c.fence = i;
 		c.end = end;
-		buf code = { 0 };
+		kit_buf code = { 0 };
 		for (size_t k = i + 1; k < end; k++)
-			buf_str(&code, l->t.line[k]);
-		c.code = buf_take(&code);
+			kit_buf_add_str(&code, l->t.line[k]);
+		c.code = kit_buf_take(&code);
 		/* an output block right after it? */
 		size_t k = end + 1;
 		while (k < l->t.n && blank(l->t.line[k]))
@@ -335,9 +279,7 @@ static int parse(lesson *l)
 		}
 		if (l->n == alloc) {
 			alloc = alloc ? 2 * alloc : 16;
-			l->c = realloc(l->c, alloc * sizeof(*l->c));
-			if (!l->c)
-				abort();
+			l->c = kit_xrealloc(l->c, alloc * sizeof(*l->c));
 		}
 		l->c[l->n++] = c;
 		i = end;
@@ -360,7 +302,7 @@ fail:
  */
 static char *clean(const char *raw)
 {
-	buf out = { 0 };
+	kit_buf out = { 0 };
 	const char *p = raw;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
@@ -372,7 +314,7 @@ static char *clean(const char *raw)
 		for (size_t k = 0; k < stop; k++)
 			if (p[k] == '\r')
 				start = k + 1;
-		buf line = { 0 };
+		kit_buf line = { 0 };
 		for (size_t k = start; k < stop; k++) {
 			if (p[k] == '\x1b' && k + 1 < stop && p[k + 1] == '[') {
 				k += 2;
@@ -380,18 +322,18 @@ static char *clean(const char *raw)
 					k++;
 				continue;
 			}
-			buf_add(&line, p + k, 1);
+			kit_buf_add(&line, p + k, 1);
 		}
-		char *s = buf_take(&line);
+		char *s = kit_buf_take(&line);
 		size_t n = strlen(s);
 		while (n && isspace((unsigned char)s[n - 1]))
 			n--;
-		buf_add(&out, s, n);
-		buf_add(&out, "\n", 1);
+		kit_buf_add(&out, s, n);
+		kit_buf_add(&out, "\n", 1);
 		free(s);
 		p += len + (nl ? 1 : 0);
 	}
-	char *s = buf_take(&out);
+	char *s = kit_buf_take(&out);
 	size_t n = strlen(s);
 	while (n && s[n - 1] == '\n')
 		n--;
@@ -423,36 +365,36 @@ static const char *nth_line(const char *s, size_t i, size_t *len)
 }
 
 /* Appends line LINE (LEN bytes) to B, cut to MAX_WIDTH characters. */
-static void add_line(buf *b, const char *line, size_t len)
+static void add_line(kit_buf *b, const char *line, size_t len)
 {
 	size_t chars = 0, k = 0;
 	for (; k < len; k++) {
 		if (((unsigned char)line[k] & 0xc0) != 0x80 && ++chars > MAX_WIDTH)
 			break;
 	}
-	buf_add(b, line, k);
+	kit_buf_add(b, line, k);
 	if (k < len)
-		buf_str(b, " …");
-	buf_str(b, "\n");
+		kit_buf_add_str(b, " …");
+	kit_buf_add_str(b, "\n");
 }
 
 /* OUTPUT as the lesson shows it: at most KEEP_HEAD + KEEP_TAIL lines, with a
  * "…" line saying what was cut. */
 static char *trimmed(const char *output)
 {
-	buf b = { 0 };
+	kit_buf b = { 0 };
 	size_t n = count_lines(output), len;
 	for (size_t i = 0; i < n; i++) {
 		if (n > KEEP_HEAD + KEEP_TAIL + 1 && i == KEEP_HEAD) {
-			char *note = xprintf("… (%zu lines cut)\n", n - KEEP_HEAD - KEEP_TAIL);
-			buf_str(&b, note);
+			char *note = kit_xasprintf("… (%zu lines cut)\n", n - KEEP_HEAD - KEEP_TAIL);
+			kit_buf_add_str(&b, note);
 			free(note);
 			i = n - KEEP_TAIL;
 		}
 		const char *s = nth_line(output, i, &len);
 		add_line(&b, s, len);
 	}
-	return buf_take(&b);
+	return kit_buf_take(&b);
 }
 
 /* MAX lines of S, the first ones or (LAST) the last ones, indented, for messages. */
@@ -479,10 +421,10 @@ static void run_cell(const lesson *l, cell *c, double timeout)
 {
 	/* stderr into stdout on the same line as the cell's first, so bash's
 	 * "line N" messages count the cell's own lines */
-	char *script = xprintf("exec 2>&1; %s", c->code);
+	char *script = kit_xasprintf("exec 2>&1; %s", c->code);
 	char *argv[] = { (char *)"bash", (char *)"-e", (char *)"-o", (char *)"pipefail",
 			 (char *)"-c", script, NULL };
-	char *root_env = xprintf("KIT_ROOT=%s", kit_root());
+	char *root_env = kit_xasprintf("KIT_ROOT=%s", kit_root());
 	const char *env[] = { root_env, NULL };
 	kit_proc_opts o = { .timeout = timeout, .setenv = env, .cwd = kit_root(),
 			    .capture = true, .capture_limit = 4u << 20 };
@@ -490,37 +432,37 @@ static void run_cell(const lesson *l, cell *c, double timeout)
 	c->ran = true;
 	if (kit_proc_run(argv, &o, &r)) {
 		c->failed = c->bad_exit = true;
-		c->output = xstrdup("");
-		c->why = xstrdup("bash could not start");
+		c->output = kit_xstrdup("");
+		c->why = kit_xstrdup("bash could not start");
 		goto out;
 	}
-	buf all = { 0 };
-	buf_str(&all, r.out ? r.out : "");
-	buf_str(&all, r.err ? r.err : "");
-	char *raw = buf_take(&all);
+	kit_buf all = { 0 };
+	kit_buf_add_str(&all, r.out ? r.out : "");
+	kit_buf_add_str(&all, r.err ? r.err : "");
+	char *raw = kit_buf_take(&all);
 	c->output = clean(raw);
 	free(raw);
 	if (r.timed_out || r.signal || r.exit_code) {
 		c->failed = c->bad_exit = true;
-		c->why = xprintf("%s%s", kit_proc_describe(&r),
+		c->why = kit_xasprintf("%s%s", kit_proc_describe(&r),
 				 r.timed_out ? " (raise it with --timeout S)" : "");
 	} else {
-		buf why = { 0 };
+		kit_buf why = { 0 };
 		for (size_t i = 0; i < c->nexpect; i++) {
 			regex_t re;
 			if (regcomp(&re, c->expect[i], REG_EXTENDED | REG_NEWLINE | REG_NOSUB))
 				continue;	/* parse() compiled it once already */
 			if (regexec(&re, c->output, 0, NULL, 0)) {
-				char *w = xprintf("%sexpected /%s/ (line %zu) in the output",
+				char *w = kit_xasprintf("%sexpected /%s/ (line %zu) in the output",
 						  why.len ? "; " : "", c->expect[i], c->expect_line[i]);
-				buf_str(&why, w);
+				kit_buf_add_str(&why, w);
 				free(w);
 			}
 			regfree(&re);
 		}
 		if (why.len) {
 			c->failed = true;
-			c->why = buf_take(&why);
+			c->why = kit_buf_take(&why);
 		}
 	}
 	kit_proc_result_free(&r);
@@ -538,7 +480,7 @@ static char *find_lesson(const char *arg)
 			kit_error("cannot read lesson '%s': %s", arg, strerror(errno));
 			return NULL;
 		}
-		return xstrdup(arg);
+		return kit_xstrdup(arg);
 	}
 	char *end;
 	long nn = strtol(arg, &end, 10);
@@ -546,7 +488,7 @@ static char *find_lesson(const char *arg)
 		kit_error("lesson must be a number such as 01 or a path to a .md file, not '%s'", arg);
 		return NULL;
 	}
-	char *dir = xprintf("%s/notebooks-md", kit_root());
+	char *dir = kit_xasprintf("%s/notebooks-md", kit_root());
 	char prefix[8];
 	snprintf(prefix, sizeof(prefix), "%02ld-", nn);
 	char *found = NULL;
@@ -555,7 +497,7 @@ static char *find_lesson(const char *arg)
 	while (d && (e = readdir(d)))
 		if (!strncmp(e->d_name, prefix, 3) && strstr(e->d_name, ".md") &&
 		    !strstr(e->d_name, ".tmp."))
-			found = xprintf("%s/%s", dir, e->d_name);
+			found = kit_xasprintf("%s/%s", dir, e->d_name);
 	if (d)
 		closedir(d);
 	if (!found)
@@ -596,20 +538,20 @@ static int update(const lesson *l, size_t *changed)
 			if (!strchr(p, '\n'))
 				break;
 		}
-		buf block = { 0 };
+		kit_buf block = { 0 };
 		for (size_t k = 0; k < fl; k++)
-			buf_str(&block, "`");
-		buf_str(&block, "output\n");
-		buf_str(&block, body);
+			kit_buf_add_str(&block, "`");
+		kit_buf_add_str(&block, "output\n");
+		kit_buf_add_str(&block, body);
 		for (size_t k = 0; k < fl; k++)
-			buf_str(&block, "`");
-		buf_str(&block, "\n");
-		char *nb = buf_take(&block);
+			kit_buf_add_str(&block, "`");
+		kit_buf_add_str(&block, "\n");
+		char *nb = kit_buf_take(&block);
 		if (c->out_open) {
-			buf old = { 0 };
+			kit_buf old = { 0 };
 			for (size_t k = c->out_open; k <= c->out_close; k++)
-				buf_str(&old, l->t.line[k]);
-			char *ob = buf_take(&old);
+				kit_buf_add_str(&old, l->t.line[k]);
+			char *ob = kit_buf_take(&old);
 			*changed += strcmp(ob, nb) != 0;
 			free(ob);
 			for (; next < c->out_open; next++)	/* the blank lines between */

@@ -122,22 +122,6 @@ static bool valid_name(const char *s, size_t len)
 	return true;
 }
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		abort();
-	return p;
-}
-
 /* NAME=LIST into w->name and w->set. */
 static int parse_env(struct sweep *w, const char *arg)
 {
@@ -146,7 +130,7 @@ static int parse_env(struct sweep *w, const char *arg)
 		kit_error("--env takes NAME=V1,V2,... such as OMP_NUM_THREADS=1,2,4, not '%s'", arg);
 		return -1;
 	}
-	w->name = xstrdup(arg);
+	w->name = kit_xstrdup(arg);
 	w->name[eq - arg] = '\0';
 	const char *list = eq + 1;
 
@@ -155,11 +139,11 @@ static int parse_env(struct sweep *w, const char *arg)
 		size_t n;
 		if (kit_parse_counts(list, "OMP_NUM_THREADS", 1, 4096, &v, &n))
 			return -1;
-		w->set = xcalloc(n, sizeof(*w->set));
+		w->set = kit_xcalloc(n, sizeof(*w->set));
 		for (size_t i = 0; i < n; i++) {
 			char buf[16];
 			snprintf(buf, sizeof(buf), "%d", v[i]);
-			w->set[i].value = xstrdup(buf);
+			w->set[i].value = kit_xstrdup(buf);
 		}
 		w->nset = n;
 		free(v);
@@ -167,7 +151,7 @@ static int parse_env(struct sweep *w, const char *arg)
 		size_t n = 1;
 		for (const char *p = list; *p; p++)
 			n += *p == ',';
-		w->set = xcalloc(n, sizeof(*w->set));
+		w->set = kit_xcalloc(n, sizeof(*w->set));
 		const char *p = list;
 		for (size_t i = 0; i < n; i++) {
 			const char *c = strchr(p, ',');
@@ -227,7 +211,7 @@ static int check_command(const char *cmd)
 		return 0;
 	}
 	const char *path = getenv("PATH");
-	char *dirs = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *dirs = kit_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	int found = 0;
 	for (char *save, *d = strtok_r(dirs, ":", &save); d && !found;
 	     d = strtok_r(NULL, ":", &save)) {
@@ -250,9 +234,7 @@ static int check_writable(const char *path, const char *suffix)
 {
 	kit_atomic a;
 	size_t len = strlen(path) + strlen(suffix) + 1;
-	char *full = malloc(len);
-	if (!full)
-		abort();
+	char *full = kit_xmalloc(len);
 	snprintf(full, len, "%s%s", path, suffix);
 	int rc = kit_atomic_open(&a, full);
 	if (!rc)
@@ -351,9 +333,7 @@ static int read_results(const struct sweep *w, const char *what, double *secs, i
 	long len = -1;
 	if (!fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && len <= MAX_RESULTS_BYTES &&
 	    !fseek(f, 0, SEEK_SET)) {
-		text = malloc((size_t)len + 1);
-		if (!text)
-			abort();
+		text = kit_xmalloc((size_t)len + 1);
 		len = (long)fread(text, 1, (size_t)len, f);
 		text[len] = '\0';
 	}
@@ -425,23 +405,19 @@ static int run_all(struct sweep *w)
 			  tmpl, strerror(errno));
 		return KIT_EXIT_USAGE;
 	}
-	w->tmpdir = xstrdup(tmpl);
+	w->tmpdir = kit_xstrdup(tmpl);
 	size_t len = strlen(tmpl) + 16;
-	w->results = malloc(len);
-	if (!w->results)
-		abort();
+	w->results = kit_xmalloc(len);
 	snprintf(w->results, len, "%s/results.json", tmpl);
 
 	size_t total = (size_t)w->rounds * w->nset;
-	w->runs = xcalloc(total, sizeof(*w->runs));
+	w->runs = kit_xcalloc(total, sizeof(*w->runs));
 	size_t vlen = strlen(w->name) + 2;
 	for (size_t i = 0; i < w->nset; i++)
 		vlen = vlen > strlen(w->name) + strlen(w->set[i].value) + 2 ?
 		       vlen : strlen(w->name) + strlen(w->set[i].value) + 2;
-	char *assign = malloc(vlen);
-	char *resenv = malloc(strlen(w->results) + 32);
-	if (!assign || !resenv)
-		abort();
+	char *assign = kit_xmalloc(vlen);
+	char *resenv = kit_xmalloc(strlen(w->results) + 32);
 	sprintf(resenv, "KIT_RESULTS_JSON=%s", w->results);
 	const char *setenv[] = { assign, resenv, NULL };
 	kit_proc_opts o = { .timeout = w->timeout, .setenv = setenv, .capture = true,
@@ -526,7 +502,7 @@ static void remove_tmpdir(struct sweep *w)
 
 static void summarize(struct sweep *w)
 {
-	double *x = xcalloc(w->rounds, sizeof(double));
+	double *x = kit_xcalloc(w->rounds, sizeof(double));
 	bool serial = false, warned = false;
 	for (size_t i = 0; i < w->nruns; i++)
 		serial |= w->runs[i].serial;
@@ -567,8 +543,8 @@ static void summarize(struct sweep *w)
 	free(x);
 
 	if (w->counts && w->nset >= 1) {
-		int *p = xcalloc(w->nset, sizeof(int));
-		double *t = xcalloc(w->nset, sizeof(double));
+		int *p = kit_xcalloc(w->nset, sizeof(int));
+		double *t = kit_xcalloc(w->nset, sizeof(double));
 		for (size_t s = 0; s < w->nset; s++) {
 			p[s] = (int)w->set[s].num;
 			t[s] = w->set[s].st.median;
