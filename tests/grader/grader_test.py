@@ -518,23 +518,16 @@ def case_ex03_broken():
     grade, wd = broken_grader("03", "03-image-sweep", "images.c")
     par = ["fail", "skip"] if not OMP else "fail"
     side = "pass" if OMP else ["pass", "skip"]	# s1-parallel: no pool_run in it
-    r = grade("race", "s1-correct,s2-signatures,s1-parallel")
+    r = grade("race", "s1-parallel")
     if r:
-        # ex03 has no tsan item: the race shows as wrong signatures only, and
-        # the signature (an integer mean of m m^T) misses part of the damage:
-        # about half the cells at T >= 2 come out wrong in each run. s1-correct
-        # has 2 such cells, s2-signatures 8: one of the two fails, in practice
-        # always (both right: about 1 run in 1000).
+        # ex03 has no tsan item (OpenBLAS is not instrumented); --expect-parallel
+        # compares the median image pixel by pixel with the driver's own over
+        # hundreds of runs, so a race on a shared temporary fails s1-parallel.
+        # Without OpenMP there is no second thread to race with: a skip.
         if OMP:
-            its = items_of(r)
-            bad = [i for i in ("s1-correct", "s2-signatures") if i in its and its[i]["status"] == "fail"
-                   and re.search(r"wrong signatures? at P=\d+ T=[23]",
-                                 (its[i].get("observed") or "") + " " + its[i].get("output", ""))]
-            ok(bad, f"ex03 race: s2-signatures or s1-correct fails with wrong signatures (failed: {bad})")
+            expect(r, "s1-parallel", "fail", r"wrong pixels in the median", label="ex03 race")
         else:
-            for i in ("s1-correct", "s2-signatures"):
-                expect(r, i, "pass", label="ex03 race")
-        expect(r, "s1-parallel", side, label="ex03 race")
+            expect(r, "s1-parallel", "skip", label="ex03 race")
     r = grade("twice", "s2-signatures,s1-parallel")
     if r:
         expect(r, "s2-signatures", "fail", r"worked on more than once", label="ex03 twice")
