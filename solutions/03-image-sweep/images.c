@@ -53,7 +53,7 @@ static inline unsigned char median3(unsigned char a, unsigned char b, unsigned c
 /* Step 1: the median of the three channels of every pixel. */
 void image_median(const unsigned char *rgb, int h, int w, double *m)
 {
-	/* TODO(1): share the rows among the OpenMP threads with one pragma. Each
+	/* Step 1: share the rows among the OpenMP threads with one pragma. Each
 	 * row writes its own part of m: nothing is shared, nothing to reduce. */
 #pragma omp parallel for schedule(static)
 	for (int y = 0; y < h; y++) {
@@ -62,10 +62,9 @@ void image_median(const unsigned char *rgb, int h, int w, double *m)
 		for (int x = 0; x < w; x++)
 			out[x] = median3(px[3 * x], px[3 * x + 1], px[3 * x + 2]);
 	}
-	/* TODO end */
 }
 
-/* TODO(2): the worker's side of the pool, helpers for pool_run below:
+/* Step 2: the worker's side of the pool, helpers for pool_run below:
  * what a worker sends back for one image (one fixed-size message), and the
  * worker's loop (set its threads, read an index, work, report, repeat; at
  * end of file leave with _exit). */
@@ -110,13 +109,12 @@ static void worker(int tasks, int done, int nthreads, pool_work_fn work, void *c
 	}
 	_exit(0);	/* not exit(): the parent's atexit handlers and stdio are its own */
 }
-/* TODO end */
 
 /* Step 2: NPROC worker processes with NTHREADS threads each. */
 int pool_run(int nproc, int nthreads, int nimages, pool_work_fn work, void *ctx,
 	     pool_result *results)
 {
-	/* TODO(2): a pool of nproc worker processes. Fork them here, before any
+	/* Step 2: a pool of nproc worker processes. Fork them here, before any
 	 * OpenMP work in this process; hand out the image indices through a pipe;
 	 * in each worker set the threads (kit_omp_set_threads), run work() on
 	 * each index it gets and send (index, status, signature, seconds, pid)
@@ -217,5 +215,4 @@ int pool_run(int nproc, int nthreads, int nimages, pool_work_fn work, void *ctx,
 		rc = -1;
 	}
 	return rc;
-	/* TODO end */
 }
