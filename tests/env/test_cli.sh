@@ -107,5 +107,29 @@ usage "OMP_NUM_THREADS=abc ./kit doctor" "OMP_NUM_THREADS='abc' is not a thread 
 usage "./kit test --only without a value" "--only needs" "$SRC/kit" test --only
 help "./kit --help" "$SRC/kit" --help
 
+# A missing package, as a user without root or sudo: ./kit names it, prints the
+# exact command and exits 2 (it once died silently here: dpkg-query exits 1
+# when a package is missing). dpkg-query and id are stand-ins so the test
+# changes nothing on the machine; sudo is one that always says no.
+mkdir "$T/bin"
+cat >"$T/bin/dpkg-query" <<'STUB'
+#!/bin/sh
+shift 2	# -W -f=FORMAT
+for p in "$@"; do [ "$p" = libcjson-dev ] || echo "ii |$p"; done
+exit 1
+STUB
+printf '#!/bin/sh\necho 1000\n' >"$T/bin/id"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/sudo"
+chmod +x "$T/bin/dpkg-query" "$T/bin/id" "$T/bin/sudo"
+PATH=$T/bin:$PATH "$SRC/kit" doctor </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'missing Debian packages: libcjson-dev$' "$T/err" &&
+	grep -q 'sudo apt-get install -y --no-install-recommends libcjson-dev$' "$T/err"; then
+	pass "./kit with a package missing and no root: names it and prints the command"
+else
+	fail "./kit with a package missing and no root: names it and prints the command"
+	echo "# exit $rc; stderr:"; sed 's/^/#   /' "$T/err"
+fi
+
 echo "1..$nchecks"
 exit $failed
