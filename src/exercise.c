@@ -645,7 +645,8 @@ static double measure(kit_results *res, runner *r, int t, kept *kp)
 	int k = r->c.kernel;
 	kit_omp_set_threads(t);
 	kit_results_row(res, kern(d, k)->name);
-	kit_results_num(res, "threads", t, "%.0f");
+	if (!d->ex->own_threads_column)
+		kit_results_num(res, "threads", t, "%.0f");
 	if (kern(d, k)->flags & KIT_EX_PROCESSES)
 		kit_results_num(res, "procs", d->procs ? d->procs : t, "%.0f");
 	double once = checked_run(res, r);
@@ -759,6 +760,8 @@ static int run_timing(const drv *d)
 	bool *have = kit_xcalloc((size_t)ex->nkernels, sizeof(*have));
 	char title[160];
 	snprintf(title, sizeof(title), "%s: time by kernel and threads", ex->title);
+	if (ex->table_title)
+		snprintf(title, sizeof(title), "%s", ex->table_title);
 	kit_results *res = kit_results_new(ex->program, title);
 	if (d->n_set)
 		kit_results_config(res, "n", "%llu", (unsigned long long)d->n);
