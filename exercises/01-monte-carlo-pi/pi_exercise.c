@@ -1,6 +1,6 @@
 /*
  * NAME
- *   pi_check.c - exercise 01, Monte Carlo pi, as the kit's exercise driver
+ *   pi_exercise.c - exercise 01, Monte Carlo pi, as the kit's exercise driver
  *   sees it: the kernels of pi.h as a table, and how a count is checked.
  *   Shared by the skeleton and the reference build; students do not edit it.
  *
