@@ -89,9 +89,9 @@ static void check_parallel(kit_checks *c, runner *r)
 	double once = kit_wtime() - t0;
 	runner big = { 0 };
 	runner *use = r;
+	drv grown = *d;		/* outlives BIG, which points at it */
 	/* Long enough runs that computing, not waking threads, fills the span. */
 	if (once < 0.02 && d->ex->n_linear) {
-		drv grown = *d;
 		grown.n_set = true;
 		grown.n = (uint64_t)fmin((double)r->c.n * 0.02 / fmax(once, 1e-6),
 					 (double)d->ex->n_max);
