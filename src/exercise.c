@@ -219,7 +219,7 @@ static int parse(drv *d, int argc, char **argv)
 	for (int k = 0; k < ex->nkernels; k++)
 		d->choices[k] = ex->kernels[k].name;
 	d->choices[ex->nkernels] = "all";
-	d->kernel = ex->nkernels;
+	d->kernel = ex->nkernels == 1 ? 0 : ex->nkernels;	/* one kernel: it */
 	d->seed = ex->seed;
 	d->seed_help = kit_xasprintf("seed of the random inputs (default %llu)",
 				     (unsigned long long)ex->seed);
