@@ -6,7 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -277,14 +279,23 @@ static FILE *open_regular(const char *dir, const char *name, size_t *size, kit_b
 	char *path = kit_xasprintf("%s/%s", dir, name);
 	struct stat st;
 	FILE *f = NULL;
-	if (lstat(path, &st))
+	/* O_NOFOLLOW: no link; O_NONBLOCK: a FIFO cannot block the open; then the
+	 * opened file itself is checked, so nothing can be swapped in between. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
 		kit_buf_printf(msg, "%s is missing from %s", name, dir);
-	else if (!S_ISREG(st.st_mode))
+	else if (fd < 0 && errno == ELOOP)
+		kit_buf_printf(msg, "%s in %s is a symbolic link, not a regular file", name, dir);
+	else if (fd < 0)
+		kit_buf_printf(msg, "cannot read %s in %s: %s", name, dir, strerror(errno));
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		kit_buf_printf(msg, "%s in %s is not a regular file", name, dir);
-	else if (!(f = fopen(path, "rb")))
+	else if (fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "rb")))
 		kit_buf_printf(msg, "cannot read %s in %s: %s", name, dir, strerror(errno));
 	else
 		*size = (size_t)st.st_size;
+	if (!f && fd >= 0)
+		close(fd);
 	free(path);
 	return f;
 }
