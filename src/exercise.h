@@ -141,6 +141,8 @@ typedef struct kit_exercise {
 	/* The work of one run of C, for rates. Optional (no rates). */
 	kit_ex_work (*work)(const kit_ex_ctx *c);
 
+	/* make, free, run, result_size and validate are required; the rest are
+	 * optional (without emit or verify, --emit or --verify exits 2). */
 	/* --emit: adds RESULT's scalars to OUT (the "result" object) and writes
 	 * large outputs into DIR (atomically). 0, or -1 after a message. */
 	int (*emit)(void *prob, const kit_ex_ctx *c, const void *result, struct cJSON *out,
