@@ -154,8 +154,10 @@ typedef struct kit_exercise {
 	 * -1 when the reference itself cannot run (MSG says why; exit 2). */
 	int (*verify)(void *prob, const kit_ex_ctx *c, const char *dir,
 		      const struct cJSON *result, void *got, kit_buf *msg);
-	/* --make-inputs DIR --seed S [--count K]: writes the input files. 0 or -1
-	 * after a message. NULL: the exercise has no input files. */
+	/* --make-inputs DIR --seed S [--count K]: writes the input files (COUNT 0:
+	 * the exercise's default). 0 or -1 after a message. NULL: the exercise has
+	 * no input files. With it the driver owns the option --count, so the
+	 * exercise's own options must not use that name. */
 	int (*make_inputs)(const char *dir, uint64_t seed, int count);
 	/* Optional: the threads that could work in kernel C->kernel, when a
 	 * library runs threads of its own (OpenBLAS threads even in a build
