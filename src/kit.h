@@ -466,6 +466,9 @@ typedef struct kit_plot {
 	bool logx, logy;
 	bool ideal;		/* draw y = x, "ideal" (speed-up plots) */
 	double amdahl_f;	/* > 0: draw the Amdahl curve 1 / (f + (1-f)/x) */
+	double peak;		/* > 0: a horizontal line at this y, e.g. a measured peak */
+	const char *peak_title;	/* its key entry; NULL: "peak" */
+	bool yzero;		/* the y axis starts at 0 (also with ideal or amdahl_f) */
 } kit_plot;
 
 /* Renders P as a PNG (1024x640, for slides) to PATH, atomically. -1 with a
