@@ -338,11 +338,24 @@ typedef struct kit_blas_info {
 	char core[64];		/* openblas_get_corename() */
 	int parallel;		/* openblas_get_parallel(): 0 serial, 1 pthreads, 2 OpenMP */
 	int threads;		/* openblas_get_num_threads() */
-	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512 */
+	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512, OPENBLAS_CORETYPE unset */
 	char fix[64];		/* e.g. "OPENBLAS_CORETYPE=SkylakeX", or "" */
+	char coretype[64];	/* OPENBLAS_CORETYPE as set, "" when unset */
+	bool coretype_by_kit;	/* it was set by kit_blas_core_setup, not by the user */
+	char cpu_best[32];	/* the fastest core this CPU runs: "SkylakeX", "Haswell", or "" */
+	char note[192];		/* a user's OPENBLAS_CORETYPE slower than cpu_best: why, or "" */
 } kit_blas_info;
 /* Fills *B. Cannot fail: without OpenBLAS, B->linked is false. */
 void kit_blas_get(kit_blas_info *b);
+
+/* For kit-cli, first thing: when OPENBLAS_CORETYPE is unset and OpenBLAS fell
+ * back to a generic core on a CPU with AVX2/AVX-512, sets OPENBLAS_CORETYPE to
+ * the right core (and KIT_OPENBLAS_CORETYPE_BY_KIT to the same, so reports can
+ * tell it from a user's) for this process and every program it starts, prints
+ * one line saying so, and returns 1: the caller re-executes itself so that its
+ * own OpenBLAS loads that core. A value the user set is never changed. Returns
+ * 0 when nothing changed. Cannot fail. */
+int kit_blas_core_setup(void);
 
 /*
  * The environment snapshot stored with every result, as a cJSON object the
