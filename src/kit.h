@@ -227,6 +227,8 @@ typedef struct kit_timing_opts {
 	int min_reps;		/* time at least this many runs ... */
 	double min_time;	/* ... and at least this many seconds in all */
 	int max_reps;		/* but never more than this many runs */
+	bool serial;		/* the kernel is serial on purpose: no "nothing ran in
+				 * parallel" and no thread-count warnings */
 } kit_timing_opts;
 
 #define KIT_TIMING_DEFAULT { .warmup = 1, .min_reps = 5, .min_time = 0.2, .max_reps = 1000 }
@@ -237,6 +239,13 @@ typedef struct kit_timing {
 	double cpu;		/* process CPU seconds per timed run (mean) */
 	int threads;		/* kit_omp_max_threads() while timing */
 	double *samples;	/* wall.n timed runs, in order; owned */
+	int busy;		/* threads that each did a fair share of the timed CPU
+				 * work (kit_busy_end, 0.25); 0 when unknown (too
+				 * little CPU work to tell, or no /proc) */
+	double others;		/* CPUs other programs kept busy meanwhile (from
+				 * /proc/stat, this process and its children taken
+				 * off); -1 when unknown (under 0.2 s timed) */
+	bool serial;		/* from kit_timing_opts */
 } kit_timing;
 
 /*
@@ -251,14 +260,25 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 void kit_timing_free(kit_timing *t);
 
 /*
- * Prints, as "PROG: warning: ..." lines, what makes T unreliable and what to
- * do about it: spread (CV) above 5%, a first run much slower than the median,
- * outliers, more threads than physical cores, a load average above the free
- * cores, and CPU time close to wall time with several threads (nothing ran in
- * parallel). Returns how many warnings it printed. Also stores them for the
- * next results file (kit_results_*). Cannot fail.
+ * Finds what makes T unreliable and what to do about it: one thread did all
+ * the work with several asked for (nothing ran in parallel; not for a serial
+ * kernel), more threads than logical CPUs or physical cores, other programs
+ * using the CPUs this timing needed, spread (CV) above 5%, outliers, a first
+ * run much slower than the median. Each one is kept for the next results file
+ * (kit_results_*) and for kit_timing_warnings_flush, which prints them; none
+ * is printed here. Returns how many it found. Cannot fail.
  */
 int kit_timing_warnings(const kit_timing *t, const char *label);
+
+/*
+ * Prints the warnings kit_timing_warnings kept since the last flush, as
+ * "PROG: warning: ..." lines on stderr: one line per cause (the worst case,
+ * and in how many other timings it also happened), the two most important
+ * causes only, then one line counting the rest. With KIT_VERBOSE set (not
+ * "0"), every warning of every timing. kit_results_print calls it after the
+ * table, and it runs at exit for what is still kept. Cannot fail.
+ */
+void kit_timing_warnings_flush(void);
 
 /* ------------------------------------------------------------------------
  * Kernels described as data, and rates
@@ -407,7 +427,8 @@ void kit_results_primary(kit_results *r);
 struct kit_scaling;
 void kit_results_scaling(kit_results *r, const struct kit_scaling *s);
 
-/* Prints the configuration and the aligned table to OUT. Cannot fail. */
+/* Prints the configuration and the aligned table to OUT, then the timing
+ * warnings kept so far (kit_timing_warnings_flush). Cannot fail. */
 void kit_results_print(const kit_results *r, FILE *out);
 
 /* Writes CSV (one header line, one line per row) or JSON (schema
