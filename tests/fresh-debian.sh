@@ -59,9 +59,24 @@ unmount_all() {
 	done
 }
 
+# Ends what still runs inside the root (started by this script: a killed or
+# timed-out run), so that its mounts can go.
+stop_in_root() {
+	local p pids=()
+	[ -n "$ROOT" ] || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$ROOT" ] && pids+=("${p#/proc/}")
+	done
+	((${#pids[@]})) || return 0
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	sleep 2
+	kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
 # Leaves nothing mounted and, unless --keep, no root behind.
 cleanup() {
 	local rc=$?
+	stop_in_root
 	unmount_all
 	if [ $keep = 1 ] && [ -n "$ROOT" ]; then
 		say "the root is kept in $ROOT (chroot $ROOT bash to look; rm -rf it when done)"
