@@ -240,8 +240,9 @@ typedef struct kit_timing {
 	int threads;		/* kit_omp_max_threads() while timing */
 	double *samples;	/* wall.n timed runs, in order; owned */
 	int busy;		/* threads that each did a fair share of the timed CPU
-				 * work (kit_busy_end, 0.25); 0 when unknown (too
-				 * little CPU work to tell, or no /proc) */
+				 * work (kit_busy_end, 0.25); 0 when unknown (under
+				 * 0.1 s of CPU work in this process, worker processes
+				 * did most of it, or no /proc) */
 	double others;		/* CPUs other programs kept busy meanwhile (from
 				 * /proc/stat, this process and its children taken
 				 * off); -1 when unknown (under 0.2 s timed) */
@@ -260,9 +261,9 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 void kit_timing_free(kit_timing *t);
 
 /*
- * Finds what makes T unreliable and what to do about it: one thread did all
- * the work with several asked for (nothing ran in parallel; not for a serial
- * kernel), more threads than logical CPUs or physical cores, other programs
+ * Finds what makes T unreliable and what to do about it: one thread seen
+ * doing all the work with several asked for (T->busy == 1 and CPU time close
+ * to wall time: nothing ran in parallel; not for a serial kernel), more threads than logical CPUs or physical cores, other programs
  * using the CPUs this timing needed, spread (CV) above 5%, outliers, a first
  * run much slower than the median. Each one is kept for the next results file
  * (kit_results_*) and for kit_timing_warnings_flush, which prints them; none

@@ -47,6 +47,14 @@ static int kernel(void *ctx)
 	return 0;
 }
 
+/* A serial kernel: 40 ms of CPU on the calling thread. */
+static int spin_kernel(void *ctx)
+{
+	(void)ctx;
+	spin_cpu_s(0.04);
+	return 0;
+}
+
 static int noop(void *ctx)
 {
 	(*(int *)ctx)++;
@@ -223,9 +231,13 @@ int main(int argc, char **argv)
 	kit_timing_free(&t);
 
 	t = synthetic(20, 1.0, 0.02, 0, 2, 1.05);
+	kit_timing_warnings(&t, "unknownbusy");
+	ok(!warned("unknownbusy: ", "parallel"),
+	   "2 threads, cpu/wall 1.05, busy threads unknown: no evidence, no warning");
+	t.busy = 1;
 	kit_timing_warnings(&t, "serial");
-	ok(warned("serial: ", "CPU time is close to wall time with 2 threads: nothing ran "
-			      "in parallel"), "2 threads with cpu/wall 1.05 is warned about");
+	ok(warned("serial: ", "one thread did all the work of 2: nothing ran in parallel"),
+	   "2 threads, cpu/wall 1.05, one busy thread: warned");
 	kit_timing_free(&t);
 	t = synthetic(20, 1.0, 0.02, 0, 2, 1.9);
 	kit_timing_warnings(&t, "parallel");
@@ -266,6 +278,13 @@ int main(int argc, char **argv)
 	   "0.25 s timed: others measured, within the CPUs");
 	kit_timing_free(&t);
 
+	/* Measured, not synthetic: a serial kernel with 2 threads allowed. */
+	kit_omp_set_threads(2);
+	o = (kit_timing_opts){ .warmup = 0, .min_reps = 4, .min_time = 0.15, .max_reps = 8 };
+	kit_time(spin_kernel, NULL, &o, &t);
+	ok(t.busy == 1, "a serial kernel, measured: one busy thread");
+	kit_timing_free(&t);
+
 	/* One line per cause, after the table, two causes at most. */
 	free(flushed());
 	for (int i = 0; i < 3; i++) {
@@ -282,6 +301,7 @@ int main(int argc, char **argv)
 	ok(!*out, "a flush prints each warning once");
 	free(out);
 	t = synthetic(20, 1.0, 0.5, 3.0, topo.pus > 0 ? topo.pus + 1 : 64, 1.0);
+	t.busy = 1;
 	t.samples[3] = 9.0;
 	kit_stats_of(t.samples, 20, &t.wall);
 	int causes = kit_timing_warnings(&t, "many");
