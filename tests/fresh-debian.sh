@@ -154,13 +154,21 @@ in_root() {
 		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd /root/ompkit && $1"
 }
 
+# Runs in_root in the background and waits: bash runs a trap only between
+# commands, and wait is one it interrupts, so Ctrl-C or a TERM (CI's timeout)
+# ends the run at once, through cleanup.
+run_in_root() {
+	(in_root "$1") &
+	wait $!
+}
+
 rc=0
 say "run: ./kit demo (the first run installs the kit's packages)"
-(in_root './kit demo') || rc=1
+run_in_root './kit demo' || rc=1
 t_demo=$(now)
 if [ $rc = 0 ] && [ $only_install = 0 ]; then
 	say "run: CI=true ./kit test $test_args"
-	(in_root "CI=true ./kit test $test_args") || rc=1
+	run_in_root "CI=true ./kit test $test_args" || rc=1
 fi
 t_test=$(now)
 
