@@ -138,12 +138,13 @@ git clone -q --no-hardlinks "$REPO" "$ROOT/root/ompkit"
 # there is no writable pids controller.
 CGROUP=""
 for cg in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
-	if [ -w "$cg" ] && { [ -f "$cg/pids.max" ] || grep -qw pids "$cg/cgroup.subtree_control" 2>/dev/null; } &&
-		mkdir "$cg/ompkit-fresh-debian.$$" 2>/dev/null; then
+	[ -f "$cg/cgroup.procs" ] && mkdir "$cg/ompkit-fresh-debian.$$" 2>/dev/null || continue
+	# a child has pids.max only where the pids controller is on
+	if echo 4096 >"$cg/ompkit-fresh-debian.$$/pids.max" 2>/dev/null; then
 		CGROUP=$cg/ompkit-fresh-debian.$$
-		echo 4096 >"$CGROUP/pids.max" 2>/dev/null || { rmdir "$CGROUP"; CGROUP=""; continue; }
 		break
 	fi
+	rmdir "$cg/ompkit-fresh-debian.$$"
 done
 [ -n "$CGROUP" ] || say "note: no pids cgroup here; the root's processes are not capped"
 
