@@ -201,6 +201,13 @@ static void check_archer(void)
 		line("WARN", "races     %s missing: tsan checks are skipped; install clang-14 "
 		     "and libomp-14-dev", !clang ? (archer ? "clang" : "clang and Archer") :
 		     ARCHER);
+	/* ThreadSanitizer finds llvm-symbolizer on PATH or, on Debian, as
+	 * /usr/bin/llvm-symbolizer-14; without it a race reads "at ?" */
+	if (in_path("llvm-symbolizer") || in_path("llvm-symbolizer-14"))
+		line("OK", "races     llvm-symbolizer: race reports name file and line");
+	else if (clang)
+		line("WARN", "races     no llvm-symbolizer: race reports show '?' instead of file "
+		     "and line; install llvm-14 (./kit does this)");
 }
 
 static void size_text(long bytes, char *buf, size_t size)
