@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "kit.h"
+#include "kit_internal.h"
 #include "kit_build.h"
 #include "kit_version.h"
 
@@ -203,6 +204,37 @@ static bool slow_core(const char *core)
 	return false;
 }
 
+/* How fast a core's kernels are: 0 generic (no AVX2), 1 AVX2, 2 AVX-512,
+ * -1 a name not listed here (compared case-insensitively). */
+static int core_rank(const char *core)
+{
+	static const char *const avx2[] = { "haswell", "zen", "skylake", "excavator" };
+	static const char *const avx512[] = { "skylakex", "cooperlake", "sapphirerapids" };
+	if (slow_core(core))
+		return 0;
+	for (size_t i = 0; i < sizeof(avx2) / sizeof(avx2[0]); i++)
+		if (!strcasecmp(core, avx2[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(avx512) / sizeof(avx512[0]); i++)
+		if (!strcasecmp(core, avx512[i]))
+			return 2;
+	return -1;
+}
+
+/* The OpenBLAS core for this CPU's widest vectors: "SkylakeX" (AVX-512),
+ * "Haswell" (AVX2), or "" (neither, or not x86). */
+static const char *cpu_best_core(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		return "SkylakeX";
+	if (__builtin_cpu_supports("avx2"))
+		return "Haswell";
+#endif
+	return "";
+}
+
 void kit_blas_get(kit_blas_info *b)
 {
 	char *(*get_config)(void);
@@ -229,18 +261,41 @@ void kit_blas_get(kit_blas_info *b)
 	if (get_threads)
 		b->threads = get_threads();
 
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_cpu_init();
-	if (slow_core(b->core)) {
-		if (__builtin_cpu_supports("avx512f")) {
-			b->fallback = true;
-			snprintf(b->fix, sizeof(b->fix), "OPENBLAS_CORETYPE=SkylakeX");
-		} else if (__builtin_cpu_supports("avx2")) {
-			b->fallback = true;
-			snprintf(b->fix, sizeof(b->fix), "OPENBLAS_CORETYPE=Haswell");
-		}
+	const char *env = getenv("OPENBLAS_CORETYPE");
+	const char *by_kit = getenv("KIT_OPENBLAS_CORETYPE_BY_KIT");
+	snprintf(b->coretype, sizeof(b->coretype), "%s", env ? env : "");
+	b->coretype_by_kit = env && by_kit && !strcmp(env, by_kit);
+	snprintf(b->cpu_best, sizeof(b->cpu_best), "%s", cpu_best_core());
+	if (!*b->cpu_best)
+		return;
+	if (!env && slow_core(b->core)) {
+		b->fallback = true;
+		snprintf(b->fix, sizeof(b->fix), "OPENBLAS_CORETYPE=%s", b->cpu_best);
+	} else if (env && !b->coretype_by_kit && core_rank(b->core) >= 0 &&
+		   core_rank(b->core) < core_rank(b->cpu_best)) {
+		snprintf(b->note, sizeof(b->note),
+			 "OPENBLAS_CORETYPE=%s is set (the kit keeps it); this CPU has %s, "
+			 "which OPENBLAS_CORETYPE=%s uses", env,
+			 core_rank(b->cpu_best) == 2 ? "AVX-512" : "AVX2", b->cpu_best);
 	}
-#endif
+}
+
+int kit_blas_core_setup(void)
+{
+	if (getenv("OPENBLAS_CORETYPE"))
+		return 0;
+	kit_blas_info b;
+	kit_blas_get(&b);
+	if (!b.linked || !b.fallback)
+		return 0;
+	setenv("OPENBLAS_CORETYPE", b.cpu_best, 1);
+	setenv("KIT_OPENBLAS_CORETYPE_BY_KIT", b.cpu_best, 1);
+	kit__progress_interrupt();
+	fprintf(stderr, "kit: OpenBLAS chose its generic %s core on this CPU, which has %s: the "
+		"kit runs every program with OPENBLAS_CORETYPE=%s (dgemm about 5x faster); "
+		"set OPENBLAS_CORETYPE yourself to choose another core\n", b.core,
+		core_rank(b.cpu_best) == 2 ? "AVX-512" : "AVX2", b.cpu_best);
+	return 1;
 }
 
 static const char *blas_variant(int parallel)
@@ -373,6 +428,16 @@ cJSON *kit_env_json(void)
 		cJSON_AddNumberToObject(x, "threads", b.threads);
 		cJSON_AddBoolToObject(x, "fallback", b.fallback);
 		cJSON_AddStringToObject(x, "fix", b.fix);
+		if (*b.coretype)
+			cJSON_AddStringToObject(x, "coretype", b.coretype);
+		else
+			cJSON_AddNullToObject(x, "coretype");
+		if (*b.coretype)
+			cJSON_AddStringToObject(x, "coretype_set_by", b.coretype_by_kit ? "kit" : "user");
+		else
+			cJSON_AddNullToObject(x, "coretype_set_by");
+		cJSON_AddStringToObject(x, "cpu_best_core", b.cpu_best);
+		cJSON_AddStringToObject(x, "note", b.note);
 	}
 	return o;
 }
@@ -423,14 +488,20 @@ void kit_env_print(FILE *out)
 		return;
 	char ver[32];
 	blas_version(&b, ver, sizeof(ver));
-	fprintf(out, "OpenBLAS  %s %s variant, core %s, %d thread%s\n", ver,
+	char why[160] = "";
+	if (*b.coretype)
+		snprintf(why, sizeof(why), " (OPENBLAS_CORETYPE=%s, set by %s)", b.coretype,
+			 b.coretype_by_kit ? "the kit: OpenBLAS fell back to a generic core" : "you");
+	fprintf(out, "OpenBLAS  %s %s variant, core %s%s, %d thread%s\n", ver,
 		b.parallel == 2 ? "OpenMP" : b.parallel == 1 ? "pthreads" :
 		b.parallel == 0 ? "serial" : "unknown",
-		b.core, b.threads, b.threads == 1 ? "" : "s");
+		b.core, why, b.threads, b.threads == 1 ? "" : "s");
 	fflush(out);
 	if (b.fallback)
 		kit_warn("OpenBLAS does not recognise this CPU and uses its slow %s kernels "
 			 "(about 5x slower dgemm); run with %s", b.core, b.fix);
+	if (*b.note)
+		fprintf(out, "          note: %s\n", b.note);
 	if (b.parallel != 2)
 		kit_warn("OpenBLAS is the %s variant, not the OpenMP one: it ignores "
 			 "omp_set_num_threads and nests its own threads in parallel regions; "

@@ -229,6 +229,8 @@ typedef struct kit_timing_opts {
 	int min_reps;		/* time at least this many runs ... */
 	double min_time;	/* ... and at least this many seconds in all */
 	int max_reps;		/* but never more than this many runs */
+	bool serial;		/* the kernel is serial on purpose: no "nothing ran in
+				 * parallel" and no thread-count warnings */
 } kit_timing_opts;
 
 #define KIT_TIMING_DEFAULT { .warmup = 1, .min_reps = 5, .min_time = 0.2, .max_reps = 1000 }
@@ -239,6 +241,14 @@ typedef struct kit_timing {
 	double cpu;		/* process CPU seconds per timed run (mean) */
 	int threads;		/* kit_omp_max_threads() while timing */
 	double *samples;	/* wall.n timed runs, in order; owned */
+	int busy;		/* threads that each did a fair share of the timed CPU
+				 * work (kit_busy_end, 0.25); 0 when unknown (under
+				 * 0.1 s of CPU work in this process, worker processes
+				 * did most of it, or no /proc) */
+	double others;		/* CPUs other programs kept busy meanwhile (from
+				 * /proc/stat, this process and its children taken
+				 * off); -1 when unknown (under 0.2 s timed) */
+	bool serial;		/* from kit_timing_opts */
 } kit_timing;
 
 /*
@@ -253,14 +263,25 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 void kit_timing_free(kit_timing *t);
 
 /*
- * Prints, as "PROG: warning: ..." lines, what makes T unreliable and what to
- * do about it: spread (CV) above 5%, a first run much slower than the median,
- * outliers, more threads than physical cores, a load average above the free
- * cores, and CPU time close to wall time with several threads (nothing ran in
- * parallel). Returns how many warnings it printed. Also stores them for the
- * next results file (kit_results_*). Cannot fail.
+ * Finds what makes T unreliable and what to do about it: one thread seen
+ * doing all the work with several asked for (T->busy == 1 and CPU time close
+ * to wall time: nothing ran in parallel; not for a serial kernel), more threads than logical CPUs or physical cores, other programs
+ * using the CPUs this timing needed, spread (CV) above 5%, outliers, a first
+ * run much slower than the median. Each one is kept for the next results file
+ * (kit_results_*) and for kit_timing_warnings_flush, which prints them; none
+ * is printed here. Returns how many it found. Cannot fail.
  */
 int kit_timing_warnings(const kit_timing *t, const char *label);
+
+/*
+ * Prints the warnings kit_timing_warnings kept since the last flush, as
+ * "PROG: warning: ..." lines on stderr: one line per cause (the worst case,
+ * and in how many other timings it also happened), the two most important
+ * causes only, then one line counting the rest. With KIT_VERBOSE set (not
+ * "0"), every warning of every timing. kit_results_print calls it after the
+ * table, and it runs at exit for what is still kept. Cannot fail.
+ */
+void kit_timing_warnings_flush(void);
 
 /* ------------------------------------------------------------------------
  * Kernels described as data, and rates
@@ -340,11 +361,24 @@ typedef struct kit_blas_info {
 	char core[64];		/* openblas_get_corename() */
 	int parallel;		/* openblas_get_parallel(): 0 serial, 1 pthreads, 2 OpenMP */
 	int threads;		/* openblas_get_num_threads() */
-	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512 */
+	bool fallback;		/* a generic core on a CPU with AVX2/AVX-512, OPENBLAS_CORETYPE unset */
 	char fix[64];		/* e.g. "OPENBLAS_CORETYPE=SkylakeX", or "" */
+	char coretype[64];	/* OPENBLAS_CORETYPE as set, "" when unset */
+	bool coretype_by_kit;	/* it was set by kit_blas_core_setup, not by the user */
+	char cpu_best[32];	/* the fastest core this CPU runs: "SkylakeX", "Haswell", or "" */
+	char note[192];		/* a user's OPENBLAS_CORETYPE slower than cpu_best: why, or "" */
 } kit_blas_info;
 /* Fills *B. Cannot fail: without OpenBLAS, B->linked is false. */
 void kit_blas_get(kit_blas_info *b);
+
+/* For kit-cli, first thing: when OPENBLAS_CORETYPE is unset and OpenBLAS fell
+ * back to a generic core on a CPU with AVX2/AVX-512, sets OPENBLAS_CORETYPE to
+ * the right core (and KIT_OPENBLAS_CORETYPE_BY_KIT to the same, so reports can
+ * tell it from a user's) for this process and every program it starts, prints
+ * one line saying so, and returns 1: the caller re-executes itself so that its
+ * own OpenBLAS loads that core. A value the user set is never changed. Returns
+ * 0 when nothing changed. Cannot fail. */
+int kit_blas_core_setup(void);
 
 /*
  * The environment snapshot stored with every result, as a cJSON object the
@@ -396,7 +430,8 @@ void kit_results_primary(kit_results *r);
 struct kit_scaling;
 void kit_results_scaling(kit_results *r, const struct kit_scaling *s);
 
-/* Prints the configuration and the aligned table to OUT. Cannot fail. */
+/* Prints the configuration and the aligned table to OUT, then the timing
+ * warnings kept so far (kit_timing_warnings_flush). Cannot fail. */
 void kit_results_print(const kit_results *r, FILE *out);
 
 /* Writes CSV (one header line, one line per row) or JSON (schema
@@ -468,6 +503,9 @@ typedef struct kit_plot {
 	bool logx, logy;
 	bool ideal;		/* draw y = x, "ideal" (speed-up plots) */
 	double amdahl_f;	/* > 0: draw the Amdahl curve 1 / (f + (1-f)/x) */
+	double peak;		/* > 0: a horizontal line at this y, e.g. a measured peak */
+	const char *peak_title;	/* its key entry; NULL: "peak" */
+	bool yzero;		/* the y axis starts at 0 (also with ideal or amdahl_f) */
 } kit_plot;
 
 /* Renders P as a PNG (1024x640, for slides) to PATH, atomically. -1 with a

@@ -152,6 +152,25 @@ static int write_data(const struct job *j, const kit_plot *p)
 	return 0;
 }
 
+/* Series S of P as lines through its points. A text chart draws the line with
+ * the series' own character and the points as 'o', keyed by the line alone
+ * (gnuplot's dumb terminal would otherwise key each series with the letter
+ * of its point type, "measured ***G***"). */
+static void plot_series(FILE *f, const struct job *j, const kit_plot *p, size_t s, bool text)
+{
+	gp_quote(f, j->data);
+	if (text)
+		fprintf(f, " index %zu using 1:2 with lines lt %zu title ", s, s + 1);
+	else
+		fprintf(f, " index %zu using 1:2 with linespoints lw 2 pt 7 title ", s);
+	gp_quote(f, p->series[s].title ? p->series[s].title : "");
+	if (text) {
+		fputs(", ", f);
+		gp_quote(f, j->data);
+		fprintf(f, " index %zu using 1:2 with points lt %zu pt 'o' notitle", s, s + 1);
+	}
+}
+
 /* The plot itself, after the terminal and output lines. */
 static void write_plot(FILE *f, const struct job *j, const kit_plot *p, bool text)
 {
@@ -190,16 +209,19 @@ static void write_plot(FILE *f, const struct job *j, const kit_plot *p, bool tex
 		fprintf(f, "set xtics %.0f, 1, %.0f\n", lo, hi);
 	else if (whole)
 		fputs("set format x '%.0f'\n", f);
-	if (p->ideal || p->amdahl_f > 0)
+	if ((p->ideal || p->amdahl_f > 0 || p->yzero) && !p->logy)
 		fputs("set yrange [0:*]\n", f);
 
 	fputs("plot", f);
 	const char *sep = " ";
 	for (size_t s = 0; s < p->nseries; s++) {
 		fprintf(f, "%s", sep);
-		gp_quote(f, j->data);
-		fprintf(f, " index %zu using 1:2 with linespoints lw 2 pt 7 title ", s);
-		gp_quote(f, p->series[s].title ? p->series[s].title : "");
+		plot_series(f, j, p, s, text);
+		sep = ", \\\n     ";
+	}
+	if (p->peak > 0 && isfinite(p->peak)) {
+		fprintf(f, "%s%.17g with lines dashtype 4 lw 2 lc rgb 'dark-blue' title ", sep, p->peak);
+		gp_quote(f, p->peak_title ? p->peak_title : "peak");
 		sep = ", \\\n     ";
 	}
 	if (p->ideal) {

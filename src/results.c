@@ -469,6 +469,9 @@ void kit_results_print(const kit_results *r, FILE *out)
 		fputc('\n', out);
 	}
 	free(tc);
+	/* the timing warnings, one line per cause, after the table they are about */
+	fflush(out);
+	kit_timing_warnings_flush();
 }
 
 /* ------------------------------------------------------------------------

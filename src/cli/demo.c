@@ -388,7 +388,7 @@ static void usage(const kind *k, FILE *out)
 		fputs("usage: ./kit bench NAME [--quick] [--out DIR]\n"
 		      "       ./kit bench --list\n"
 		      "  Runs a benchmark of the reference solution: ns/sample, speed-up and\n"
-		      "  efficiency per thread count, compared with the seed's Python where\n"
+		      "  efficiency per thread count, compared with the Python version of the lesson where\n"
 		      "  /usr/bin/python3 has numpy. Files go to results/bench/NAME/.\n"
 		      "  --quick     the test-sized run (a few seconds)\n"
 		      "  --out DIR   write the files to DIR instead\n"

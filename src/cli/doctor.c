@@ -154,9 +154,15 @@ static void check_blas(void)
 		     b.config + 9, variant, b.threads, b.config);
 	if (b.fallback)
 		line("WARN", "OpenBLAS  core %s: it does not recognise this CPU and uses its slow "
-		     "generic kernels (dgemm about 5x slower); export %s", b.core, b.fix);
+		     "generic kernels (dgemm about 5x slower); export %s (./kit sets it for what "
+		     "it runs)", b.core, b.fix);
+	else if (*b.note)
+		line("NOTE", "OpenBLAS  core %s: %s", b.core, b.note);
+	else if (*b.coretype)
+		line("OK", "OpenBLAS  core %s (OPENBLAS_CORETYPE=%s, set by %s)", b.core, b.coretype,
+		     b.coretype_by_kit ? "the kit: OpenBLAS fell back to a generic core" : "you");
 	else
-		line("OK", "OpenBLAS  core %s", b.core);
+		line("OK", "OpenBLAS  core %s (chosen by OpenBLAS for this CPU)", b.core);
 }
 
 static void check_sndfile(void)
@@ -195,6 +201,13 @@ static void check_archer(void)
 		line("WARN", "races     %s missing: tsan checks are skipped; install clang-14 "
 		     "and libomp-14-dev", !clang ? (archer ? "clang" : "clang and Archer") :
 		     ARCHER);
+	/* ThreadSanitizer finds llvm-symbolizer on PATH or, on Debian, as
+	 * /usr/bin/llvm-symbolizer-14; without it a race reads "at ?" */
+	if (in_path("llvm-symbolizer") || in_path("llvm-symbolizer-14"))
+		line("OK", "races     llvm-symbolizer: race reports name file and line");
+	else if (clang)
+		line("WARN", "races     no llvm-symbolizer: race reports show '?' instead of file "
+		     "and line; install llvm-14 (./kit does this)");
 }
 
 static void size_text(long bytes, char *buf, size_t size)

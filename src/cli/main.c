@@ -2,8 +2,10 @@
  * main.c - kit-cli: dispatches "./kit SUBCOMMAND ARGS" to its cmd_* function.
  * The ./kit script installs, configures and builds first, then execs this.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "kit.h"
@@ -33,6 +35,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
+	/* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads: with the core set
+	 * for a CPU it does not recognise, start again so that this process uses
+	 * it too (the programs it starts inherit it). */
+	if (kit_blas_core_setup()) {
+		execv("/proc/self/exe", argv);
+		kit_warn("could not restart with OPENBLAS_CORETYPE set (%s); the programs it "
+			 "starts use it, this process keeps OpenBLAS's own choice", strerror(errno));
+	}
 	if (argc < 2) {
 		kit_error("no subcommand; run ./kit help for the list");
 		return KIT_EXIT_USAGE;

@@ -123,11 +123,29 @@ printf '#!/bin/sh\nexit 1\n' >"$T/bin/sudo"
 chmod +x "$T/bin/dpkg-query" "$T/bin/id" "$T/bin/sudo"
 PATH=$T/bin:$PATH "$SRC/kit" doctor </dev/null >"$T/out" 2>"$T/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q 'missing Debian packages: libcjson-dev$' "$T/err" &&
-	grep -q 'sudo apt-get install -y --no-install-recommends libcjson-dev$' "$T/err"; then
-	pass "./kit with a package missing and no root: names it and prints the command"
+if [ $rc -eq 2 ] && grep -q 'needs 1 Debian package' "$T/err" &&
+	grep -q '^  libcjson-dev  *results as JSON$' "$T/err" &&
+	grep -q '^  sudo apt-get update && sudo apt-get install -y --no-install-recommends libcjson-dev$' "$T/err"; then
+	pass "./kit with a package missing and no root: names it, says why, prints the command"
 else
-	fail "./kit with a package missing and no root: names it and prints the command"
+	fail "./kit with a package missing and no root: names it, says why, prints the command"
+	echo "# exit $rc; stderr:"; sed 's/^/#   /' "$T/err"
+fi
+# No sudo at all: the command to run as root, without sudo in it. PATH holds
+# only the stand-ins and what the kit's shell needs, so no real sudo is found.
+rm "$T/bin/sudo"
+mkdir "$T/nosudo"
+for p in bash env dirname uname id awk sed tr wc cat printf mktemp rm; do
+	q=$(command -v $p) && [ "$p" != id ] && ln -s "$q" "$T/nosudo/$p"
+done
+PATH=$T/bin:$T/nosudo "$T/nosudo/bash" "$SRC/kit" doctor </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'there is no sudo here' "$T/err" &&
+	grep -q '^  apt-get update && apt-get install -y --no-install-recommends libcjson-dev$' "$T/err" &&
+	! grep -q 'sudo apt-get' "$T/err"; then
+	pass "./kit with a package missing, no root and no sudo: the command to run as root"
+else
+	fail "./kit with a package missing, no root and no sudo: the command to run as root"
 	echo "# exit $rc; stderr:"; sed 's/^/#   /' "$T/err"
 fi
 

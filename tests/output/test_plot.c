@@ -105,6 +105,70 @@ static void test_text(void)
 	free(s);
 }
 
+/* True when the key entry TITLE in text chart S is followed by line
+ * characters only (no point-type letter such as the "G" of "***G***"). */
+static int key_is_plain(const char *s, const char *title)
+{
+	const char *k = strstr(s, title);
+	if (!k)
+		return 0;
+	k += strlen(title);
+	while (*k == ' ')
+		k++;
+	int n = 0;
+	for (; *k && *k != ' ' && *k != '\n'; k++, n++)
+		if ((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9'))
+			return 0;
+	return n > 0;
+}
+
+/* The number before the axis of S's last plotted row (the y axis' bottom label). */
+static double bottom_y_label(const char *s)
+{
+	double y = NAN;
+	for (const char *l = s; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char *end;
+		double v = strtod(l, &end);
+		if (end != l && strspn(end, " ") < 4 && end[strspn(end, " ")] == '+')
+			y = v;
+	}
+	return y;
+}
+
+/* BLAS-style charts: a measured peak drawn as a line, the y axis from 0; keys
+ * show each line's own character and nothing else. */
+static void test_peak(void)
+{
+	static const double gx[] = { 1, 2, 3, 4 };
+	static const double gy[] = { 30, 55, 70, 80 };
+	kit_series g = { .title = "measured", .x = gx, .y = gy, .n = 4 };
+	kit_plot p = { .title = "GFLOP/s", .xlabel = "threads", .ylabel = "GFLOP/s",
+		       .series = &g, .nseries = 1, .peak = 120, .peak_title = "FMA peak 120",
+		       .yzero = true };
+	int rc;
+	char *s = chart(&p, 70, 20, &rc);
+	fprintf(stderr, "%s", s);
+	ok(rc == 0 && strstr(s, "FMA peak 120"), "peak: the measured peak is a line in the key");
+	ok(key_is_plain(s, "measured") && key_is_plain(s, "FMA peak 120"),
+	   "text key: each entry shows its line, no stray point letter");
+	ok(bottom_y_label(s) == 0, "peak: the y axis starts at 0");
+	int top = 0;
+	for (const char *l = s; (l = strstr(l, "120")); l++)
+		top = 1;
+	ok(top, "peak: the y axis reaches the peak (120)");
+	free(s);
+	p.yzero = false;
+	p.peak = 0;
+	s = chart(&p, 70, 20, &rc);
+	ok(rc == 0 && bottom_y_label(s) > 0 && !strstr(s, "FMA peak"),
+	   "without yzero and peak: the axis fits the data, no peak line");
+	free(s);
+	s = chart(&plot, 60, 15, &rc);
+	ok(key_is_plain(s, "measured") && key_is_plain(s, "ideal"),
+	   "scaling key: 'measured' and 'ideal' show their lines only");
+	free(s);
+}
+
 static void test_scaling(const char *dir)
 {
 	kit_scaling_row rows[] = {
@@ -206,6 +270,7 @@ int main(int argc, char **argv)
 	char *pngdir = make_tmpdir();
 	test_png(pngdir);
 	test_text();
+	test_peak();
 	test_scaling(dir);
 	test_heatmap(dir);
 	test_failures(pngdir);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kit.h"
 #include "kit_internal.h"
@@ -46,6 +47,14 @@ static int kernel(void *ctx)
 	return 0;
 }
 
+/* A serial kernel: 40 ms of CPU on the calling thread. */
+static int spin_kernel(void *ctx)
+{
+	(void)ctx;
+	spin_cpu_s(0.04);
+	return 0;
+}
+
 static int noop(void *ctx)
 {
 	(*(int *)ctx)++;
@@ -72,6 +81,33 @@ static int warnings_for(const char *prefix)
 	for (size_t i = 0; i < n; i++)
 		c += !strncmp(list[i], prefix, strlen(prefix));
 	return c;
+}
+
+/* What kit_timing_warnings_flush prints on stderr, malloc'd. */
+static char *flushed(void)
+{
+	char path[] = "/tmp/test_clock.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	fflush(stderr);
+	dup2(fd, 2);
+	kit_timing_warnings_flush();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	char *buf = calloc(1, 8192);
+	ssize_t n = pread(fd, buf, 8191, 0);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
 }
 
 /* A synthetic timing: N samples around MEDIAN, spread SPREAD (relative). */
@@ -195,13 +231,92 @@ int main(int argc, char **argv)
 	kit_timing_free(&t);
 
 	t = synthetic(20, 1.0, 0.02, 0, 2, 1.05);
+	kit_timing_warnings(&t, "unknownbusy");
+	ok(!warned("unknownbusy: ", "parallel"),
+	   "2 threads, cpu/wall 1.05, busy threads unknown: no evidence, no warning");
+	t.busy = 1;
 	kit_timing_warnings(&t, "serial");
-	ok(warned("serial: ", "CPU time is close to wall time with 2 threads: nothing ran "
-			      "in parallel"), "2 threads with cpu/wall 1.05 is warned about");
+	ok(warned("serial: ", "one thread did all the work of 2: nothing ran in parallel"),
+	   "2 threads, cpu/wall 1.05, one busy thread: warned");
 	kit_timing_free(&t);
 	t = synthetic(20, 1.0, 0.02, 0, 2, 1.9);
 	kit_timing_warnings(&t, "parallel");
 	ok(!warned("parallel: ", "nothing ran in parallel"), "cpu/wall 1.9 on 2 threads: fine");
+	kit_timing_free(&t);
+
+	/* Threads that each did work: a lock that makes them wait (rand()'s)
+	 * keeps CPU time near wall time, but two threads did work: no warning. */
+	t = synthetic(20, 1.0, 0.02, 0, 2, 1.05);
+	t.busy = 2;
+	kit_timing_warnings(&t, "locked");
+	ok(!warned("locked: ", "parallel"), "cpu/wall 1.05 but 2 threads busy (a lock): no warning");
+	t.busy = 1;
+	kit_timing_warnings(&t, "onebusy");
+	ok(warned("onebusy: ", "one thread did all the work of 2"), "one busy thread of 2: warned");
+	t.busy = 0;
+	t.serial = true;
+	kit_timing_warnings(&t, "serialmode");
+	ok(!warned("serialmode: ", "parallel"), "a kernel serial on purpose: no parallel warning");
+	kit_timing_free(&t);
+
+	/* Other programs, measured during the timing, not a load average. */
+	t = synthetic(20, 1.0, 0.02, 0, topo.pus > 0 ? topo.pus : 1, 1.0);
+	t.others = 1.5;
+	kit_timing_warnings(&t, "busymachine");
+	ok(warned("busymachine: ", "other programs kept 1.5 of"), "others on the CPUs it used: warned");
+	t.others = -1;
+	kit_timing_warnings(&t, "unknownload");
+	ok(!warned("unknownload: ", "other programs"), "others unknown: no load warning");
+	kit_timing_free(&t);
+	kit_time(noop, &(int){ 0 }, &(kit_timing_opts){ .min_reps = 3, .max_reps = 3 }, &t);
+	ok(t.others == -1, "under 0.2 s timed: others unknown");
+	kit_timing_free(&t);
+	o = (kit_timing_opts){ .warmup = 0, .min_reps = 1, .min_time = 0.25, .max_reps = 100000 };
+	k = (struct kern){ 0 };
+	kit_time(kernel, &k, &o, &t);
+	ok(t.others >= 0 && t.others <= (topo.pus > 0 ? topo.pus : 64) + 0.5,
+	   "0.25 s timed: others measured, within the CPUs");
+	kit_timing_free(&t);
+
+	/* Measured, not synthetic: a serial kernel with 2 threads allowed. */
+	kit_omp_set_threads(2);
+	o = (kit_timing_opts){ .warmup = 0, .min_reps = 4, .min_time = 0.15, .max_reps = 8 };
+	kit_time(spin_kernel, NULL, &o, &t);
+	ok(t.busy == 1, "a serial kernel, measured: one busy thread");
+	kit_timing_free(&t);
+
+	/* One line per cause, after the table, two causes at most. */
+	free(flushed());
+	for (int i = 0; i < 3; i++) {
+		t = synthetic(20, 1.0, 0.2 + 0.2 * i, 0, 1, 1.0);
+		kit_timing_warnings(&t, i == 2 ? "worst" : "spready");
+		kit_timing_free(&t);
+	}
+	char *out = flushed();
+	fprintf(stderr, "%s", out);
+	ok(count_lines(out) == 1 && strstr(out, "worst: run times vary") &&
+	   strstr(out, "(also in 2 other timings)"), "three timings with one cause: one line, the worst");
+	free(out);
+	out = flushed();
+	ok(!*out, "a flush prints each warning once");
+	free(out);
+	t = synthetic(20, 1.0, 0.5, 3.0, topo.pus > 0 ? topo.pus + 1 : 64, 1.0);
+	t.busy = 1;
+	t.samples[3] = 9.0;
+	kit_stats_of(t.samples, 20, &t.wall);
+	int causes = kit_timing_warnings(&t, "many");
+	out = flushed();
+	fprintf(stderr, "%s", out);
+	ok(causes >= 4 && count_lines(out) == 3 && strstr(out, "threads take turns") &&
+	   strstr(out, "more causes of unreliable timings"),
+	   "four causes: the two most important, then a count of the rest");
+	free(out);
+	setenv("KIT_VERBOSE", "1", 1);
+	kit_timing_warnings(&t, "many");
+	out = flushed();
+	ok(count_lines(out) == causes, "KIT_VERBOSE=1: every warning");
+	free(out);
+	unsetenv("KIT_VERBOSE");
 	kit_timing_free(&t);
 
 	return tap_done();
