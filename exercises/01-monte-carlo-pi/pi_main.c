@@ -38,6 +38,8 @@
 #include "pi.h"
 #include "pi_rng.h"
 
+int pi_protocol(int argc, char **argv);
+
 #define N_TIMING UINT64_C(100000000)	/* default n when timing */
 #define N_CHECK UINT64_C(20000000)	/* default n in check modes */
 #define N_MAX UINT64_C(10000000000000)	/* 1e13: k * n stays far below 2^64 */
@@ -699,6 +701,9 @@ int main(int argc, char **argv)
 
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
+	int protocol = pi_protocol(argc, argv);	/* --emit, --verify: pi_protocol.c */
+	if (protocol >= 0)
+		return protocol;
 	if (parse_args(argc, argv, &o)) {
 		rc = KIT_EXIT_USAGE;
 		goto out;

@@ -235,7 +235,8 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 				item_fail(it, bad);
 				if (s->verbose && o.err_tail && *o.err_tail)
 					kit_buf_printf(&it->out, "  | stderr:\n%s", o.err_tail);
-				stop = strstr(bad, "timed out") != NULL;	/* one time-out is enough */
+				/* one time-out is enough; a first run that fails says it all */
+				stop = strstr(bad, "timed out") != NULL || !passed;
 				free(bad);
 			} else {
 				passed++;
@@ -330,11 +331,11 @@ void items_run(session *s, exercise *e)
 			item_fail(it, e->not_run);
 			continue;
 		}
-		const item *wrong = (it->kind == K_SPEED || it->kind == K_SPEEDUP)
-				    ? failed_item_of_step(e, i) : NULL;
-		if (wrong) {
-			char *why = kit_xasprintf("not timed: \"%s\" failed; speed counts once the "
-						  "step is right", wrong->name);
+		const item *wrong = failed_item_of_step(e, i);
+		if (wrong && it->kind != K_TSAN) {
+			char *why = kit_xasprintf("not %s: \"%s\" failed; this counts once the step "
+						  "is right", it->kind == K_CORRECT ? "checked" : "timed",
+						  wrong->name);
 			item_fail(it, why);
 			free(why);
 		} else if (it->kind == K_CORRECT) {
@@ -343,6 +344,13 @@ void items_run(session *s, exercise *e)
 			free(prog);
 		} else if (it->kind == K_TSAN) {
 			do_tsan(s, e, it);
+			if (wrong && it->st == ST_PASS) {
+				char *why = kit_xasprintf("no race seen, but \"%s\" failed: the race "
+							  "check counts once the step is right",
+							  wrong->name);
+				item_fail(it, why);
+				free(why);
+			}
 		} else if (it->kind == K_SPEED) {
 			do_speed(s, e, it);
 		} else if (it->kind == K_SPEEDUP) {

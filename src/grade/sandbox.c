@@ -439,6 +439,28 @@ fail:;
 	_exit(127);
 }
 
+/* How many processes below the grader, other than SKIP, are alive (not
+ * zombies). */
+static int alive_below(pid_t skip)
+{
+	size_t n;
+	int alive = 0;
+	pid_t *d = descendants(&n);
+	for (size_t i = 0; i < n; i++) {
+		char path[64], st = 0;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)d[i]);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%*d %*[^)]) %c", &st) != 1)
+				st = 0;
+			fclose(f);
+		}
+		alive += d[i] != skip && st && st != 'Z';
+	}
+	free(d);
+	return alive;
+}
+
 /* How many processes UID has now (not root: the limit counts them all). */
 static size_t count_of(uid_t uid)
 {
@@ -551,21 +573,10 @@ int sandbox_run(const sandbox *sb, const sb_opts *o, sb_result *r)
 	if (obs)
 		observe_poll(obs, true);
 	r->obs = obs;
-	/* what is still alive below the grader now outlived the program */
-	size_t n;
-	pid_t *d = descendants(&n);
-	for (size_t i = 0; i < n; i++) {
-		char path[64], st = 0;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)d[i]);
-		FILE *f = fopen(path, "re");
-		if (f) {
-			if (fscanf(f, "%*d %*[^)]) %c", &st) != 1)
-				st = 0;
-			fclose(f);
-		}
-		r->left += d[i] != pid && st && st != 'Z';
-	}
-	free(d);
+	/* what is still alive below the grader a moment later outlived the
+	 * program (bubblewrap's own init takes a few milliseconds to go) */
+	for (int tries = 0; tries < 20 && (r->left = alive_below(pid)) > 0; tries++)
+		usleep(5000);
 	double orphans_cpu = 0;
 	kill_all(sb, pid, &orphans_cpu);
 	int status = 0;
