@@ -341,6 +341,8 @@ int build_prepare_grade(session *s, exercise **ex, size_t n, char **err)
 		rc = -1;
 	}
 	kit_proc_result_free(&r);
+	sandbox_add_ro(&s->sb, s->src);
+	sandbox_add_ro(&s->sb, s->stu_build);
 	if (!rc && sandbox_own_tree(&s->sb, s->stu_build)) {
 		*err = kit_xasprintf("cannot give the build folder %s to the sandbox", s->stu_build);
 		rc = -1;
@@ -443,6 +445,7 @@ static int tsan_configure(session *s)
 		if (!ok)
 			return -1;
 	}
+	sandbox_add_ro(&s->sb, s->tsan_build);
 	if (s->grade && sandbox_own_tree(&s->sb, s->tsan_build)) {
 		s->tsan_why = kit_xasprintf("cannot give %s to the sandbox", s->tsan_build);
 		return -1;

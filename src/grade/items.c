@@ -179,7 +179,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 	char **dirs = kit_xcalloc(nruns + 1, sizeof(char *));
 	uint64_t seed = fresh_seed();
 	char *inputs = NULL;
-	int passed = 0, failed = 0, first_t = 0;
+	int passed = 0, failed = 0, wrong = 0, first_t = 0;
 	bool stop = false;
 	for (size_t ti = 0; ti < it->nthreads && !stop; ti++) {
 		int t = resolve_threads(s, it->threads[ti]);
@@ -225,8 +225,10 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 					free(e->error);
 					((exercise *)e)->error = kit_xstrdup(line);
 				}
-				if (v != 1)
+				if (v != 1) {
 					bad = kit_xasprintf("at %d thread%s: %s", t, t == 1 ? "" : "s", line);
+					wrong++;
+				}
 				free(line);
 			}
 			if (bad) {
@@ -264,10 +266,10 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 		}
 		free(line);
 	}
-	if (failed && passed) {
-		char *why = kit_xasprintf("passed %d of %d runs: the result changes from run to run "
-					  "(a race, or threads sharing one generator)", passed,
-					  passed + failed);
+	if (wrong && wrong == failed && passed) {
+		char *why = kit_xasprintf("right in %d of %d runs: the result changes from run to "
+					  "run (a race, or threads sharing one generator); first "
+					  "wrong: %s", passed, passed + failed, it->observed);
 		free(it->observed);
 		it->observed = why;
 	}

@@ -262,16 +262,31 @@ static pid_t *processes_of(uid_t uid, size_t *n)
 	return v;
 }
 
-/* Reaps every child that has ended; adds their CPU time to *CPU (may be NULL). */
-static void reap_all(double *cpu)
+static double cpu_of(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec +
+	       (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
+}
+
+/* Reaps every child that has ended, except KEEP (0: none kept); adds their
+ * CPU time to *CPU (may be NULL). */
+static void reap_all(pid_t keep, double *cpu)
 {
 	struct rusage ru;
 	int st;
 	pid_t p;
-	while ((p = wait4(-1, &st, WNOHANG, &ru)) > 0)
-		if (cpu)
-			*cpu += (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-				(double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+	if (!keep) {
+		while ((p = wait4(-1, &st, WNOHANG, &ru)) > 0)
+			if (cpu)
+				*cpu += cpu_of(&ru);
+		return;
+	}
+	size_t n;
+	pid_t *d = descendants(&n);
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != keep && wait4(d[i], &st, WNOHANG, &ru) > 0 && cpu)
+			*cpu += cpu_of(&ru);
+	free(d);
 }
 
 /* Kills everything below the grader except KEEP (a zombie kept for its
@@ -305,7 +320,7 @@ static int kill_all(const sandbox *sb, pid_t keep, double *cpu)
 		}
 		free(d);
 		free(u);
-		reap_all(cpu);
+		reap_all(keep, cpu);
 		killed += alive;
 		if (!alive)
 			break;
@@ -317,7 +332,7 @@ static int kill_all(const sandbox *sb, pid_t keep, double *cpu)
 int sandbox_sweep(const sandbox *sb)
 {
 	int k = kill_all(sb, 0, NULL);
-	reap_all(NULL);
+	reap_all(0, NULL);
 	return k;
 }
 
@@ -589,8 +604,7 @@ int sandbox_run(const sandbox *sb, const sb_opts *o, sb_result *r)
 		close(pidfd);
 	nknown = 0;
 	sweep_files(sb, o->work);
-	r->cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-		 (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec + orphans_cpu;
+	r->cpu = cpu_of(&ru) + orphans_cpu;
 	if (WIFSIGNALED(status))
 		r->signal = WTERMSIG(status);
 	else
