@@ -143,7 +143,8 @@ void sandbox_init(sandbox *sb, int cpus, bool sanitized)
 		sb->kind = SB_NOBODY;
 	else
 		sb->kind = bwrap_works(&sb->why) ? SB_BWRAP : SB_NOBODY;
-	if (sb->kind == SB_BWRAP || sb->kind == SB_NOBODY) {
+	if (root && sb->kind != SB_NONE) {
+		/* forced subreaper as root (tests): still never root's code */
 		sb->uid = SANDBOX_UID;
 		sb->gid = SANDBOX_GID;
 		student_uid = SANDBOX_UID;
@@ -190,7 +191,7 @@ int sandbox_own(const sandbox *sb, const char *path)
 		kit_error("cannot create the folder '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if ((sb->kind == SB_BWRAP || sb->kind == SB_NOBODY) && chown(path, sb->uid, sb->gid)) {
+	if (geteuid() == 0 && sb->uid != 0 && chown(path, sb->uid, sb->gid)) {
 		kit_error("cannot give '%s' to uid %d: %s", path, (int)sb->uid, strerror(errno));
 		return -1;
 	}
@@ -209,7 +210,7 @@ static int chown_entry(const char *p, const struct stat *st, int flag, struct FT
 
 int sandbox_own_tree(const sandbox *sb, const char *path)
 {
-	if (sb->kind != SB_BWRAP && sb->kind != SB_NOBODY)
+	if (geteuid() != 0 || sb->uid == 0)
 		return 0;
 	own_uid = sb->uid;
 	own_gid = sb->gid;
@@ -289,41 +290,90 @@ static void reap_all(pid_t keep, double *cpu)
 	free(d);
 }
 
+/* As root: a helper process of the sandbox uid sends SIGKILL to every
+ * process of that uid (kill -1), again and again until none is left: a fork
+ * bomb cannot outrun it. Not as root this cannot be done (it would be the
+ * user's own session); the scan below does it. */
+static void kill_uid(const sandbox *sb)
+{
+	if (sb->kind != SB_BWRAP && sb->kind != SB_NOBODY)
+		return;
+	pid_t h = fork();
+	if (h == 0) {
+		if (setgroups(0, NULL) || setgid(sb->gid) || setuid(sb->uid))
+			_exit(1);
+		/* zombies count as signalled: a few passes, not until ESRCH */
+		for (int i = 0; i < 50; i++) {
+			if (kill(-1, SIGKILL) && errno == ESRCH)
+				break;
+			usleep(200);
+		}
+		_exit(0);
+	}
+	if (h > 0)
+		while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
 /* Kills everything below the grader except KEEP (a zombie kept for its
  * rusage) and, as root, every process of the sandbox uid, until none is
  * left. Returns how many it killed. */
+/* The state letter of PID ('R', 'S', 'T', 'Z', ...), or 0 when it is gone. */
+static char state_of(pid_t pid)
+{
+	char path[64], st = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%*d %*[^)]) %c", &st) != 1)
+			st = 0;
+		fclose(f);
+	}
+	return st;
+}
+
+/* Sends SIG to every live process below the grader (and, UID, of the
+ * sandbox uid) but KEEP; returns how many were not yet stopped (STOPPING)
+ * or alive. */
+static int signal_all(const sandbox *sb, pid_t keep, int sig, bool stopping)
+{
+	size_t n, m = 0;
+	pid_t *d = descendants(&n);
+	pid_t *u = (sb->kind == SB_BWRAP || sb->kind == SB_NOBODY)
+		   ? processes_of(sb->uid, &m) : kit_xcalloc(1, sizeof(pid_t));
+	int count = 0;
+	for (size_t i = 0; i < n + m; i++) {
+		pid_t p = i < n ? d[i] : u[i - n];
+		if (p == keep || p == getpid())
+			continue;
+		char st = state_of(p);
+		if (!st || st == 'Z' || st == 'X' || (stopping && st == 'T'))
+			continue;
+		kill(p, sig);
+		count++;
+	}
+	free(d);
+	free(u);
+	return count;
+}
+
+/* Kills everything below the grader except KEEP (a zombie kept for its
+ * rusage) and, as root, every process of the sandbox uid, until none is
+ * left: first every process is stopped (a stopped process cannot fork, so
+ * a fork bomb stops growing), then killed. Returns how many it killed. */
 static int kill_all(const sandbox *sb, pid_t keep, double *cpu)
 {
 	int killed = 0;
+	kill_uid(sb);
+	for (int round = 0; round < 100 && signal_all(sb, keep, SIGSTOP, true); round++)
+		usleep(round < 10 ? 500 : 5000);
 	for (int round = 0; round < 200; round++) {
-		size_t n, m = 0;
-		pid_t *d = descendants(&n);
-		pid_t *u = (sb->kind == SB_BWRAP || sb->kind == SB_NOBODY)
-			   ? processes_of(sb->uid, &m) : kit_xcalloc(1, sizeof(pid_t));
-		int alive = 0;
-		for (size_t i = 0; i < n + m; i++) {
-			pid_t p = i < n ? d[i] : u[i - n];
-			if (p == keep || p == getpid())
-				continue;
-			char path[64], st = 0;
-			snprintf(path, sizeof(path), "/proc/%d/stat", (int)p);
-			FILE *f = fopen(path, "re");
-			if (f) {
-				if (fscanf(f, "%*d %*[^)]) %c", &st) != 1)
-					st = 0;
-				fclose(f);
-			}
-			if (st == 'Z')
-				continue;	/* ended: reaped below (or by its parent) */
-			kill(p, SIGKILL);
-			alive++;
-		}
-		free(d);
-		free(u);
+		int alive = signal_all(sb, keep, SIGKILL, false);
 		reap_all(keep, cpu);
 		killed += alive;
 		if (!alive)
 			break;
+		kill_uid(sb);
 		usleep(round < 10 ? 1000 : 10000);
 	}
 	return killed;
@@ -355,8 +405,9 @@ static int sweep_entry(const char *p, const struct stat *st, int flag, struct FT
 
 static void sweep_files(const sandbox *sb, const char *keep)
 {
-	if (sb->kind != SB_NOBODY)
-		return;	/* bubblewrap's /tmp is private; the rest is read-only there */
+	if (sb->kind == SB_BWRAP || geteuid() != 0 || sb->uid == 0)
+		return;	/* bubblewrap's /tmp is private; the rest is read-only there;
+			 * not as root the files are the user's own */
 	sweep_keep = keep;
 	sweep_uid = sb->uid;
 	static const char *const dirs[] = { "/tmp", "/var/tmp", "/dev/shm" };
@@ -434,7 +485,7 @@ static void child(const sandbox *sb, const sb_opts *o, char **argv, int out, int
 		set_limit(RLIMIT_AS, AS_LIMIT);
 	if (sb->kind != SB_NONE)
 		set_limit(RLIMIT_NPROC, (double)nproc);
-	if (sb->kind == SB_BWRAP || sb->kind == SB_NOBODY) {
+	if (geteuid() == 0 && sb->uid != 0) {
 		if (setgroups(0, NULL) || setgid(sb->gid) || setuid(sb->uid) || setuid(0) == 0) {
 			e = EPERM;
 			goto fail;
@@ -519,7 +570,7 @@ int sandbox_run(const sandbox *sb, const sb_opts *o, sb_result *r)
 	}
 	rlim_t nproc = PROC_LIMIT;
 	if (sb->kind == SB_SUBREAPER)
-		nproc += (rlim_t)count_of(getuid());
+		nproc += (rlim_t)count_of(sb->uid);
 	char **argv = full_argv(sb, o);
 	double t0 = kit_wtime();
 	pid_t pid = fork();
