@@ -171,11 +171,28 @@ void sandbox_free(sandbox *sb)
 	sb->why = NULL;
 }
 
+/* True when the sandbox uid can reach PATH (every folder above it searchable). */
+static bool reachable(const sandbox *sb, const char *path)
+{
+	if (geteuid() != 0 || sb->uid == 0)
+		return true;
+	pid_t p = fork();
+	if (p == 0)
+		_exit(setgroups(0, NULL) || setgid(sb->gid) || setuid(sb->uid) ||
+		      access(path, X_OK) ? 1 : 0);
+	int st = 0;
+	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 void sandbox_add_ro(sandbox *sb, const char *path)
 {
 	char *real = realpath(path, NULL);
 	if (!real)
 		return;
+	if (!reachable(sb, real))
+		kit_warn("the sandbox user (uid %d) cannot reach '%s': student code run from or "
+			 "reading it will fail; make every folder above it searchable by others "
+			 "(chmod o+x)", (int)sb->uid, real);
 	for (size_t i = 0; i < sb->nro; i++)
 		if (!strcmp(sb->ro[i], real)) {
 			free(real);
