@@ -36,6 +36,27 @@ static int parse_only(session *s, const char *arg)
 }
 
 
+/* The string value of the meson option NAME in BUILD, malloc'd, or NULL. */
+static char *build_option(const char *build, const char *want)
+{
+	char *path = kit_xasprintf("%s/meson-info/intro-buildoptions.json", build);
+	char *text = read_text(path, 0);
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+	char *value = NULL;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, j) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(o, "value");
+		if (cJSON_IsString(name) && !strcmp(name->valuestring, want) && cJSON_IsString(val) &&
+		    !value)
+			value = kit_xstrdup(val->valuestring);
+	}
+	cJSON_Delete(j);
+	free(text);
+	free(path);
+	return value;
+}
+
 /* True when the kit's build was made with a sanitizer (no address-space
  * limit then: sanitizers reserve terabytes of it). */
 static bool sanitized_build(const char *build)
@@ -43,21 +64,18 @@ static bool sanitized_build(const char *build)
 	const char *env = getenv("KIT_SANITIZED");
 	if (env && !strcmp(env, "1"))
 		return true;
-	char *path = kit_xasprintf("%s/meson-info/intro-buildoptions.json", build);
-	char *text = read_text(path, 0);
-	cJSON *j = text ? cJSON_Parse(text) : NULL;
-	bool yes = false;
-	const cJSON *o;
-	cJSON_ArrayForEach(o, j) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-		const cJSON *val = cJSON_GetObjectItemCaseSensitive(o, "value");
-		if (cJSON_IsString(name) && !strcmp(name->valuestring, "b_sanitize") &&
-		    cJSON_IsString(val) && strcmp(val->valuestring, "none"))
-			yes = true;
-	}
-	cJSON_Delete(j);
-	free(text);
-	free(path);
+	char *v = build_option(build, "b_sanitize");
+	bool yes = v && strcmp(v, "none");
+	free(v);
+	return yes;
+}
+
+/* True when the kit's build has no OpenMP (-Dopenmp=disabled). */
+static bool serial_build(const char *build)
+{
+	char *v = build_option(build, "openmp");
+	bool yes = v && !strcmp(v, "disabled");
+	free(v);
 	return yes;
 }
 
@@ -79,6 +97,7 @@ static void session_init(session *s, bool grade)
 		s->cpus = s->cores = atoi(cpus);
 	s->tty = isatty(STDERR_FILENO) && !getenv("KIT_QUIET");
 	sandbox_init(&s->sb, s->cpus, sanitized_build(s->ref_build));
+	s->serial = serial_build(s->ref_build);
 }
 
 /* The session's temporary folder: the grader's, which the sandbox can pass

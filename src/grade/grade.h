@@ -290,6 +290,7 @@ typedef struct session {
 	int seq;		/* numbers the run folders */
 	sandbox sb;
 	bool tty;		/* progress on a terminal (else a line per item) */
+	bool serial;		/* the kit is built without OpenMP: threads cannot be checked */
 } session;
 
 bool selected(const session *s, const item *it);

@@ -163,6 +163,11 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 
 void do_correct(session *s, const exercise *e, item *it, const char *prog, bool tsan)
 {
+	if (s->serial && (it->parallel || tsan)) {
+		item_skip(it, "the kit is built without OpenMP (-Dopenmp=disabled): no threads "
+			  "to check here");
+		return;
+	}
 	char *ref = reference_prog(s, e);
 	size_t nargs;
 	char **args = item_args(s, it, &nargs);
