@@ -196,6 +196,7 @@ cJSON *report_json(const session *s, exercise *const *ex, size_t n, double secon
 	cJSON_AddNumberToObject(o, "cpus", s->cpus);
 	cJSON_AddNumberToObject(o, "cores", s->cores);
 	cJSON_AddStringToObject(o, "sandbox", sandbox_name[s->sb.kind]);
+	cJSON_AddNumberToObject(o, "sandbox_uid", (double)s->sb.uid);
 	if (s->sb.why)
 		cJSON_AddStringToObject(o, "sandbox_note", s->sb.why);
 	cJSON *arr = cJSON_AddArrayToObject(o, "exercises");

@@ -2,7 +2,8 @@
  * sandbox.c - where student code runs (grade.h), and how it is ended.
  *
  * As root (Gradescope, CI, an instructor's machine) student builds and runs
- * happen as uid 65534 (nobody): in Debian's bubblewrap when it works here
+ * happen as an unprivileged uid of the session's own (no account, no other
+ * process; "nobody" inside the sandbox): in Debian's bubblewrap when it works here
  * (read-only view of the system, private /tmp, no network, own process
  * namespace, only the work folder writable), else as the bare uid. Not as
  * root (a student's own ./kit check) the grader is a child subreaper: every
@@ -21,6 +22,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <pwd.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,8 +37,8 @@
 
 #include "grade.h"
 
-#define SANDBOX_UID 65534	/* nobody */
-#define SANDBOX_GID 65534	/* nogroup */
+#define SANDBOX_UID_BASE 61000	/* a uid of its own per grading session ... */
+#define SANDBOX_UID_SPAN 3000	/* ... from this range, in no passwd entry */
 #define BWRAP "/usr/bin/bwrap"
 #define OUTPUT_KEPT (1024 * 1024)	/* bytes of stdout and stderr read back */
 #define FILE_LIMIT (256.0 * 1024 * 1024)	/* RLIMIT_FSIZE */
@@ -46,11 +48,13 @@
 #define SCAN_EVERY 5		/* a look for new processes every 5 polls */
 
 const char *const sandbox_name[] = {
-	"bubblewrap as uid 65534 (read-only system, private /tmp, no network, own pid namespace)",
-	"uid 65534 (nobody) without bubblewrap",
+	"bubblewrap as an unprivileged uid (read-only system, private /tmp, no network, own pid namespace)",
+	"an unprivileged uid without bubblewrap",
 	"a child subreaper (not root: runs as you)",
 	"none (KIT_SANDBOX=none)",
 };
+
+static pid_t *processes_of(uid_t uid, size_t *n);
 
 /* ------------------------------------------------------------------------
  * Signals sent by student code are ignored; others end the run and the grader
@@ -94,7 +98,7 @@ static void remember(pid_t pid)
  */
 
 /* True when bubblewrap runs /bin/true as the sandbox uid here. */
-static bool bwrap_works(char **why)
+static bool bwrap_works(const sandbox *sb, char **why)
 {
 	if (access(BWRAP, X_OK)) {
 		*why = kit_xstrdup("bubblewrap is not installed (apt-get install bubblewrap)");
@@ -107,7 +111,7 @@ static bool bwrap_works(char **why)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		if (setgroups(0, NULL) || setgid(SANDBOX_GID) || setuid(SANDBOX_UID))
+		if (setgroups(0, NULL) || setgid(sb->gid) || setuid(sb->uid))
 			_exit(126);
 		char *argv[] = { BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
 				 "--tmpfs", "/tmp", "--unshare-user", "--uid", "65534", "--gid",
@@ -126,6 +130,26 @@ static bool bwrap_works(char **why)
 	return true;
 }
 
+/* The sandbox uid: KIT_SANDBOX_UID, else one of SANDBOX_UID_BASE + 0 ...
+ * SPAN - 1 that no account names and no process runs as, so that killing
+ * "every process of the uid" touches this session's student code only (two
+ * graders on one machine do not kill each other's runs). */
+static uid_t pick_uid(void)
+{
+	const char *env = getenv("KIT_SANDBOX_UID");
+	if (env && atoi(env) > 0)
+		return (uid_t)atoi(env);
+	uid_t start = SANDBOX_UID_BASE + (uid_t)(getpid() % SANDBOX_UID_SPAN);
+	for (uid_t k = 0; k < SANDBOX_UID_SPAN; k++) {
+		uid_t u = SANDBOX_UID_BASE + (start - SANDBOX_UID_BASE + k) % SANDBOX_UID_SPAN;
+		size_t n;
+		free(processes_of(u, &n));
+		if (!n && !getpwuid(u) && !getgrgid(u))
+			return u;
+	}
+	return 65534;
+}
+
 void sandbox_init(sandbox *sb, int cpus, bool sanitized)
 {
 	memset(sb, 0, sizeof(*sb));
@@ -142,13 +166,14 @@ void sandbox_init(sandbox *sb, int cpus, bool sanitized)
 	else if (force && !strcmp(force, "nobody"))
 		sb->kind = SB_NOBODY;
 	else
-		sb->kind = bwrap_works(&sb->why) ? SB_BWRAP : SB_NOBODY;
+		sb->kind = SB_BWRAP;
 	if (root && sb->kind != SB_NONE) {
-		/* forced subreaper as root (tests): still never root's code */
-		sb->uid = SANDBOX_UID;
-		sb->gid = SANDBOX_GID;
-		student_uid = SANDBOX_UID;
+		/* forced subreaper as root (tests) too: never root's code */
+		sb->uid = sb->gid = pick_uid();
+		student_uid = sb->uid;
 	}
+	if (sb->kind == SB_BWRAP && !bwrap_works(sb, &sb->why))
+		sb->kind = SB_NOBODY;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -459,25 +459,25 @@ def case_ex01_broken():
            f"slow: the 5x slower variant scores below full speed credit (ratio {it and it.get('ratio')})")
 
 
-def sandbox_files():
-    """Files of the sandbox user (uid 65534) in the shared scratch folders."""
+def sandbox_files(uid):
+    """Files of the sandbox user UID in the shared scratch folders."""
     found = []
     for top in ("/tmp", "/var/tmp", "/dev/shm"):
         for dirpath, dirs, files in os.walk(top):
             for n in dirs + files:
                 try:
-                    if os.lstat(os.path.join(dirpath, n)).st_uid == 65534:
+                    if os.lstat(os.path.join(dirpath, n)).st_uid == uid:
                         found.append(os.path.join(dirpath, n))
                 except OSError:
                     pass
     return found
 
 
-def sandbox_procs():
+def sandbox_procs(uid):
     out = []
     for pid in os.listdir("/proc"):
         try:
-            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == 65534:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
                 out.append(pid)
         except OSError:
             pass
@@ -529,10 +529,12 @@ def case_ex01_hostile():
             time.sleep(4 if v == "hostile_escape" else 0.3)
             ok(open(out).read() == text, f"{label}: the report is unchanged seconds later")
             ok(not leftovers(TMP) and not leftovers(wd), f"{label}: no process left behind")
+            uid = r.get("sandbox_uid", 65534)
             if root:
-                ok(not sandbox_procs(), f"{label}: no process of the sandbox user ({sandbox_procs()})")
-                ok(not sandbox_files(), f"{label}: no file of the sandbox user outside its work folder "
-                   f"({sandbox_files()[:5]})")
+                ok(uid != 0 and not sandbox_procs(uid), f"{label}: no process of the sandbox user {uid} "
+                   f"({sandbox_procs(uid)})")
+                ok(not sandbox_files(uid), f"{label}: no file of the sandbox user outside its work folder "
+                   f"({sandbox_files(uid)[:5]})")
             ok(all(digest(x) == before[x] for x in watched), f"{label}: the reference and the kit unchanged")
 
 
