@@ -616,6 +616,10 @@ def case_ex02_broken():
         ("batch_offset", "s4-correct", None, "s1-correct", ()),
         ("crash", "s4-correct", CRASHED, "s1-correct", ()),
         ("hang", "s1-correct", r"timed out after 4 s", "s4-correct", HANG),
+        ("hostile_pass", "s2-correct", r"result|wrote|output", "s1-correct", ()),
+        ("hostile_guess", "s2-correct", None, "s1-correct", ()),
+        ("hostile_burn", "s2-correct", r"CPU|did a share", "s1-correct", ()),
+        ("hostile_escape", "s2-correct", None, "s1-correct", ()),
     ], "ex02")
 
 
@@ -629,6 +633,9 @@ def case_ex03_broken():
         ("crash", "s2-signatures", CRASHED, "s1-correct", ()),
         ("serial", "s1-parallel", r"did a share of the work|one thread", "s1-correct", ()),
         ("hang", "s2-signatures", r"timed out after 4 s", "s1-correct", HANG),
+        ("hostile_pass", "s1-correct", None, None, ()),
+        ("hostile_guess", "s1-correct", None, None, ()),
+        ("hostile_burn", "s1-parallel", r"CPU|did a share", None, ()),
     ], "ex03")
 
 
@@ -639,6 +646,9 @@ def case_ex04_broken():
         ("serial", "s2-correct", r"did a share of the work|one thread", "s1-correct", ()),
         ("crash", "s4-correct", CRASHED, "s1-correct", ()),
         ("hang", "s3-processes", r"timed out after 4 s", "s1-correct", HANG),
+        ("hostile_pass", "s2-correct", None, "s1-correct", ()),
+        ("hostile_skip", "s2-correct", None, "s1-correct", ()),
+        ("hostile_escape", "s2-correct", None, "s1-correct", ()),
     ], "ex04")
 
 
