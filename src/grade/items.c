@@ -143,7 +143,11 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     o->seen.busy_procs == 1 ? "" : "es", it->procs,
 					     o->seen.cpu, o->seen.procs_seen);
 	}
-	if (it->parallel && t > 1 && o->seen.cpu >= BUSY_MIN_CPU) {
+	if (it->parallel && t > 1 && o->seen.cpu < BUSY_MIN_CPU)
+		return kit_xasprintf("at %d threads: the run used %.2f s of CPU, too little to see "
+				     "which threads worked (a grader set-up problem: the item's "
+				     "input is too small)", t, o->seen.cpu);
+	if (it->parallel && t > 1) {
 		if (o->seen.busy_threads < t)
 			return kit_xasprintf("at %d threads: %d thread%s did a share of the work "
 					     "(seen from outside: %.2f s of CPU, the busiest thread "

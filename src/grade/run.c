@@ -283,6 +283,14 @@ int run_verify(session *s, const char *ref, char **args, size_t nargs, int threa
 				      kit_proc_describe(&r), l ? ": " : "", l ? l : "");
 		free(l);
 	}
+	/* the grader's folder names mean nothing to a student: "DIR: " goes */
+	for (size_t i = 0; i < ndirs; i++) {
+		char *cut = kit_xasprintf("%s: ", dirs[i]);
+		char *at;
+		while ((at = strstr(*line, cut)))
+			memmove(at, at + strlen(cut), strlen(at + strlen(cut)) + 1);
+		free(cut);
+	}
 	free(pass);
 	free(fail);
 	kit_proc_result_free(&r);
