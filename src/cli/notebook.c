@@ -332,9 +332,9 @@ static int after_note(const lesson *l, size_t i, cell *c)
 	else if (!(v = comment(line, "claim")))
 		return 0;
 	if (!c) {
-		kit_error("%s:%zu: a %s belongs right after a ```sh cell (and its ```output "
-			  "block), with nothing but blank lines and other lets or claims between",
-			  path, i + 1, is_let ? "let" : "claim");
+		kit_error("%s:%zu: a %s belongs to the nearest ```sh cell above it: put it after "
+			  "a cell, and before the next cell's own annotations", path, i + 1,
+			  is_let ? "let" : "claim");
 		free(v);
 		return -1;
 	}
@@ -409,12 +409,11 @@ static int parse(lesson *l)
 	cell pending = { 0 };
 	size_t pending_line = 0;	/* 1-based line of the first annotation, 0: none */
 	size_t alloc = 0;
-	bool after_cell = false;	/* only blank lines and lets/claims since the last cell */
 	const char *path = l->path;
 
 	for (size_t i = 0; i < l->t.n; i++) {
 		const char *line = l->t.line[i];
-		int r = after_note(l, i, after_cell && !pending_line ? &l->c[l->n - 1] : NULL);
+		int r = after_note(l, i, l->n && !pending_line ? &l->c[l->n - 1] : NULL);
 		if (r < 0)
 			goto fail;
 		if (r)
@@ -428,7 +427,6 @@ static int parse(lesson *l)
 		}
 		if (blank(line))
 			continue;
-		after_cell = false;
 		size_t fl = fence_len(line);
 		if (!fl) {
 			if (pending_line) {
@@ -474,7 +472,6 @@ static int parse(lesson *l)
 		}
 		l->c[l->n++] = c;
 		i = end;
-		after_cell = true;
 	}
 	if (pending_line) {
 		kit_error("%s:%zu: an annotation at the end of the lesson, with no ```sh block after it",
@@ -649,7 +646,7 @@ static void judge_claims(lesson *l, cell *c, kit_buf *why)
 		}
 		if (!eval_note(l, c, expr, c->let[i].line, &v, &seen, why)) {
 			nb_names_set(&l->names, name, v);
-			kit_buf_printf(&checked, "  let %s = %.6g\n", name, v);
+			kit_buf_printf(&checked, "  let %s = %.10g\n", name, v);
 		}
 		free(seen);
 		free(name);

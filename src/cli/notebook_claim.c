@@ -126,30 +126,35 @@ static bool to_number(const char *text, size_t len, double *v)
 	return ok;
 }
 
-/* Appends "/re/ = VALUES" to what the operands read. */
-static void note_regex(ev *e, const char *re, const vals *l)
+/* Appends "/re/ = VALUES" to what the operands read: the N values at V, or
+ * their number when they are not numbers (COUNTED). */
+static void note_regex(ev *e, const char *re, const double *v, size_t n, bool counted)
 {
 	if (!e->out)
 		return;
 	kit_buf_printf(&e->seen, "%s/%.*s%s/ = ", e->seen.len ? ", " : "", SHOWN_REGEX, re,
 		       strlen(re) > SHOWN_REGEX ? "…" : "");
-	if (!l->n)
+	if (!n)
 		kit_buf_add_str(&e->seen, "(no match)");
-	for (size_t i = 0; i < l->n && i < SHOWN_VALUES; i++)
-		kit_buf_printf(&e->seen, "%s%.6g", i ? " " : (l->n > 1 ? "[" : ""), l->v[i]);
-	if (l->n > SHOWN_VALUES)
-		kit_buf_printf(&e->seen, " … %zu in all", l->n);
-	if (l->n > 1)
+	else if (counted)
+		kit_buf_printf(&e->seen, "%zu match%s", n, n == 1 ? "" : "es");
+	for (size_t i = 0; !counted && i < n && i < SHOWN_VALUES; i++)
+		kit_buf_printf(&e->seen, "%s%.10g", i ? " " : (n > 1 ? "[" : ""), v[i]);
+	if (!counted && n > SHOWN_VALUES)
+		kit_buf_printf(&e->seen, " … %zu in all", n);
+	if (!counted && n > 1)
 		kit_buf_add_str(&e->seen, "]");
 }
 
 /*
- * The numbers RE finds in the output: its first group, or its whole match,
- * at every place it matches (ALL) or the first one only. Without output (a
- * syntax check) RE is compiled and stands for the number 1.
+ * The numbers RE finds in the output, appended to L: its first group, or its
+ * whole match, at every place it matches (ALL) or the first one only; with
+ * COUNTED, a 0 per match, whatever it matched. Without output (a syntax
+ * check) RE is compiled and stands for the number 1.
  */
-static void find(ev *e, const char *re, bool all, vals *l)
+static void find(ev *e, const char *re, bool all, bool counted, vals *l)
 {
+	size_t first = l->n;
 	regex_t rx;
 	int err = regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE);
 	if (err) {
@@ -170,8 +175,8 @@ static void find(ev *e, const char *re, bool all, vals *l)
 		if (regexec(&rx, p, 2, m, flags))
 			break;
 		regmatch_t g = m[1].rm_so >= 0 ? m[1] : m[0];
-		double v;
-		if (!to_number(p + g.rm_so, (size_t)(g.rm_eo - g.rm_so), &v)) {
+		double v = 0;
+		if (!counted && !to_number(p + g.rm_so, (size_t)(g.rm_eo - g.rm_so), &v)) {
 			fail(e, "/%s/ captured '%.*s', which is not a number", re,
 			     (int)(g.rm_eo - g.rm_so), p + g.rm_so);
 			break;
@@ -184,7 +189,7 @@ static void find(ev *e, const char *re, bool all, vals *l)
 			break;
 	}
 	regfree(&rx);
-	note_regex(e, re, l);
+	note_regex(e, re, l->v + first, l->n - first, counted);
 }
 
 /* A name's value (1 when only the syntax is checked). */
@@ -194,7 +199,7 @@ static double lookup(ev *e, const char *name)
 		return 1;
 	for (size_t i = e->names ? e->names->n : 0; i-- > 0;)
 		if (!strcmp(e->names->name[i], name)) {
-			kit_buf_printf(&e->seen, "%s%s = %.6g", e->seen.len ? ", " : "", name,
+			kit_buf_printf(&e->seen, "%s%s = %.10g", e->seen.len ? ", " : "", name,
 				       e->names->value[i]);
 			return e->names->value[i];
 		}
@@ -256,7 +261,7 @@ static double call(ev *e, const char *fn)
 			char *re = read_regex(e);
 			skip(e);
 			if (re && (e->s[e->p] == ',' || e->s[e->p] == ')')) {
-				find(e, re, true, &l);
+				find(e, re, true, !strcmp(fn, "count"), &l);
 				listed = true;
 			} else
 				e->p = at;
@@ -304,7 +309,7 @@ static double parse_atom(ev *e)
 		char *re = read_regex(e);
 		vals l = { 0 };
 		if (re)
-			find(e, re, false, &l);
+			find(e, re, false, false, &l);
 		if (re && !l.n && !e->err)
 			fail(e, "/%s/ matches nowhere in the output", re);
 		double v = l.n ? l.v[0] : 0;
