@@ -126,24 +126,39 @@ static bool to_number(const char *text, size_t len, double *v)
 	return ok;
 }
 
+/* Appends ITEM to what the operands read, unless it is there already. */
+static void note(ev *e, const char *item)
+{
+	const char *s = kit_buf_str(&e->seen), *at = s;
+	size_t n = strlen(item);
+	while ((at = strstr(at, item))) {
+		if ((at == s || at[-1] == ' ') && (!at[n] || at[n] == ','))
+			return;
+		at++;
+	}
+	kit_buf_printf(&e->seen, "%s%s", e->seen.len ? ", " : "", item);
+}
+
 /* Appends "/re/ = VALUES" to what the operands read: the N values at V, or
  * their number when they are not numbers (COUNTED). */
 static void note_regex(ev *e, const char *re, const double *v, size_t n, bool counted)
 {
 	if (!e->out)
 		return;
-	kit_buf_printf(&e->seen, "%s/%.*s%s/ = ", e->seen.len ? ", " : "", SHOWN_REGEX, re,
-		       strlen(re) > SHOWN_REGEX ? "…" : "");
+	kit_buf item = { 0 };
+	kit_buf_printf(&item, "/%.*s%s/ = ", SHOWN_REGEX, re, strlen(re) > SHOWN_REGEX ? "…" : "");
 	if (!n)
-		kit_buf_add_str(&e->seen, "(no match)");
+		kit_buf_add_str(&item, "(no match)");
 	else if (counted)
-		kit_buf_printf(&e->seen, "%zu match%s", n, n == 1 ? "" : "es");
+		kit_buf_printf(&item, "%zu match%s", n, n == 1 ? "" : "es");
 	for (size_t i = 0; !counted && i < n && i < SHOWN_VALUES; i++)
-		kit_buf_printf(&e->seen, "%s%.10g", i ? " " : (n > 1 ? "[" : ""), v[i]);
+		kit_buf_printf(&item, "%s%.10g", i ? " " : (n > 1 ? "[" : ""), v[i]);
 	if (!counted && n > SHOWN_VALUES)
-		kit_buf_printf(&e->seen, " … %zu in all", n);
+		kit_buf_printf(&item, " … %zu in all", n);
 	if (!counted && n > 1)
-		kit_buf_add_str(&e->seen, "]");
+		kit_buf_add_str(&item, "]");
+	note(e, kit_buf_str(&item));
+	kit_buf_free(&item);
 }
 
 /*
@@ -199,8 +214,9 @@ static double lookup(ev *e, const char *name)
 		return 1;
 	for (size_t i = e->names ? e->names->n : 0; i-- > 0;)
 		if (!strcmp(e->names->name[i], name)) {
-			kit_buf_printf(&e->seen, "%s%s = %.10g", e->seen.len ? ", " : "", name,
-				       e->names->value[i]);
+			char *item = kit_xasprintf("%s = %.10g", name, e->names->value[i]);
+			note(e, item);
+			free(item);
 			return e->names->value[i];
 		}
 	return fail(e, "no number is named '%s' (a <!-- let: %s = ... --> after an earlier "
