@@ -11,18 +11,30 @@
  *                              in the cell's output (^ and $ match at lines)
  *   <!-- skip-check -->        before the cell: shown, run by --update, not
  *                              run by --check (a long benchmark)
+ *   <!-- predict: QUESTION --> before the cell, with <!-- answer: EXPR --> (a
+ *                              number) or <!-- choice: LABEL if EXPR --> lines
+ *                              (the one that holds is the measured answer)
  *   ```sh ... ```              the cell
  *   ```output ... ```          right after it (blank lines allowed between):
  *                              the cell's real output, written by --update
+ *   <!-- let: NAME = EXPR -->  after the cell (prose may come between): names
+ *                              a number read from its output, for later claims
+ *   <!-- claim: EXPR -->       after the cell: must hold, or the cell fails
+ * EXPR is the language of notebook_claim.h: numbers read from the output by
+ * /regex/, names, arithmetic, comparisons, and/or/not, count() and friends.
  *
- * Modes: default, run every cell and show each command and its output as a
- * reader would see them, then a summary; --check, run silently and fail
- * (exit 1) naming the lesson, the cell's line and what was expected vs seen;
- * --update, run every cell and rewrite the output blocks with what they
- * printed (trimmed, atomically), only when every cell passed.
+ * Modes: default, run every cell and show each command, its output and its
+ * claims as a reader would see them, then a summary; --predict, the same,
+ * asking the student's prediction before each cell that has a question and
+ * showing it beside the measured answer (never blocking without a terminal);
+ * --check, run silently and fail (exit 1) naming the lesson, the cell's line
+ * and what was expected vs seen; --update, run every cell and rewrite the
+ * output blocks with what they printed (trimmed, atomically), only when
+ * every cell passed.
  *
  * USAGE
  *   ./kit notebook 01
+ *   ./kit notebook 01 --predict
  *   ./kit notebook 01 --check
  *   ./kit notebook 01 --update
  *   ./kit notebook path/to/lesson.md --check --timeout 30
