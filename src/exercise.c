@@ -81,9 +81,11 @@ static uint64_t n_for(const drv *d, int k, bool checking)
 static kit_ex_ctx ctx_for(const drv *d, int k, bool checking, int threads)
 {
 	return (kit_ex_ctx){
-		.ex = d->ex, .kernel = k, .n = n_for(d, k, checking), .seed = d->seed,
+		.ex = d->ex, .kernel = k, .n = n_for(d, k, checking), .n_given = d->n_set,
+		.seed = d->seed,
 		.input = d->input, .threads = threads,
 		.procs = d->procs ? d->procs : threads, .checking = checking,
+		.all_kernels = all_kernels(d), .quiet = d->quiet,
 	};
 }
 
@@ -335,6 +337,23 @@ static void check_validate(kit_checks *c, runner *r)
 	kit_buf_free(&m);
 }
 
+/* --validate: at the small size first when the exercise has one and -n was
+ * not given, then at R's size. */
+static void check_validate_sizes(kit_checks *c, const drv *d, runner *r)
+{
+	if (d->ex->n_check_small && !d->n_set) {
+		drv small = *d;
+		small.n_set = true;
+		small.n = d->ex->n_check_small;
+		runner s;
+		if (runner_open(&s, &small, r->c.kernel, true, kit_omp_max_threads()) == 0) {
+			check_validate(c, &s);
+			runner_close(&s);
+		}
+	}
+	check_validate(c, r);
+}
+
 /* Runs R's kernel again and again for the busy span; returns the busy threads. */
 static int busy_threads(runner *r, int *runs, double *wall)
 {
@@ -354,7 +373,10 @@ static void check_parallel(kit_checks *c, runner *r)
 {
 	const drv *d = r->d;
 	int k = r->c.kernel, t = kit_omp_max_threads(), runs;
-	if (!kit_check_parallel_possible(c, t))
+	int lib = d->ex->threads ? d->ex->threads(&r->c) : 0;
+	if (lib >= 2 && lib > t)
+		t = lib;	/* a library's threads: judged even without OpenMP */
+	else if (!kit_check_parallel_possible(c, t))
 		return;
 	double t0 = kit_wtime(), wall;
 	if (runner_run(r)) {
@@ -499,17 +521,19 @@ static void check_children(kit_checks *c, runner *r)
 			  r->c.procs, r->c.procs == 1 ? "" : "es", cpu);
 }
 
-static void checks_of_kernel(kit_checks *c, const drv *d, int k)
+/* The checks of kernel K. -1 when its problem could not be made (a usage
+ * error: the size, not the kernel, is wrong). */
+static int checks_of_kernel(kit_checks *c, const drv *d, int k)
 {
 	runner r;
 	if (runner_open(&r, d, k, true, kit_omp_max_threads())) {
-		kit_check(c, KIT_FAIL, "observed no problem to run %s on (message above)",
-			  kern(d, k)->func);
-		return;
+		kit_check(c, KIT_FAIL, "observed no run: the problem for n = %llu could not be "
+			  "made (message above)", (unsigned long long)n_for(d, k, true));
+		return -1;
 	}
 	unsigned f = kern(d, k)->flags;
 	if (d->validate)
-		check_validate(c, &r);
+		check_validate_sizes(c, d, &r);
 	if (d->expect_parallel && !(f & KIT_EX_PROCESSES))
 		check_parallel(c, &r);
 	if (d->consistent)
@@ -519,6 +543,7 @@ static void checks_of_kernel(kit_checks *c, const drv *d, int k)
 	if (d->expect_children && (f & KIT_EX_PROCESSES))
 		check_children(c, &r);
 	runner_close(&r);
+	return 0;
 }
 
 static int run_checks(const drv *d)
@@ -526,6 +551,10 @@ static int run_checks(const drv *d)
 	kit_checks c = { .quiet = d->quiet };
 	if (!d->quiet) {
 		kit_env_print(stdout);
+		if (d->ex->print_config) {
+			kit_ex_ctx c = ctx_for(d, all_kernels(d) ? 0 : d->kernel, true, 1);
+			d->ex->print_config(&c);
+		}
 		if (d->n_set)
 			printf("n         %llu\n", (unsigned long long)d->n);
 		printf("seed      %llu\nkernel    %s\n\n", (unsigned long long)d->seed,
@@ -538,7 +567,10 @@ static int run_checks(const drv *d)
 		if (!d->quiet)
 			printf("%s (%s, step %d):\n", kern(d, k)->name, kern(d, k)->func,
 			       kern(d, k)->step);
-		checks_of_kernel(&c, d, k);
+		if (checks_of_kernel(&c, d, k)) {
+			kit_checks_finish(&c);
+			return KIT_EXIT_USAGE;
+		}
 	}
 	return kit_checks_finish(&c);
 }
@@ -573,10 +605,10 @@ static double checked_run(kit_results *res, runner *r)
 		kit_results_valid(res, false, "the kernel failed to run");
 		return -1;
 	}
-	if (r->d->ex->columns)
-		r->d->ex->columns(res, r->prob, &r->c, r->result);
 	kit_buf m = { 0 };
 	bool ok = r->d->ex->validate(r->prob, &r->c, r->result, &m);
+	if (r->d->ex->columns)	/* after validate, which may keep figures for them */
+		r->d->ex->columns(res, r->prob, &r->c, r->result);
 	if (!ok) {
 		kit_buf why = { 0 };
 		kit_buf_printf(&why, "%s; see TODO(%d) in %s", kit_buf_str(&m),
@@ -613,20 +645,29 @@ static double measure(kit_results *res, runner *r, int t, kept *kp)
 	int k = r->c.kernel;
 	kit_omp_set_threads(t);
 	kit_results_row(res, kern(d, k)->name);
-	kit_results_num(res, "threads", t, "%.0f");
+	if (!d->ex->own_threads_column)
+		kit_results_num(res, "threads", t, "%.0f");
 	if (kern(d, k)->flags & KIT_EX_PROCESSES)
 		kit_results_num(res, "procs", d->procs ? d->procs : t, "%.0f");
 	double once = checked_run(res, r);
 	if (once < 0)
 		return -1;
 	kit_timing_opts to = timing_opts(d, k, t, once, r->c.n);
+	kit_busy *busy = kit_busy_begin();
 	if (kit_time(timed_fn, r, &to, &kp->tm)) {
+		kit_busy_end(busy, 0.25);
 		kit_results_valid(res, false, "the kernel failed to run");
 		return -1;
 	}
+	/* Who really worked, when the span is long enough to see (kit.h). */
+	int nbusy = kit_busy_end(busy, 0.25);
+	if (nbusy >= 0 && kp->tm.wall.median * (double)kp->tm.wall.n >= 0.2)
+		kit_results_num(res, "busy_threads", nbusy, "%.0f");
 	kit_ex_work w = d->ex->work ? d->ex->work(&r->c) : (kit_ex_work){ 0 };
 	kit_kernel kk = { .name = kern(d, k)->func, .flops = w.flops, .bytes = w.bytes };
 	kit_results_timing(res, &kp->tm, &kk);
+	if (d->ex->timed)
+		d->ex->timed(&r->c, &kp->tm, w);
 	rate_columns(res, d, &r->c, kp->tm.wall.median);
 	kit_results_valid(res, true, NULL);
 	snprintf(kp->label, sizeof(kp->label), "%s at %d thread%s", kern(d, k)->name, t,
@@ -634,16 +675,18 @@ static double measure(kit_results *res, runner *r, int t, kept *kp)
 	return kp->tm.wall.median;
 }
 
-/* Times kernel K at every thread count; fills SC when 2 or more are valid. */
-static bool time_kernel(kit_results *res, const drv *d, int k, kept *kp, kit_progress *pr,
-			kit_scaling *sc)
+/* Times kernel K at every thread count; fills SC and sets *HAVE when 2 or
+ * more are valid. -1 when its problem could not be made (make said why). */
+static int time_kernel(kit_results *res, const drv *d, int k, kept *kp, kit_progress *pr,
+		       kit_scaling *sc, bool *have)
 {
 	runner r;
 	size_t nt = d->threads.n, ok = 0;
+	if (runner_open(&r, d, k, false, d->threads.v[0]))
+		return -1;
 	int *p = kit_xcalloc(nt, sizeof(*p));
 	double *tt = kit_xcalloc(nt, sizeof(*tt));
-	bool have = false;
-	if (runner_open(&r, d, k, false, d->threads.v[0]) == 0) {
+	{
 		for (size_t i = 0; i < nt; i++) {
 			char what[96];
 			snprintf(what, sizeof(what), "%s at %d threads", kern(d, k)->name,
@@ -656,15 +699,11 @@ static bool time_kernel(kit_results *res, const drv *d, int k, kept *kp, kit_pro
 			}
 		}
 		runner_close(&r);
-	} else {
-		kit_results_row(res, kern(d, k)->name);
-		kit_results_valid(res, false, "no problem to run it on (message above)");
 	}
-	if (nt > 1 && ok > 1 && kit_scaling_of(p, tt, ok, sc) == 0)
-		have = true;
+	*have = nt > 1 && ok > 1 && kit_scaling_of(p, tt, ok, sc) == 0;
 	free(p);
 	free(tt);
-	return have;
+	return 0;
 }
 
 /* The scaling table of kernel K, and its charts. -1 when a chart failed. */
@@ -721,6 +760,8 @@ static int run_timing(const drv *d)
 	bool *have = kit_xcalloc((size_t)ex->nkernels, sizeof(*have));
 	char title[160];
 	snprintf(title, sizeof(title), "%s: time by kernel and threads", ex->title);
+	if (ex->table_title)
+		snprintf(title, sizeof(title), "%s", ex->table_title);
 	kit_results *res = kit_results_new(ex->program, title);
 	if (d->n_set)
 		kit_results_config(res, "n", "%llu", (unsigned long long)d->n);
@@ -728,20 +769,27 @@ static int run_timing(const drv *d)
 	kit_results_config(res, "kernel", "%s", d->choices[d->kernel]);
 	kit_progress pr;
 	kit_progress_begin(&pr, ex->program, (size_t)nk * nt);
-	for (int k = 0; k < ex->nkernels; k++)
+	int rc = KIT_EXIT_OK;
+	for (int k = 0; k < ex->nkernels && rc == KIT_EXIT_OK; k++)
 		if (all_kernels(d) || d->kernel == k) {
-			if (!d->n_set)
-				kit_results_config(res, nk > 1 ? "n (varies)" : "n", "%llu",
+			if (!d->n_set && nk == 1)
+				kit_results_config(res, "n", "%llu",
 						   (unsigned long long)n_for(d, k, false));
-			have[k] = time_kernel(res, d, k, &kp[(size_t)k * nt], &pr, &sc[k]);
+			if (time_kernel(res, d, k, &kp[(size_t)k * nt], &pr, &sc[k], &have[k]))
+				rc = KIT_EXIT_USAGE;
 		}
 	kit_progress_end(&pr);
-	kit_results_print(res, stdout);
-	fflush(stdout);
-	for (size_t i = 0; i < (size_t)ex->nkernels * nt; i++)
-		if (kp[i].tm.samples)
-			kit_timing_warnings(&kp[i].tm, kp[i].label);
-	int rc = finish_timing(d, res, sc, have, nk);
+	if (rc == KIT_EXIT_OK) {
+		kit_results_print(res, stdout);
+		fflush(stdout);
+		for (size_t i = 0; i < (size_t)ex->nkernels * nt; i++)
+			if (kp[i].tm.samples)
+				kit_timing_warnings(&kp[i].tm, kp[i].label);
+		fflush(stderr);
+		if (ex->summary)
+			ex->summary();
+		rc = finish_timing(d, res, sc, have, nk);
+	}
 	for (int k = 0; k < ex->nkernels; k++)
 		if (have[k])
 			kit_scaling_free(&sc[k]);
@@ -1084,6 +1132,10 @@ static int dispatch(drv *d, int argc, char **argv)
 	}
 	if (!d->quiet) {
 		kit_env_print(stdout);
+		if (ex->print_config) {
+			c.checking = false;
+			ex->print_config(&c);
+		}
 		putchar('\n');
 		fflush(stdout);
 	}
