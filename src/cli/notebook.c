@@ -641,14 +641,33 @@ static int eval_note(lesson *l, const cell *c, const char *expr, size_t line, do
 	return -1;
 }
 
+/*
+ * Whether the machine is so busy that no timing means anything: the 1-minute
+ * load average above OVERLOAD_PER_CPU times the logical CPUs plus the
+ * OVERLOAD_OWN threads a cell may run itself. A 2-CPU CI runner at work
+ * stays well below it; a machine running a dozen other jobs does not.
+ */
+#define OVERLOAD_PER_CPU 2.0
+#define OVERLOAD_OWN 2.0
+static bool overloaded(void)
+{
+	double load[1];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (getloadavg(load, 1) != 1 || cpus < 1)
+		return false;
+	return load[0] > OVERLOAD_PER_CPU * (double)cpus + OVERLOAD_OWN;
+}
+
 /* The lets (names set), the claims and the prediction's answer of C, after it
  * ran: a claim that is false or cannot be read, or a prediction whose choices
- * do not single out one answer, fails the cell. */
+ * do not single out one answer, fails the cell. The name `overloaded` is set
+ * first, for claims on timings to say `overloaded or ...`. */
 static void judge_claims(lesson *l, cell *c, kit_buf *why)
 {
 	kit_buf checked = { 0 };
 	double v;
 	char *seen;
+	nb_names_set(&l->names, "overloaded", overloaded());
 	for (size_t i = 0; i < c->nlet; i++) {
 		char *name, *err;
 		const char *expr;
