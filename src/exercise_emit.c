@@ -65,6 +65,11 @@ static int write_result_json(const drv *d, runner *r, const char *dir)
 
 int do_emit(const drv *d)
 {
+	if (!d->ex->emit) {
+		kit_error("%s has no --emit yet (its descriptor gives no emit callback)",
+			  d->ex->program);
+		return KIT_EXIT_USAGE;
+	}
 	if (!is_dir(d->emit)) {
 		kit_error("--emit '%s' is not a folder; make it first (mkdir)", d->emit);
 		return KIT_EXIT_USAGE;
@@ -252,6 +257,11 @@ static int verify_all(const drv *d, runner *r, emitted *e, int n)
 
 int do_verify(const drv *d)
 {
+	if (!d->ex->verify) {
+		kit_error("%s has no --verify yet (its descriptor gives no verify callback)",
+			  d->ex->program);
+		return KIT_EXIT_USAGE;
+	}
 	emitted e[MAX_DIRS] = { { 0 } };
 	int n = split_dirs(d->verify, e, d->ex->result_size ? d->ex->result_size : 1);
 	if (n < 0)
