@@ -131,7 +131,8 @@ uint64_t sh_handoff(uint64_t rounds, uint64_t seed, int *consumer)
 	 * Round r: the producer waits while the flag is 1, writes
 	 * value = sh_work(seed, r), then sets the flag to 1; the consumer waits
 	 * while the flag is 0, adds (r + 1) * value to sum, then sets it to 0.
-	 * Every read and write of the flag must be an
+	 * Call sh_pause() in each wait loop, so a waiting thread lends its core
+	 * to the other. Every read and write of the flag must be an
 	 *     #pragma omp atomic read seq_cst     /    #pragma omp atomic write seq_cst
 	 * (README.md, step 5, says why a plain or volatile flag is wrong). The
 	 * consumer stores its thread number in *consumer. */

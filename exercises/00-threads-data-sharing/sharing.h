@@ -10,6 +10,7 @@
  */
 #ifndef SHARING_H
 #define SHARING_H
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,6 +127,13 @@ static inline int32_t sh_score(int32_t v)
 static inline size_t sh_bucket_of(int32_t v, size_t nb)
 {
 	return (size_t)(sh_work(0, (uint64_t)(uint32_t)v) % nb);
+}
+
+/* Lends this thread's core to another thread for a moment: call it in a
+ * loop that waits for another thread. */
+static inline void sh_pause(void)
+{
+	sched_yield();
 }
 
 #endif

@@ -147,20 +147,26 @@ uint64_t sh_handoff(uint64_t rounds, uint64_t seed, int *consumer)
 	{
 		int t = omp_get_thread_num(), nt = omp_get_num_threads(), f;
 		for (uint64_t r = 0; r < rounds; r++) {
-			if (t == 0) {	/* producer */
-				do {
+			if (t == 0) {	/* producer: wait while full */
+				for (;;) {
 #pragma omp atomic read seq_cst
 					f = full;
-				} while (f && nt > 1);
+					if (!f)
+						break;
+					sh_pause();
+				}
 				value = sh_work(seed, r);
 #pragma omp atomic write seq_cst
 				full = 1;
 			}
 			if (t == nt - 1) {	/* consumer (thread 0 too in a team of one) */
-				do {
+				for (;;) {
 #pragma omp atomic read seq_cst
 					f = full;
-				} while (!f);
+					if (f)
+						break;
+					sh_pause();
+				}
 				sum += (r + 1) * value;
 #pragma omp atomic write seq_cst
 				full = 0;
