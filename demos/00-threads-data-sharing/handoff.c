@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -81,7 +82,7 @@ static const struct variant {
 	const char *name, *flag;
 	uint64_t (*run)(uint64_t, uint64_t);
 } variants[] = {
-	{ "plain", "int, plain reads and writes", plain },
+	{ "plain", "plain int", plain },
 	{ "volatile", "volatile int", volatile_flag },
 	{ "relaxed", "omp atomic (relaxed)", relaxed },
 	{ "seq_cst", "omp atomic seq_cst", seq_cst },
@@ -124,8 +125,23 @@ static int run_child(const struct variant *v, uint64_t rounds, uint64_t seed, do
 	return rc;
 }
 
-static int demo_handoff(uint64_t rounds, uint64_t seed, double limit)
+/* Writes CSV into OUT/handoff.csv (OUT made). 0, or -1 after a message. */
+static int write_csv(const char *out, const kit_buf *csv)
 {
+	if (kit_mkdirs(out))
+		return -1;
+	char *path = kit_xasprintf("%s/handoff.csv", out);
+	int rc = kit_write_file(path, kit_buf_str(csv));
+	if (rc == 0)
+		printf("\nwrote %s\n", path);
+	free(path);
+	return rc;
+}
+
+static int demo_handoff(uint64_t rounds, uint64_t seed, double limit, const char *out)
+{
+	kit_buf csv = { 0 };
+	kit_buf_add_str(&csv, "variant,flag,result,sum,expected,us_per_handoff\n");
 	uint64_t want = 0;
 	for (uint64_t r = 0; r < rounds; r++)
 		want += (r + 1) * sh_work(seed, r);
@@ -139,6 +155,10 @@ static int demo_handoff(uint64_t rounds, uint64_t seed, double limit)
 		double secs = 0;
 		int rc = run_child(v, rounds, seed, limit, &sum, &secs);
 		printf("%-9s %-28s ", v->name, v->flag);
+		const char *res = rc == 1 ? (v->run == plain ? "hung" : "slow") : rc < 0 ? "error"
+			: sum != want ? "wrong" : "right";
+		kit_buf_printf(&csv, "%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%.3f\n", v->name, v->flag, res,
+			       sum, want, rc ? 0.0 : 1e6 * secs / (double)rounds);
 		if (rc == 1 && v->run == plain)
 			printf("%-7s still waiting after %.1f s: gcc reads a plain flag once and "
 			       "loops on its copy\n", "HUNG", limit);
@@ -158,13 +178,15 @@ static int demo_handoff(uint64_t rounds, uint64_t seed, double limit)
 	printf("\nOnly seq_cst is right by the rules: a data race (two threads, one writing, no\n"
 	       "synchronisation between them) makes the whole program undefined, so what the\n"
 	       "other rows show depends on the compiler, its options and the machine.\n");
-	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+	int wrote = write_csv(out, &csv);
+	kit_buf_free(&csv);
+	return bad ? KIT_EXIT_INVALID : wrote ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 }
 #endif
 
 int main(int argc, char **argv)
 {
-	const char *demo = NULL;
+	const char *demo = NULL, *out = NULL;
 	bool quick = false, n_set = false;
 	uint64_t n = 0, seed = 2026;
 	kit_opt opts[] = {
@@ -172,6 +194,8 @@ int main(int argc, char **argv)
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a second or two)"),
 		KIT_OPT_U64('n', NULL, &n, "ROUNDS", "hand-offs per variant (default 2e5; "
 			    "--quick 500)", 1, UINT64_C(100000000)),
+		KIT_OPT_STRING(0, "out", &out, "DIR", "where handoff.csv goes (default "
+			       "results/demos/handoff)"),
 		KIT_OPT_U64(0, "seed", &seed, "S", "seed of the values (default 2026)", 0,
 			    UINT64_MAX),
 		KIT_OPT_END,
@@ -180,7 +204,7 @@ int main(int argc, char **argv)
 	const kit_opt *tables[] = { opts, NULL };
 	kit_opt_prog p = {
 		.name = "sharing-demos",
-		.usage = "sharing-demos --demo handoff [--quick] [-n ROUNDS]",
+		.usage = "sharing-demos --demo handoff [--quick] [-n ROUNDS] [--out DIR]",
 		.about = "The live-class demo of exercise 00 (threads and data sharing): a flag\n"
 			 "hand-off between two threads written plain, volatile, with relaxed\n"
 			 "atomics and with seq_cst atomics, each in its own child process.\n",
@@ -203,6 +227,9 @@ int main(int argc, char **argv)
 	       "(-Dopenmp=disabled): nothing to show\n");
 	return KIT_EXIT_SKIP;
 #else
-	return demo_handoff(n_set ? n : quick ? 500 : 200000, seed, 2.0);
+	char *dflt = kit_xasprintf("%s/results/demos/handoff", kit_root());
+	rc = demo_handoff(n_set ? n : quick ? 500 : 200000, seed, 2.0, out ? out : dflt);
+	free(dflt);
+	return rc;
 #endif
 }
