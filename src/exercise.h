@@ -76,10 +76,13 @@ typedef struct kit_ex_ctx {
 	const struct kit_exercise *ex;
 	int kernel;		/* index into ex->kernels */
 	uint64_t n, seed;
+	bool n_given;		/* -n was on the command line */
 	const char *input;	/* --input DIR, or NULL */
 	int threads;		/* threads of this run (--verify: as recorded in DIR) */
 	int procs;		/* worker processes (KIT_EX_PROCESSES kernels) */
 	bool checking;		/* a check, --emit or --verify rather than timing */
+	bool all_kernels;	/* --kernel all (KERNEL is then the one asked about) */
+	bool quiet;		/* -q: print only the table or the verdict */
 	bool exact;		/* validate: demand the defined answer where the
 				 * kernel has one (--same-across, --verify), not
 				 * only a plausible one */
@@ -97,6 +100,10 @@ typedef struct kit_exercise {
 	const char *program;	/* "pi" */
 	const char *edit;	/* the student's file, "pi.c" */
 	const char *about;	/* --help's paragraph: what the program computes */
+	const char *table_title;	/* the plain run's table; NULL: "TITLE: time by
+					 * kernel and threads" */
+	bool own_threads_column;	/* no "threads" column from the driver: the
+					 * exercise's columns say who worked */
 	const char *examples;	/* --help's examples, one a line */
 	const kit_ex_kernel *kernels;
 	int nkernels;
@@ -108,6 +115,8 @@ typedef struct kit_exercise {
 	bool has_input;		/* --input DIR is accepted */
 	const char *demo_program;	/* "pi-demos" in BUILD/demos/NAME/, or NULL */
 	double busy_span;	/* seconds --expect-parallel keeps the kernel busy; 0: 0.3 */
+	uint64_t n_check_small;	/* --validate without -n first checks this small size
+				 * too (odd sizes catch loop remainders); 0: none */
 	bool n_linear;		/* the work grows as n: --expect-parallel may raise n
 				 * so that each run lasts 20 ms, and a slow run
 				 * suggests -n / 10 */
@@ -146,6 +155,18 @@ typedef struct kit_exercise {
 	/* --make-inputs DIR --seed S [--count K]: writes the input files. 0 or -1
 	 * after a message. NULL: the exercise has no input files. */
 	int (*make_inputs)(const char *dir, uint64_t seed, int count);
+	/* Optional: the threads that could work in kernel C->kernel, when a
+	 * library runs threads of its own (OpenBLAS threads even in a build
+	 * without OpenMP); default: OpenMP's. --expect-parallel runs whenever
+	 * this is 2 or more. */
+	int (*threads)(const kit_ex_ctx *c);
+	/* Optional: lines of the exercise's own after the configuration the
+	 * driver prints (kit_env_print) before checks and timed runs. */
+	void (*print_config)(const kit_ex_ctx *c);
+	/* Optional: told of every row timed (T valid, W its work), and asked
+	 * for lines after the table (e.g. a comparison of kernels). */
+	void (*timed)(const kit_ex_ctx *c, const kit_timing *t, kit_ex_work w);
+	void (*summary)(void);
 	/* Optional: a mode of the exercise's own, called after parsing. Returns an
 	 * exit status, or -1 when none of its options was given. */
 	int (*mode)(const kit_ex_ctx *c);
