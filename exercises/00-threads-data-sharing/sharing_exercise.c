@@ -1,6 +1,6 @@
 /*
  * NAME
- *   sharing_check.c - exercise 00, threads and data sharing, as the kit's
+ *   sharing_exercise.c - exercise 00, threads and data sharing, as the kit's
  *   exercise driver sees it: the kernels of sharing.h as a table, the data
  *   they work on, and how each answer is checked. Shared by the skeleton and
  *   the reference build; students do not edit it.
