@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 		KIT_OPT_STRING(0, "demo", &demo, "NAME", "the demo to run: handoff"),
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a second or two)"),
 		KIT_OPT_U64('n', NULL, &n, "ROUNDS", "hand-offs per variant (default 2e5; "
-			    "--quick 500)", 1, UINT64_C(100000000)),
+			    "--quick 100)", 1, UINT64_C(100000000)),
 		KIT_OPT_STRING(0, "out", &out, "DIR", "where handoff.csv goes (default "
 			       "results/demos/handoff)"),
 		KIT_OPT_U64(0, "seed", &seed, "S", "seed of the values (default 2026)", 0,
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	return KIT_EXIT_SKIP;
 #else
 	char *dflt = kit_xasprintf("%s/results/demos/handoff", kit_root());
-	rc = demo_handoff(n_set ? n : quick ? 500 : 200000, seed, 2.0, out ? out : dflt);
+	rc = demo_handoff(n_set ? n : quick ? 100 : 200000, seed, 2.0, out ? out : dflt);
 	free(dflt);
 	return rc;
 #endif
