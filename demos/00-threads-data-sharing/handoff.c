@@ -132,8 +132,10 @@ static int write_csv(const char *out, const kit_buf *csv)
 		return -1;
 	char *path = kit_xasprintf("%s/handoff.csv", out);
 	int rc = kit_write_file(path, kit_buf_str(csv));
-	if (rc == 0)
-		printf("\nwrote %s\n", path);
+	size_t root = strlen(kit_root());
+	if (rc == 0)	/* the kit's own folders relative to its root, as a student types them */
+		printf("\nwrote %s\n", strncmp(path, kit_root(), root) || path[root] != '/' ? path
+											     : path + root + 1);
 	free(path);
 	return rc;
 }
