@@ -7,7 +7,12 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-case_=$1 student=$2 reference=$3 demos=$4 openmp=$5 manifest=$6
+case_=$1
+if [ "$case_" = broken ]; then	# broken PROGRAM REFERENCE KERNEL OPENMP THREADS REGEX
+	student=$2 reference=$3 kernel=$4 openmp=$5 threads=$6 says=$7
+else
+	student=$2 reference=$3 demos=$4 openmp=$5 manifest=$6
+fi
 export OMP_WAIT_POLICY=passive KIT_QUIET=1
 unset OMP_NUM_THREADS
 kernels="team filter compact insert handoff"
@@ -115,6 +120,15 @@ demo)
 	fi
 	expect 2 -- "$demos" --demo nothing
 	has err handoff ;;
+broken)
+	# a broken version of the reference: its emitted answer fails --verify,
+	# saying what is wrong, in every one of 3 runs
+	[ "$openmp" = 1 ] || skip "without OpenMP the pragma that holds the bug is ignored"
+	for run in 1 2 3; do
+		emit "$student" "$kernel" "$threads" "$run" "$tmp/$run"
+		verify "$kernel" "$run" 1 "$tmp/$run"
+		grep -Eq -- "$says" "$tmp/out" || fail "run $run: the FAIL line does not say /$says/: $(cat "$tmp/out")"
+	done ;;
 bad-arguments)
 	# each bad argument: exit 2 and one line on stderr that names it
 	bad_arguments "$reference" <<-'EOF2'
