@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 /* Step 1: fork/join. A team of T threads; thread t adds sh_work(seed, i) for
- * its own indices i = t, t + T, t + 2T, ... < n into part[t]. Returns T. The
- * team is at most omp_get_max_threads() threads: part has that many slots. */
+ * its own indices i = t, t + T, t + 2T, ... < n into part[t]. Returns T.
+ * part has a slot for every thread a team can have. */
 int sh_team(uint64_t n, uint64_t seed, uint64_t *part);
 
 /* Step 2: y[i] = the calibrated median of the SH_WIN readings around i
@@ -30,8 +30,8 @@ typedef struct sh_source sh_source;
 int32_t sh_read_limit(sh_source *src);
 
 /* Step 3: copies the readings x[i] with sh_score(x[i]) >= the limit read from
- * SRC, in order, into out; returns how many. count has one slot per thread
- * (omp_get_max_threads()) for the kernel's own use. */
+ * SRC, in order, into out; returns how many. count has a slot for every
+ * thread of the team, for the kernel's own use. */
 size_t sh_compact(size_t n, const int32_t *x, int32_t *out, sh_source *src, size_t *count);
 
 /* Step 4's buckets: a linked list each, through next[] (-1 ends a list). */

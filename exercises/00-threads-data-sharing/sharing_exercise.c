@@ -31,6 +31,7 @@
 
 enum { K_TEAM, K_FILTER, K_COMPACT, K_INSERT, K_HANDOFF };
 #define NB 64					/* step 4's buckets */
+#define SLOTS 4096				/* per-thread slots: the driver's most threads */
 #define UNSET UINT64_C(0x5eed5eed5eed5eed)	/* a share no thread stored */
 
 static const kit_ex_kernel kernels[] = {
@@ -75,7 +76,7 @@ typedef struct result {
 } result;
 
 typedef struct problem {
-	size_t n, cap;		/* cap: thread slots, omp_get_max_threads() */
+	size_t n;
 	uint64_t seed;
 	int32_t *x, *y, *next, offset, gain;
 	uint64_t *part;
@@ -106,8 +107,7 @@ static void *make(const kit_ex_ctx *c)
 	problem *p = kit_xcalloc(1, sizeof(*p));
 	p->n = (size_t)c->n;
 	p->seed = c->seed;
-	p->cap = (size_t)kit_omp_max_threads();
-	p->part = kit_xcalloc(p->cap, sizeof(*p->part));
+	p->part = kit_xcalloc(SLOTS, sizeof(*p->part));	/* the team may change in sweeps */
 	p->offset = (int32_t)(sh_work(c->seed, 1) % 2001) - 1000;
 	p->gain = 1 + (int32_t)(sh_work(c->seed, 2) % 15);
 	p->src.limit = (1 << 19) + (int32_t)(sh_work(c->seed, 3) % (1 << 18)) - (1 << 17);
@@ -140,11 +140,11 @@ static int run(void *prob, const kit_ex_ctx *c, void *res)
 	r->kernel = c->kernel;
 	switch (c->kernel) {
 	case K_TEAM:
-		for (size_t t = 0; t < p->cap; t++)
+		for (size_t t = 0; t < SLOTS; t++)
 			p->part[t] = UNSET;
 		r->a = sh_team(p->n, p->seed, p->part);
 		r->b = 0;
-		for (size_t t = 0; t < p->cap; t++)
+		for (int64_t t = 0; t < r->a && t < SLOTS; t++)
 			r->b += p->part[t];
 		break;
 	case K_FILTER: r->a = sh_filter(p->n, p->x, p->y, p->offset, p->gain); break;
@@ -340,7 +340,7 @@ static void describe(const void *res, kit_buf *msg)
 {
 	const result *r = res;
 	static const char *const what[] = { "team %lld, total %llu", "last median %lld",
-		"%lld kept, %llu limit reads", "%lld items listed", "consumer %lld, sum %llu" };
+		"%lld readings kept, limit reads: %llu", "%lld items listed", "consumer %lld, sum %llu" };
 	kit_buf_printf(msg, what[r->kernel], (long long)r->a, (unsigned long long)r->b);
 }
 
@@ -374,7 +374,7 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, co
 	cJSON_AddNumberToObject(out, "a", (double)r->a);
 	cJSON_AddStringToObject(out, "b", b);
 	switch (c->kernel) {
-	case K_TEAM: return put(dir, "parts.u64", p->part, p->cap * sizeof(*p->part));
+	case K_TEAM: return put(dir, "parts.u64", p->part, (size_t)c->threads * sizeof(*p->part));
 	case K_FILTER: return put(dir, "y.i32", p->y, p->n * sizeof(*p->y));
 	case K_COMPACT:
 		return put(dir, "out.i32", p->y, (r->a > 0 ? (size_t)r->a : 0) * sizeof(*p->y));
@@ -412,12 +412,7 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 		return KIT_FAIL;
 	int rc = 0;
 	switch (c->kernel) {
-	case K_TEAM:
-		if (p->cap < (size_t)c->threads) {
-			free(p->part);
-			p->cap = (size_t)c->threads;
-			p->part = kit_xcalloc(p->cap, sizeof(*p->part));
-		}
+	case K_TEAM:	/* c->threads <= the driver's most, SLOTS */
 		rc = kit_ex_read_exact(dir, "parts.u64", p->part, (size_t)c->threads *
 				       sizeof(*p->part), msg);
 		break;
