@@ -184,6 +184,35 @@ typedef struct kit_exercise {
 int kit_exercise_main(int argc, char **argv, const kit_exercise *ex);
 
 /* ------------------------------------------------------------------------
+ * An exercise program in a fresh process, for what must be set before a
+ * program starts (OMP_NUM_THREADS for OpenBLAS, OPENBLAS_CORETYPE)
+ */
+
+typedef struct kit_ex_fresh {
+	bool ok;		/* ran, exited 0 and its results were read */
+	bool invalid;		/* it ran and a result failed its check (exit 1) */
+	char why[512];		/* when not ok: what happened, with its last error line */
+	struct cJSON *doc;	/* its results (ompkit-results/1), owned; NULL unless ok */
+	const struct cJSON *columns;	/* the first row's "columns" in DOC */
+	const struct cJSON *env;	/* DOC's "env" snapshot */
+} kit_ex_fresh;
+
+/*
+ * Runs PROG (NULL: this program) with ARGS (NULL-terminated) and "-q --json
+ * TMPFILE", OMP_NUM_THREADS=THREADS and the "NAME=VALUE" strings of SETENV
+ * (NULL-terminated, may be NULL) in its environment, killed after TIMEOUT
+ * seconds (0: none), and reads the results it wrote. Fills *OUT (release with
+ * kit_ex_fresh_free); never fails otherwise: OUT->ok false and OUT->why say
+ * why.
+ */
+void kit_ex_fresh_run(const char *prog, const char *const *args, int threads,
+		      const char *const *setenv, double timeout, kit_ex_fresh *out);
+/* Frees OUT's document; OUT may be NULL. */
+void kit_ex_fresh_free(kit_ex_fresh *out);
+/* OBJ[KEY] as a number, or DFLT when it is not one. */
+double kit_ex_num(const struct cJSON *obj, const char *key, double dflt);
+
+/* ------------------------------------------------------------------------
  * Helpers for verify callbacks: reading untrusted emitted files.
  */
 
