@@ -279,6 +279,58 @@ static bool judge_insert(problem *p, kit_buf *msg)
 	return ok;
 }
 
+/* Step 2: every point, and the median at the last one. */
+static bool judge_filter(problem *p, const result *r, kit_buf *msg)
+{
+	if (!same_array("y", p->y, p->ref, p->n, msg))
+		return false;
+	if (r->a != p->ref_last) {
+		kit_buf_printf(msg, "returned median %lld, expected %d, the median at the last "
+			       "point", (long long)r->a, p->ref_last);
+		return false;
+	}
+	kit_buf_printf(msg, "all %zu points and the last median right", p->n);
+	return true;
+}
+
+/* Step 3: the limit read once; the kept readings, in order. */
+static bool judge_compact(problem *p, const result *r, kit_buf *msg)
+{
+	if (r->b != 1)
+		kit_buf_printf(msg, "sh_read_limit called %llu times; once was expected",
+			       (unsigned long long)r->b);
+	else if ((size_t)r->a != p->ref_kept)
+		kit_buf_printf(msg, "%lld readings kept, expected %zu", (long long)r->a, p->ref_kept);
+	else if (same_array("out", p->y, p->ref, p->ref_kept, msg)) {
+		kit_buf_printf(msg, "the %zu readings kept, in order; the limit read once",
+			       p->ref_kept);
+		return true;
+	}
+	return false;
+}
+
+/* Step 5: every value added once, by thread 1 of a team of two (thread 0
+ * without OpenMP; at 1 thread also as serially). */
+static bool judge_handoff(problem *p, const kit_ex_ctx *c, const result *r, kit_buf *msg)
+{
+	uint64_t want = 0;
+	for (uint64_t i = 0; i < p->n; i++)
+		want += (i + 1) * sh_work(p->seed, i);
+	int consumer = kit_omp_enabled() && !(c->threads == 1 && r->a == 0);
+	if (r->b != want)
+		kit_buf_printf(msg, "sum %llu, expected %llu: a value was read before it was "
+			       "written, twice, or not at all", (unsigned long long)r->b,
+			       (unsigned long long)want);
+	else if (r->a != consumer)
+		kit_buf_printf(msg, "the right sum, added by thread %lld; thread %d of a team of "
+			       "two must add it", (long long)r->a, consumer);
+	else {
+		kit_buf_printf(msg, "%zu values handed from thread 0 to thread %d", p->n, consumer);
+		return true;
+	}
+	return false;
+}
+
 static bool validate(void *prob, const kit_ex_ctx *c, const void *res, kit_buf *msg)
 {
 	problem *p = prob;
@@ -286,54 +338,11 @@ static bool validate(void *prob, const kit_ex_ctx *c, const void *res, kit_buf *
 	reference(p, c->kernel);
 	switch (c->kernel) {
 	case K_TEAM: return judge_team(p, c, r, msg);
-	case K_FILTER:
-		if (!same_array("y", p->y, p->ref, p->n, msg))
-			return false;
-		if (r->a != p->ref_last) {
-			kit_buf_printf(msg, "returned median %lld, expected %d, the median at the "
-				       "last point", (long long)r->a, p->ref_last);
-			return false;
-		}
-		kit_buf_printf(msg, "all %zu points and the last median right", p->n);
-		return true;
-	case K_COMPACT:
-		if (r->b != 1) {
-			kit_buf_printf(msg, "sh_read_limit called %llu times; once was expected",
-				       (unsigned long long)r->b);
-			return false;
-		}
-		if ((size_t)r->a != p->ref_kept) {
-			kit_buf_printf(msg, "%lld readings kept, expected %zu", (long long)r->a,
-				       p->ref_kept);
-			return false;
-		}
-		if (!same_array("out", p->y, p->ref, p->ref_kept, msg))
-			return false;
-		kit_buf_printf(msg, "the %zu readings kept, in order; the limit read once",
-			       p->ref_kept);
-		return true;
+	case K_FILTER: return judge_filter(p, r, msg);
+	case K_COMPACT: return judge_compact(p, r, msg);
 	case K_INSERT: return judge_insert(p, msg);
+	default: return judge_handoff(p, c, r, msg);
 	}
-	uint64_t want = 0;
-	for (uint64_t i = 0; i < p->n; i++)
-		want += (i + 1) * sh_work(p->seed, i);
-	/* a team of two, or one thread without OpenMP; at 1 thread, as serially */
-	int consumer = kit_omp_enabled();
-	if (c->threads == 1 && r->a == 0)
-		consumer = 0;
-	if (r->b != want) {
-		kit_buf_printf(msg, "sum %llu, expected %llu: a value was read before it was "
-			       "written, twice, or not at all", (unsigned long long)r->b,
-			       (unsigned long long)want);
-		return false;
-	}
-	if (r->a != consumer) {
-		kit_buf_printf(msg, "the right sum, added by thread %lld; thread %d of a team of "
-			       "two must add it", (long long)r->a, consumer);
-		return false;
-	}
-	kit_buf_printf(msg, "%zu values handed from thread 0 to thread %d", p->n, consumer);
-	return true;
 }
 
 static void describe(const void *res, kit_buf *msg)
