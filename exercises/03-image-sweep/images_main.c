@@ -43,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +69,7 @@
 #define REPEAT_DEFAULT 3
 #define BUSY_SPAN 0.3
 #define SCHEMA "ompkit-image-sweep/1"
+#define MEM_DEFAULT (UINT64_C(1) << 30)	/* --mem: 1 GiB per image in each process */
 
 /* ------------------------------------------------------------------------
  * Options
@@ -87,6 +90,12 @@ struct options {
 	bool quiet;
 	const char *demo, *out;
 	bool bench, quick;
+	uint64_t mem;			/* --mem bytes, 0: the default */
+	const char *kernel;		/* --kernel pool|median */
+	const char *emit, *verify;	/* the grader's protocol: --emit DIR, --verify DIRS */
+	const char *make_inputs;	/* --make-inputs DIR */
+	uint64_t seed, count;
+	bool seed_set;
 };
 
 static void usage(FILE *out)
@@ -159,7 +168,9 @@ struct imageset {
 	char *source;			/* "generated 2048x1536" or the folder */
 	char *tag;			/* "2048x1536" or the folder's name, for file names */
 	char **paths, **names;
+	char **spaths, **snames;	/* the same, safe to print (shown()) */
 	int *kind;			/* enum ref_kind */
+	int *channels;			/* png_pixels.channels */
 	long long *sig;			/* the exact signature (REF_COLOUR, REF_GRAY) */
 	char **why;			/* REF_BAD: what is wrong */
 	int *w, *h;
@@ -229,23 +240,90 @@ static unsigned char median3(unsigned char a, unsigned char b, unsigned char c)
 	return lo > mid ? lo : mid;
 }
 
-/* The exact signature of the colour image P: floor(sum_k c_k^2 / h^2), c_k
- * the sum of column k of the median matrix. Integers only. */
+/* numpy's median over the channel axis, times SCALE(CHANNELS): an integer.
+ * numpy's median of an even count is the mean of the two middle values, so
+ * 2 and 4 channels give halves: twice the median is an integer. */
+static int scale_of(int channels)
+{
+	return channels == 3 ? 1 : 2;
+}
+
+static inline int q_of(const unsigned char *c, int channels)
+{
+	switch (channels) {
+	case 2:
+		return c[0] + c[1];
+	case 3:
+		return median3(c[0], c[1], c[2]);
+	default: {	/* 4: the two middle values = all four less the extremes */
+		int lo = c[0], hi = c[0];
+		for (int k = 1; k < 4; k++)
+			lo = c[k] < lo ? c[k] : lo, hi = c[k] > hi ? c[k] : hi;
+		return c[0] + c[1] + c[2] + c[3] - lo - hi;
+	}
+	}
+}
+
+/* The exact signature of the image P with a channel axis: floor(sum_k c_k^2
+ * / (s h)^2), c_k the sum of column k of s * median, s = scale_of. Integers
+ * only: sum(m m^T) = sum over columns of (column sum of m)^2. */
 static long long exact_signature(const png_pixels *p)
 {
-	uint64_t *col = calloc((size_t)p->w, sizeof(*col));
-	if (!col)
-		abort();
+	uint64_t *col = kit_xmalloc((size_t)p->w * sizeof(*col));
+	memset(col, 0, (size_t)p->w * sizeof(*col));
+	int ch = p->channels;
 	for (int y = 0; y < p->h; y++) {
-		const unsigned char *px = p->px + (size_t)y * (size_t)p->w * 3;
+		const unsigned char *px = p->px + (size_t)y * (size_t)p->w * (size_t)ch;
 		for (int x = 0; x < p->w; x++)
-			col[x] += median3(px[3 * x], px[3 * x + 1], px[3 * x + 2]);
+			col[x] += (uint64_t)q_of(px + (size_t)ch * (size_t)x, ch);
 	}
 	unsigned __int128 total = 0;
 	for (int x = 0; x < p->w; x++)
 		total += (unsigned __int128)col[x] * col[x];
 	free(col);
-	return (long long)(total / ((unsigned __int128)p->h * (unsigned __int128)p->h));
+	unsigned __int128 sh = (unsigned __int128)scale_of(ch) * (unsigned __int128)p->h;
+	return (long long)(total / (sh * sh));
+}
+
+/* A file name or path as it is safe to print: control characters and
+ * backslashes escaped (\n, \t, \x1b, \\), so one file stays one line.
+ * malloc'd. */
+static char *shown(const char *s)
+{
+	kit_buf b = { 0 };
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\n')
+			kit_buf_add_str(&b, "\\n");
+		else if (*c == '\t')
+			kit_buf_add_str(&b, "\\t");
+		else if (*c == '\\')
+			kit_buf_add_str(&b, "\\\\");
+		else if (*c < 0x20 || *c == 0x7f)
+			kit_buf_printf(&b, "\\x%02x", *c);
+		else
+			kit_buf_add(&b, (const char *)c, 1);
+	}
+	return b.len ? kit_buf_take(&b) : kit_xstrdup("");
+}
+
+/* The memory budget of one image in one process (--mem), and what the work
+ * of an image needs beyond its pixels: q (4 bytes a pixel), a block of the
+ * median in doubles, a block of rows of the product (work below). */
+#define BLOCK_ROWS 256
+static uint64_t mem_budget = MEM_DEFAULT;
+
+static uint64_t work_bytes(int w, int h, int channels)
+{
+	if (!channels)
+		return 0;
+	return 4 * (uint64_t)w * (uint64_t)h + 4 * (uint64_t)BLOCK_ROWS * (uint64_t)h +
+	       8 * (uint64_t)BLOCK_ROWS * (uint64_t)w;
+}
+
+static int load_png(const char *path, png_pixels *p, char *why, size_t len)
+{
+	png_budget b = { .bytes = mem_budget, .work_bytes = work_bytes };
+	return png_load(path, &b, p, why, len);
 }
 
 /* Finds or makes the images, reads each once here (serially: no OpenMP in
@@ -286,21 +364,28 @@ static int load_set(const struct options *o, struct imageset *s)
 	s->why = calloc((size_t)s->n, sizeof(char *));
 	s->w = calloc((size_t)s->n, sizeof(int));
 	s->h = calloc((size_t)s->n, sizeof(int));
-	if (!s->kind || !s->sig || !s->why || !s->w || !s->h)
+	s->channels = calloc((size_t)s->n, sizeof(int));
+	s->spaths = calloc((size_t)s->n, sizeof(char *));
+	s->snames = calloc((size_t)s->n, sizeof(char *));
+	if (!s->kind || !s->sig || !s->why || !s->w || !s->h || !s->channels || !s->spaths ||
+	    !s->snames)
 		abort();
 	double t0 = kit_wtime();
 	for (int i = 0; i < s->n; i++) {
+		s->spaths[i] = shown(s->paths[i]);
+		s->snames[i] = shown(s->names[i]);
 		png_pixels p;
 		char why[256];
-		if (png_load(s->paths[i], &p, why, sizeof(why))) {
+		if (load_png(s->paths[i], &p, why, sizeof(why))) {
 			s->kind[i] = REF_BAD;
-			s->why[i] = strdup(why);
-			kit_error("cannot read image '%s': %s", s->paths[i], why);
+			s->why[i] = kit_xstrdup(why);
+			if (!o->verify)
+				kit_error("cannot read image '%s': %s", s->spaths[i], why);
 			continue;
 		}
-		s->w[i] = p.w, s->h[i] = p.h;
-		if (!p.colour) {
-			s->kind[i] = REF_GRAY;
+		s->w[i] = p.w, s->h[i] = p.h, s->channels[i] = p.channels;
+		if (!p.channels) {
+			s->kind[i] = REF_GRAY;	/* no channel axis: -1, as in Python */
 			s->sig[i] = -1;
 		} else {
 			s->kind[i] = REF_COLOUR;
@@ -322,7 +407,12 @@ static void free_set(struct imageset *s)
 			free(s->names[i]);
 		if (s->why)
 			free(s->why[i]);
+		if (s->spaths)
+			free(s->spaths[i]);
+		if (s->snames)
+			free(s->snames[i]);
 	}
+	free(s->spaths), free(s->snames), free(s->channels);
 	free(s->paths), free(s->names), free(s->why), free(s->kind), free(s->sig);
 	free(s->w), free(s->h), free(s->source), free(s->tag);
 }
@@ -373,7 +463,84 @@ struct work_ctx {
 	struct shared *sh;
 };
 
-/* pool_work_fn: the seed's process_image(), in C. */
+/* Q = s * the median of the channels of P (scale_of), as floats, block by
+ * block of rows: for RGB through the student's image_median (step 1) into
+ * MBLK (BLOCK_ROWS x w doubles), else here. Returns the largest value. */
+static int median_q(const png_pixels *p, double *mblk, float *q)
+{
+	int w = p->w, ch = p->channels, qmax = 0;
+	for (int y0 = 0; y0 < p->h; y0 += BLOCK_ROWS) {
+		int rows = p->h - y0 < BLOCK_ROWS ? p->h - y0 : BLOCK_ROWS;
+		const unsigned char *px = p->px + (size_t)y0 * (size_t)w * (size_t)ch;
+		float *out = q + (size_t)y0 * (size_t)w;
+		size_t n = (size_t)rows * (size_t)w;
+		if (ch == 3) {
+			image_median(px, rows, w, mblk);
+			for (size_t k = 0; k < n; k++)
+				out[k] = (float)mblk[k];
+		} else {
+			for (size_t k = 0; k < n; k++)
+				out[k] = (float)q_of(px + (size_t)ch * k, ch);
+		}
+		for (size_t k = 0; k < n; k++)
+			qmax = out[k] > (float)qmax ? (int)out[k] : qmax;
+	}
+	return qmax;
+}
+
+/* The sum of the MB x N floats at C (leading dimension N), split into the
+ * first MB columns (the block on the diagonal) and the rest. Every entry is
+ * an integer below 2^24 and every partial sum stays below 2^53: exact in
+ * any order. */
+static void block_sums(const float *c, int mb, int n, double *diag, double *off)
+{
+	double d = 0, o = 0;
+#pragma omp parallel for reduction(+ : d, o) schedule(static)
+	for (int r = 0; r < mb; r++) {
+		const float *row = c + (size_t)r * (size_t)n;
+		double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+		for (int k = 0; k < mb; k++)
+			d += row[k];
+		int k = mb;
+		for (; k + 4 <= n; k += 4)
+			a0 += row[k], a1 += row[k + 1], a2 += row[k + 2], a3 += row[k + 3];
+		for (; k < n; k++)
+			a0 += row[k];
+		o += (a0 + a1) + (a2 + a3);
+	}
+	*diag += d, *off += o;
+}
+
+/*
+ * sum(Q Q^T) for the H x W floats Q holding integers in [0, QMAX], through
+ * BLAS, never holding the H x H product: block by block of BLOCK_ROWS rows,
+ * only the blocks on and right of the diagonal (the product is symmetric:
+ * the others are counted twice), in float32 products over KC columns at a
+ * time, KC small enough that every entry, an integer of at most KC QMAX^2,
+ * stays below 2^24 and so is exact in a float. About h^2 w multiply-adds,
+ * as dsyrk's, at the single-precision rate (twice the double one).
+ */
+static unsigned __int128 product_sum(const float *q, int h, int w, int qmax, float *blk)
+{
+	int kc = qmax ? (int)((1u << 24) / ((unsigned)qmax * (unsigned)qmax)) : w;
+	kc = kc > w ? w : kc < 1 ? 1 : kc;
+	unsigned __int128 total = 0;
+	for (int i0 = 0; i0 < h; i0 += BLOCK_ROWS) {
+		int mb = h - i0 < BLOCK_ROWS ? h - i0 : BLOCK_ROWS, n = h - i0;
+		double diag = 0, off = 0;
+		for (int k0 = 0; k0 < w; k0 += kc) {
+			int kb = w - k0 < kc ? w - k0 : kc;
+			const float *a = q + (size_t)i0 * (size_t)w + (size_t)k0;
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mb, n, kb, 1.0f, a, w,
+				    a, w, 0.0f, blk, n);
+			block_sums(blk, mb, n, &diag, &off);
+		}
+		total += (unsigned __int128)(uint64_t)diag + 2 * (unsigned __int128)(uint64_t)off;
+	}
+	return total;
+}
+
+/* pool_work_fn: the Python version's process_image(), in C. */
 static int work(void *vctx, int index, long long *signature)
 {
 	struct work_ctx *c = vctx;
@@ -397,45 +564,31 @@ static int work(void *vctx, int index, long long *signature)
 
 	png_pixels p;
 	char why[256];
-	if (png_load(s->paths[index], &p, why, sizeof(why))) {
+	if (load_png(s->paths[index], &p, why, sizeof(why))) {
 		if (s->kind[index] != REF_BAD)	/* the parent named the others already */
-			kit_error("cannot read image '%s': %s", s->paths[index], why);
+			kit_error("cannot read image '%s': %s", s->spaths[index], why);
 		return -1;
 	}
 	double t1 = kit_wtime();
 	e->t_read = t1 - t0;
-	if (!p.colour) {
-		free(p.px);
-		*signature = e->signature = -1;	/* no colour channels, as in the seed */
+	if (!p.channels) {
+		*signature = e->signature = -1;	/* no channel axis, as in Python */
 		e->t_total = kit_wtime() - t0;
 		return 0;
 	}
-	size_t hw = (size_t)p.h * (size_t)p.w, hh = (size_t)p.h * (size_t)p.h;
-	double *m = malloc(hw * sizeof(double)), *mmt = malloc(hh * sizeof(double));
-	if (!m || !mmt) {
-		kit_error("image '%s': no memory for its %dx%d median and %dx%d product",
-			  s->paths[index], p.w, p.h, p.h, p.h);
-		free(m), free(mmt), free(p.px);
-		return -1;
-	}
-	image_median(p.px, p.h, p.w, m);
+	size_t hw = (size_t)p.h * (size_t)p.w;
+	float *q = kit_xmalloc(hw * sizeof(float));
+	double *mblk = kit_xmalloc((size_t)BLOCK_ROWS * (size_t)p.w * sizeof(double));
+	int qmax = median_q(&p, mblk, q);
+	free(mblk), free(p.px);
 	double t2 = kit_wtime();
-	/* m m^T, upper triangle only: symmetric, half of dgemm's flops */
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, p.h, p.w, 1.0, m, p.w, 0.0, mmt, p.h);
+	float *blk = kit_xmalloc((size_t)BLOCK_ROWS * (size_t)p.h * sizeof(float));
+	unsigned __int128 total = product_sum(q, p.h, p.w, qmax, blk);
 	double t3 = kit_wtime();
 	e->blas_threads = openblas_get_num_threads();
-	/* Every entry is an integer below 2^53, so exact: sum them as integers. */
-	unsigned __int128 total = 0;
-	for (int i = 0; i < p.h; i++) {
-		const double *row = mmt + (size_t)i * (size_t)p.h;
-		total += (unsigned __int128)(uint64_t)row[i];
-		uint64_t off = 0;
-		for (int j = i + 1; j < p.h; j++)
-			off += (uint64_t)row[j];
-		total += 2 * (unsigned __int128)off;
-	}
-	*signature = e->signature = (long long)(total / hh);
-	free(m), free(mmt), free(p.px);
+	free(q), free(blk);
+	unsigned __int128 sh = (unsigned __int128)scale_of(p.channels) * (unsigned __int128)p.h;
+	*signature = e->signature = (long long)(total / (sh * sh));
 	e->t_median = t2 - t1;
 	e->t_blas = t3 - t2;
 	e->t_total = kit_wtime() - t0;
@@ -587,12 +740,12 @@ static void check_parallel(kit_checks *c, const struct imageset *s, int t)
 	if (!kit_check_parallel_possible(c, t))
 		return;
 	int i = 0;
-	while (i < s->n && s->kind[i] != REF_COLOUR)
+	while (i < s->n && s->channels[i] != 3)
 		i++;
 	png_pixels p;
 	char why[256];
-	if (i == s->n || png_load(s->paths[i], &p, why, sizeof(why))) {
-		kit_check(c, KIT_SKIP, "no colour image to run the median on");
+	if (i == s->n || load_png(s->paths[i], &p, why, sizeof(why))) {
+		kit_check(c, KIT_SKIP, "no RGB image to run the median on");
 		return;
 	}
 	/* A small image is stacked on itself to 1M pixels or more: enough work
@@ -1111,13 +1264,14 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 		       asprintf(&png_s, "%s-speedup.png", prefix) < 0))
 		abort();
 	printf("\n");
-	kit_plot_heatmap("seconds for the whole set (median; lower is better)", "processes",
-			 "threads", time, w.np, w.nt, w.ps, w.ts, png_t, stdout);
+	int png_bad = kit_plot_heatmap("seconds for the whole set (median; lower is better)",
+				       "processes", "threads", time, w.np, w.nt, w.ps, w.ts, png_t,
+				       stdout);
 	printf("\n");
 	bool have_base = base && base->done;
 	if (have_base)
-		kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", "processes", "threads",
-				 sp, w.np, w.nt, w.ps, w.ts, png_s, stdout);
+		png_bad |= kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", "processes",
+					    "threads", sp, w.np, w.nt, w.ps, w.ts, png_s, stdout);
 	printf("\n");
 
 	struct kit_results *res = kit_results_new("images", "processes x threads over a set of images");
@@ -1185,8 +1339,8 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 			       "machine? see the warnings above; run again)");
 		}
 	}
-	if (png_t && !o->quiet)
-		printf("heat maps: %s, %s\n", png_t, png_s);
+	if (png_t && !o->quiet && !png_bad)
+		printf("heat maps: %s%s%s\n", png_t, have_base ? ", " : "", have_base ? png_s : "");
 
 	free(time), free(sp), free(png_t), free(png_s), free(outprefix);
 	for (int q = 0; q < ncell; q++)
@@ -1199,6 +1353,226 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 		return KIT_EXIT_INVALID;
 	}
 	return wrc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * The grader's protocol: --make-inputs, --emit, --verify
+ */
+
+#define RESULT_MAX (4u << 20)	/* the largest result.json --verify reads */
+#define INPUTS_W 640		/* --make-inputs: the largest size by default */
+#define INPUTS_H 480
+
+static uint64_t seed_hash(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed * UINT64_C(0x9e3779b97f4a7c15) + i + 1;
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* --make-inputs DIR: COUNT PNGs of every kind in turn, sizes and pictures
+ * drawn from the seed, up to --size (default 640x480). */
+static int make_inputs(const struct options *o)
+{
+	if (kit_mkdirs(o->make_inputs))
+		return KIT_EXIT_USAGE;
+	int count = o->count ? (int)o->count : IMAGEGEN_KINDS;
+	int maxw = o->size_set ? o->w : INPUTS_W, maxh = o->size_set ? o->h : INPUTS_H;
+	for (int i = 0; i < count; i++) {
+		uint64_t z = seed_hash(o->seed, (uint64_t)i);
+		int w = maxw / 2 + (int)(z % (uint64_t)(maxw - maxw / 2 + 1));
+		int h = maxh / 2 + (int)((z >> 20) % (uint64_t)(maxh - maxh / 2 + 1));
+		char *path = kit_xasprintf("%s/%02d-%s.png", o->make_inputs, i + 1,
+					   imagegen_kind_name(i));
+		int rc = imagegen_write_kind(path, w < 1 ? 1 : w, h < 1 ? 1 : h,
+					     (int)((z >> 40) % 1000), i);
+		free(path);
+		if (rc)
+			return KIT_EXIT_USAGE;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "%s: wrote %d PNG%s of %d kinds into '%s' (seed %llu)\n",
+			kit_progname(), count, count == 1 ? "" : "s",
+			count < IMAGEGEN_KINDS ? count : IMAGEGEN_KINDS, o->make_inputs,
+			(unsigned long long)o->seed);
+	return KIT_EXIT_OK;
+}
+
+/* --kernel median: every image in this process, one after another, with the
+ * threads OMP_NUM_THREADS gives (the median loop's parallelism, step 1). */
+static int run_in_process(struct run *r)
+{
+	const struct imageset *s = r->set;
+	for (int i = 0; i < s->n; i++) {
+		pool_result *x = &r->results[i];
+		double t0 = kit_wtime();
+		x->status = work(&r->ctx, i, &x->signature) ? POOL_FAILED : POOL_DONE;
+		x->seconds = kit_wtime() - t0;
+		x->pid = (int)getpid();
+	}
+	return 0;
+}
+
+/* --emit DIR: runs the kernel once and writes DIR/result.json, nothing
+ * else: no check, no timing. */
+static int emit(const struct options *o, struct run *r, int procs)
+{
+	const struct imageset *s = r->set;
+	const char *kernel = o->kernel ? o->kernel : "pool";
+	int threads = kit_omp_max_threads(), rc = 0;
+	for (int i = 0; i < s->n; i++)
+		r->results[i] = (pool_result){ .status = POOL_LOST };
+	fflush(NULL);
+	if (!strcmp(kernel, "median"))
+		rc = run_in_process(r);
+	else
+		rc = pool_run(procs, threads, s->n, work, &r->ctx, r->results);
+	cJSON *root = cJSON_CreateObject(), *res;
+	cJSON_AddStringToObject(root, "exercise", "03-image-sweep");
+	cJSON_AddStringToObject(root, "kernel", kernel);
+	cJSON_AddNumberToObject(root, "n", s->n);
+	cJSON_AddNumberToObject(root, "seed", (double)o->seed);
+	cJSON_AddNumberToObject(root, "threads", threads);
+	res = cJSON_AddObjectToObject(root, "result");
+	if (strcmp(kernel, "median"))
+		cJSON_AddNumberToObject(res, "procs", procs);
+	cJSON *files = cJSON_AddArrayToObject(res, "files");
+	int lost = 0;
+	for (int i = 0; i < s->n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "name", s->names[i]);
+		const pool_result *x = &r->results[i];
+		if (x->status == POOL_DONE)
+			cJSON_AddNumberToObject(f, "signature", (double)x->signature);
+		else if (x->status == POOL_FAILED)
+			cJSON_AddStringToObject(f, "error", s->why[i] ? s->why[i] : "failed");
+		else
+			cJSON_AddBoolToObject(f, "lost", 1), lost++;
+		cJSON_AddItemToArray(files, f);
+	}
+	char *text = cJSON_Print(root), *path = kit_xasprintf("%s/result.json", o->emit);
+	cJSON_Delete(root);
+	int wrc = kit_write_file(path, text);
+	free(text), free(path);
+	if (wrc)
+		return KIT_EXIT_USAGE;
+	return rc || lost ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+}
+
+/* Reads DIR/result.json as untrusted data: a regular file of at most
+ * RESULT_MAX bytes, valid JSON. NULL with WHY. */
+static cJSON *read_result(const char *dir, char *why, size_t len)
+{
+	char *path = kit_xasprintf("%s/result.json", dir);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	cJSON *root = NULL;
+	if (fd < 0)
+		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		snprintf(why, len, "%s is not a regular file", path);
+	else if (st.st_size > (off_t)RESULT_MAX)
+		snprintf(why, len, "%s holds %lld bytes, more than the %u a result may have",
+			 path, (long long)st.st_size, RESULT_MAX);
+	else {
+		char *text = kit_xmalloc((size_t)st.st_size + 1);
+		ssize_t got = read(fd, text, (size_t)st.st_size);
+		text[got > 0 ? got : 0] = '\0';
+		root = got == st.st_size ? cJSON_Parse(text) : NULL;
+		if (!root)
+			snprintf(why, len, "%s is not valid JSON", path);
+		free(text);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return root;
+}
+
+/* Compares one emitted result with the exact signatures. 0, or 1 with WHY
+ * in the student's words. */
+static int verify_one(const struct imageset *s, const cJSON *root, char *why, size_t len)
+{
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "exercise");
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files");
+	if (!cJSON_IsString(ex) || strcmp(ex->valuestring, "03-image-sweep") ||
+	    !cJSON_IsArray(files)) {
+		snprintf(why, len, "result.json is not a result of exercise 03 (no "
+			 "\"result\": {\"files\": [...]})");
+		return 1;
+	}
+	int n = cJSON_GetArraySize(files), wrong = 0, seen_count = 0;
+	char first[600] = "";
+	char *seen = calloc((size_t)s->n + 1, 1);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+		const cJSON *sig = cJSON_GetObjectItemCaseSensitive(f, "signature");
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(f, "error");
+		int i = 0;
+		while (cJSON_IsString(name) && i < s->n && strcmp(s->names[i], name->valuestring))
+			i++;
+		char msg[600] = "";
+		if (!cJSON_IsString(name) || i == s->n)
+			snprintf(msg, sizeof(msg), "a file that is not among the inputs");
+		else if (seen[i]++)
+			snprintf(msg, sizeof(msg), "'%s' is reported twice", s->snames[i]);
+		else if (s->kind[i] == REF_BAD && !cJSON_IsString(err))
+			snprintf(msg, sizeof(msg), "'%s' cannot be read (%s), yet it has no error",
+				 s->snames[i], s->why[i]);
+		else if (s->kind[i] != REF_BAD && !cJSON_IsNumber(sig))
+			snprintf(msg, sizeof(msg), "'%s' has no signature%s (expected %lld)",
+				 s->snames[i], cJSON_IsString(err) ? ", an error instead" : "",
+				 s->sig[i]);
+		else if (s->kind[i] != REF_BAD && sig->valuedouble != (double)s->sig[i])
+			snprintf(msg, sizeof(msg), "'%s' has signature %.0f, the right one is %lld",
+				 s->snames[i], sig->valuedouble, s->sig[i]);
+		seen_count += msg[0] == '\0';
+		if (msg[0] && !wrong++)
+			snprintf(first, sizeof(first), "%s", msg);
+	}
+	free(seen);
+	if (!wrong && (n != s->n || seen_count != s->n))
+		snprintf(first, sizeof(first), "%d of the %d files reported", seen_count, s->n), wrong = 1;
+	if (wrong)
+		snprintf(why, len, "%s (%d problem%s among %d files)", first, wrong,
+			 wrong == 1 ? "" : "s", s->n);
+	return wrong ? 1 : 0;
+}
+
+/* --verify DIR[,DIR2...]: every DIR right, hence all the same. */
+static int verify(const struct options *o, const struct imageset *s)
+{
+	char *list = kit_xstrdup(o->verify), *save = NULL;
+	int ndirs = 0, bad = 0;
+	char why[1024] = "";
+	for (char *d = strtok_r(list, ",", &save); d && !bad; d = strtok_r(NULL, ",", &save)) {
+		ndirs++;
+		char one[900];
+		cJSON *root = read_result(d, one, sizeof(one));
+		if (root)
+			bad = verify_one(s, root, one, sizeof(one));
+		else
+			bad = 1;
+		cJSON_Delete(root);
+		if (bad)
+			snprintf(why, sizeof(why), "%s: %s", d, one);
+	}
+	free(list);
+	if (!ndirs) {
+		kit_error("--verify needs one or more folders, separated by commas");
+		return KIT_EXIT_USAGE;
+	}
+	int nbad = count_kind(s, REF_BAD);
+	if (bad)
+		printf("FAIL: %s\n", why);
+	else
+		printf("PASS: %d signature%s exactly right, %d unreadable file%s reported as "
+		       "errors, in %d result%s\n", s->n - nbad, s->n - nbad == 1 ? "" : "s", nbad,
+		       nbad == 1 ? "" : "s", ndirs, ndirs == 1 ? "" : "s (all the same)");
+	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------
@@ -1217,6 +1591,30 @@ static int parse_size(const char *s, int *w, int *h)
 	return 0;
 }
 
+/* --mem SIZE: bytes, or a number with K, M, G or T (powers of 1024). */
+static int parse_mem(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double unit = 1;
+	switch (*end) {
+	case 'k': case 'K': unit = 1024.0, end++; break;
+	case 'm': case 'M': unit = 1024.0 * 1024, end++; break;
+	case 'g': case 'G': unit = 1024.0 * 1024 * 1024, end++; break;
+	case 't': case 'T': unit = 1024.0 * 1024 * 1024 * 1024, end++; break;
+	}
+	if (*end == 'i' || *end == 'B')	/* 2GiB, 2GB */
+		end += end[0] == 'i' && end[1] == 'B' ? 2 : 1;
+	if (errno || end == s || *end || !(v > 0) || v * unit < 1024.0 * 1024 ||
+	    v * unit > 1024.0 * 1024 * 1024 * 1024) {
+		kit_error("--mem must be a size from 1M to 1T, e.g. 512M or 2G, not '%s'", s);
+		return -1;
+	}
+	*out = (uint64_t)(v * unit);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -1224,7 +1622,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 #define IS(x) (!strcmp(a, x))
 		bool takes = IS("--size") || IS("--images") || IS("--procs") || IS("--threads") ||
 			     IS("--repeat") || IS("--results") || IS("--json") || IS("--csv") ||
-			     IS("--png") || IS("--demo") || IS("--out") || IS("--kill-after");
+			     IS("--png") || IS("--demo") || IS("--out") || IS("--kill-after") ||
+			     IS("--input") || IS("--mem") || IS("--kernel") || IS("--emit") ||
+			     IS("--verify") || IS("--make-inputs") || IS("--seed") ||
+			     IS("--count") || IS("-n");
 		if (takes && i + 1 >= argc) {
 			kit_error("%s needs a value (see --help)", a);
 			return -1;
@@ -1237,8 +1638,32 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_size(argv[++i], &o->w, &o->h))
 				return -1;
 			o->size_set = true;
-		} else if (IS("--images")) {
+		} else if (IS("--images") || IS("--input")) {
 			o->dir = argv[++i];
+		} else if (IS("--mem")) {
+			if (parse_mem(argv[++i], &o->mem))
+				return -1;
+		} else if (IS("--kernel")) {
+			o->kernel = argv[++i];
+			if (strcmp(o->kernel, "pool") && strcmp(o->kernel, "median")) {
+				kit_error("unknown kernel '%s'; the kernels of exercise 03 are: pool "
+					  "(step 2, the default), median (step 1, in one process)",
+					  o->kernel);
+				return -1;
+			}
+		} else if (IS("--emit")) {
+			o->emit = argv[++i];
+		} else if (IS("--verify")) {
+			o->verify = argv[++i];
+		} else if (IS("--make-inputs")) {
+			o->make_inputs = argv[++i];
+		} else if (IS("--seed")) {
+			if (kit_parse_u64(argv[++i], "--seed", 0, UINT64_MAX, &o->seed))
+				return -1;
+			o->seed_set = true;
+		} else if (IS("--count") || IS("-n")) {
+			if (kit_parse_u64(argv[++i], a, 1, POOL_MAX_IMAGES, &o->count))
+				return -1;
 		} else if (IS("--procs")) {
 			free(o->procs);
 			if (kit_parse_counts(argv[++i], "--procs", 1, MAX_COUNT, &o->procs, &o->nprocs))
@@ -1318,6 +1743,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 		kit_error("--quick goes with --demo or --bench");
 		return -1;
 	}
+	int modes = !!o->emit + !!o->verify + !!o->make_inputs + !!o->demo + !!o->bench;
+	if (modes > 1) {
+		kit_error("give one of --emit, --verify, --make-inputs, --demo, --bench");
+		return -1;
+	}
+	bool checks = o->validate || o->expect_children || o->expect_parallel ||
+		      o->signatures || o->expect_lost;
+	if ((o->emit || o->verify || o->make_inputs) && checks) {
+		kit_error("--emit, --verify and --make-inputs take no check flags");
+		return -1;
+	}
+	if (o->make_inputs && o->dir) {
+		kit_error("--make-inputs DIR writes the images into DIR: it takes no --images");
+		return -1;
+	}
+
 	return 0;
 }
 
@@ -1333,6 +1774,73 @@ static int *range(int n, size_t *count)
 	return v;
 }
 
+/* Makes sure PATH (given to FLAG) can be written, before any work: its
+ * folder made if missing, a file created there and removed. 0, or -1 with a
+ * message. */
+static int check_output(const char *path, const char *flag)
+{
+	if (!path)
+		return 0;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		kit_error("%s '%s' is a folder; give a file name", flag, path);
+		return -1;
+	}
+	char *dir = kit_xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	int rc = kit_mkdirs(dir);
+	if (!rc) {
+		char *probe = kit_xasprintf("%s/.images-probe-XXXXXX", dir);
+		int fd = mkstemp(probe);
+		if (fd < 0) {
+			kit_error("cannot write %s '%s': %s: %s", flag, path, dir, strerror(errno));
+			rc = -1;
+		} else {
+			close(fd);
+			unlink(probe);
+		}
+		free(probe);
+	}
+	free(dir);
+	return rc;
+}
+
+/* Every file the run will write, checked before any work. */
+static int check_outputs(const struct options *o)
+{
+	int rc = check_output(o->json, "--json") | check_output(o->csv, "--csv");
+	if (o->png) {
+		char *t = kit_xasprintf("%s-time.png", o->png);
+		rc |= check_output(t, "--png");
+		free(t);
+	}
+	if (o->results && !o->no_results)
+		rc |= check_output(o->results, "--results");
+	if (o->out) {
+		char *t = kit_xasprintf("%s/sweep.json", o->out);
+		rc |= check_output(t, "--out");
+		free(t);
+	} else if (!o->results && !o->no_results && !o->emit && !o->verify) {
+		char *t = kit_xasprintf("%s/results/image-sweep/sweep.json", kit_root());
+		rc |= check_output(t, "the results file (--results, --no-results)");
+		free(t);
+	}
+	if (o->emit) {
+		struct stat st;
+		if (stat(o->emit, &st) || !S_ISDIR(st.st_mode)) {
+			kit_error("--emit '%s' must be an existing folder", o->emit);
+			return -1;
+		}
+		char *t = kit_xasprintf("%s/result.json", o->emit);
+		rc |= check_output(t, "--emit");
+		free(t);
+	}
+	return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (kit_init(argc, argv))
@@ -1344,8 +1852,13 @@ int main(int argc, char **argv)
 	kit_topo_get(&topo);
 	int cpus = topo.pus > 0 ? topo.pus : 1;
 	bool checks = o.validate || o.expect_children || o.expect_parallel || o.signatures ||
-		      o.expect_lost;
+		      o.expect_lost || o.emit || o.verify;
 	char *outdir = NULL;
+	mem_budget = o.mem ? o.mem : MEM_DEFAULT;
+	if (o.make_inputs)
+		return make_inputs(&o);
+	if (o.verify)
+		o.quiet = true;	/* one line: the verdict */
 
 	if (o.demo || o.bench) {
 		int side = o.bench ? cpus + 1 : (cpus + 1 < 4 ? cpus + 1 : 4);
@@ -1386,8 +1899,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.repeat)
 		o.repeat = REPEAT_DEFAULT;
+	if (check_outputs(&o)) {
+		free(o.procs), free(o.threads), free(outdir);
+		return KIT_EXIT_USAGE;
+	}
 
-	if (!o.quiet) {
+	if (!o.quiet && !o.emit) {
 		kit_env_print(stdout);
 		printf("program   images (exercise 03: processes x threads over a set of images)\n");
 	}
@@ -1413,10 +1930,11 @@ int main(int argc, char **argv)
 		return KIT_EXIT_USAGE;
 	}
 	int nbad = count_kind(&set, REF_BAD), ngray = count_kind(&set, REF_GRAY);
-	if (!o.quiet) {
-		printf("images    %d from %s (%d colour, %d gray, %d unreadable), read here in "
-		       "%.2f s for the exact signatures\n", set.n, set.source,
-		       count_kind(&set, REF_COLOUR), ngray, nbad, set.read_s);
+	if (!o.quiet && !o.emit) {
+		printf("images    %d from %s (%d with colour channels, %d without: gray or "
+		       "palette, signature -1; %d unreadable), read here in %.2f s for the exact "
+		       "signatures\n", set.n, set.source, count_kind(&set, REF_COLOUR), ngray, nbad,
+		       set.read_s);
 		printf("\n");
 	}
 	fflush(stdout);
@@ -1427,19 +1945,28 @@ int main(int argc, char **argv)
 	for (int i = 0; i < set.n; i++)
 		if (set.kind[i] == REF_BAD && len < sizeof(bad))
 			len += (size_t)snprintf(bad + len, sizeof(bad) - len, "%s%s (%s)",
-						len ? ", " : "", set.names[i], set.why[i]);
+						len ? ", " : "", set.snames[i], set.why[i]);
 	int rc;
-	if (o.signatures) {
+	if (o.verify) {
+		rc = verify(&o, &set);
+	} else if (o.emit) {
+		rc = emit(&o, &r, o.procs[0]);
+	} else if (nbad == set.n) {
+		kit_error("none of the %d files could be read, nothing ran: %s", set.n, bad);
+		rc = KIT_EXIT_USAGE;
+	} else if (o.signatures) {
 		double sec;
 		rc = run_pool(&r, o.procs[0], o.threads[0], false, &sec) ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 		for (int i = 0; i < set.n; i++) {
 			if (results[i].status == POOL_DONE)
-				printf("%s %lld\n", set.names[i], results[i].signature);
+				printf("%s %lld\n", set.snames[i], results[i].signature);
 			else
-				printf("%s error %s\n", set.names[i], set.why[i] ? set.why[i] : "lost");
+				printf("%s error %s\n", set.snames[i], set.why[i] ? set.why[i] : "lost");
 		}
 		if (rc)
 			printf("FAIL: %s\n", r.why);
+		else if (nbad)
+			rc = KIT_EXIT_INVALID;	/* some files failed */
 	} else if (checks) {
 		if (nbad && !o.quiet)	/* before the verdict, which stays the last line */
 			printf("%d of %d files cannot be read: %s\n", nbad, set.n, bad);
