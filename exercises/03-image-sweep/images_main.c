@@ -1952,7 +1952,8 @@ int main(int argc, char **argv)
 	} else if (o.emit) {
 		rc = emit(&o, &r, o.procs[0]);
 	} else if (nbad == set.n) {
-		kit_error("none of the %d files could be read, nothing ran: %s", set.n, bad);
+		kit_error("%s could be read, nothing ran: %s",
+			  set.n == 1 ? "the one file" : "none of the files", bad);
 		rc = KIT_EXIT_USAGE;
 	} else if (o.signatures) {
 		double sec;
