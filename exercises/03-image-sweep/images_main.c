@@ -96,6 +96,8 @@ struct options {
 	const char *make_inputs;	/* --make-inputs DIR */
 	uint64_t seed, count;
 	bool seed_set;
+	bool photos;			/* --photos: data/cache/photos */
+	bool compare;			/* --compare: only the side-by-side run */
 };
 
 static void usage(FILE *out)
@@ -490,8 +492,8 @@ static int median_q(const png_pixels *p, double *mblk, float *q)
 
 /* The sum of the MB x N floats at C (leading dimension N), split into the
  * first MB columns (the block on the diagonal) and the rest. Every entry is
- * an integer below 2^24 and every partial sum stays below 2^53: exact in
- * any order. */
+ * an integer of at most 2^24, so every partial sum, at most MB N 2^24 <=
+ * 2^48, is exact in a double, in any order. */
 static void block_sums(const float *c, int mb, int n, double *diag, double *off)
 {
 	double d = 0, o = 0;
@@ -515,29 +517,40 @@ static void block_sums(const float *c, int mb, int n, double *diag, double *off)
  * sum(Q Q^T) for the H x W floats Q holding integers in [0, QMAX], through
  * BLAS, never holding the H x H product: block by block of BLOCK_ROWS rows,
  * only the blocks on and right of the diagonal (the product is symmetric:
- * the others are counted twice), in float32 products over KC columns at a
- * time, KC small enough that every entry, an integer of at most KC QMAX^2,
- * stays below 2^24 and so is exact in a float. About h^2 w multiply-adds,
- * as dsyrk's, at the single-precision rate (twice the double one).
+ * the others count twice). Exact in float32: Q is first shifted to V = Q - c
+ * (c about QMAX / 2, so |V| <= QMAX / 2), and V V^T is summed over KC
+ * columns at a time, KC small enough that every entry, at most KC |V|^2,
+ * stays within 2^24 and so is an exact integer in a float (1024 columns for
+ * 8-bit medians). Then, all in integers,
+ *   sum(Q Q^T) = sum(V V^T) + 2 c h sum(V) + h^2 w c^2.
+ * About h^2 w multiply-adds, as dsyrk's, at the single-precision rate.
+ * Q is changed (into V).
  */
-static unsigned __int128 product_sum(const float *q, int h, int w, int qmax, float *blk)
+static unsigned __int128 product_sum(float *q, int h, int w, int qmax, float *blk)
 {
-	int kc = qmax ? (int)((1u << 24) / ((unsigned)qmax * (unsigned)qmax)) : w;
+	long long c = (qmax + 1) / 2, vmax = c > qmax - c ? c : qmax - c, sumv = 0;
+	size_t n = (size_t)h * (size_t)w;
+	for (size_t k = 0; k < n; k++) {
+		q[k] -= (float)c;
+		sumv += (long long)q[k];
+	}
+	int kc = vmax ? (int)((1u << 24) / (unsigned)(vmax * vmax)) : w;
 	kc = kc > w ? w : kc < 1 ? 1 : kc;
-	unsigned __int128 total = 0;
+	__int128 total = 0;
 	for (int i0 = 0; i0 < h; i0 += BLOCK_ROWS) {
-		int mb = h - i0 < BLOCK_ROWS ? h - i0 : BLOCK_ROWS, n = h - i0;
-		double diag = 0, off = 0;
+		int mb = h - i0 < BLOCK_ROWS ? h - i0 : BLOCK_ROWS, nc = h - i0;
 		for (int k0 = 0; k0 < w; k0 += kc) {
 			int kb = w - k0 < kc ? w - k0 : kc;
 			const float *a = q + (size_t)i0 * (size_t)w + (size_t)k0;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mb, n, kb, 1.0f, a, w,
-				    a, w, 0.0f, blk, n);
-			block_sums(blk, mb, n, &diag, &off);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mb, nc, kb, 1.0f, a, w,
+				    a, w, 0.0f, blk, nc);
+			double diag = 0, off = 0;	/* each below 2^48: exact */
+			block_sums(blk, mb, nc, &diag, &off);
+			total += (__int128)(long long)diag + 2 * (__int128)(long long)off;
 		}
-		total += (unsigned __int128)(uint64_t)diag + 2 * (unsigned __int128)(uint64_t)off;
 	}
-	return total;
+	total += 2 * (__int128)c * h * sumv + (__int128)h * h * w * c * c;
+	return (unsigned __int128)total;
 }
 
 /* pool_work_fn: the Python version's process_image(), in C. */
@@ -850,8 +863,8 @@ static int run_checks(const struct options *o, struct run *r)
 					kit_check(&c, KIT_FAIL, "observed %s; %s", r->why, HINT_POOL);
 					continue;
 				}
-				kit_check(&c, KIT_PASS, "P=%d T=%d: %d signatures right%s%s (%.2f s)",
-					  p, t, s->n - nbad,
+				kit_check(&c, KIT_PASS, "P=%d T=%d: %d signature%s right%s%s (%.2f s)",
+					  p, t, s->n - nbad, s->n - nbad == 1 ? "" : "s",
 					  nbad ? ", unreadable files failed cleanly" : "",
 					  o->expect_children ? ", each image once in a worker, "
 					  "none left" : "", sec);
@@ -1184,6 +1197,138 @@ static void print_breakdown(const struct cell *x)
 	       "%.3f s (%.0f%%)\n", x->t_total, x->t_read, 100 * x->t_read / x->t_total,
 	       x->t_median, 100 * x->t_median / x->t_total, x->t_blas,
 	       100 * x->t_blas / x->t_total, rest, 100 * rest / x->t_total);
+}
+
+/* ------------------------------------------------------------------------
+ * Side by side with the Python version of this lesson, on one core
+ */
+
+#define PYTHON "/usr/bin/python3"
+#define PHOTOS_SRC "/usr/share/backgrounds/mate/nature"
+
+struct py_run {
+	double total, read, median, product;	/* seconds */
+	char why[300];				/* why it did not run, or was wrong */
+};
+
+/* Runs the Python version (process_image.py) once over the files of S with
+ * OMP_NUM_THREADS=1 and checks its signatures against the exact ones. 0, or
+ * -1 with PY->why. */
+static int python_once(const struct imageset *s, struct py_run *py)
+{
+	char *script = kit_xasprintf("%s/exercises/03-image-sweep/process_image.py", kit_root());
+	char **argv = kit_xmalloc(sizeof(char *) * (size_t)(s->n + 3));
+	argv[0] = PYTHON, argv[1] = script;
+	for (int i = 0; i < s->n; i++)
+		argv[2 + i] = s->paths[i];
+	argv[2 + s->n] = NULL;
+	const char *env[] = { "OMP_NUM_THREADS=1", NULL };
+	kit_proc_opts po = { .timeout = 3600, .setenv = env, .capture = true };
+	kit_proc_result r;
+	int rc = -1;
+	if (kit_proc_run(argv, &po, &r))
+		snprintf(py->why, sizeof(py->why), "%s could not start", PYTHON);
+	else if (r.exit_code == KIT_EXIT_SKIP)
+		snprintf(py->why, sizeof(py->why), "%s lacks numpy or Pillow (apt install "
+			 "python3-numpy python3-pil)", PYTHON);
+	else if (r.signal || r.exit_code)
+		snprintf(py->why, sizeof(py->why), "it failed: %s", kit_proc_describe(&r));
+	else
+		rc = 0;
+	int line = 0, wrong = 0;
+	for (char *save = NULL, *l = rc ? NULL : strtok_r(r.out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save), line++) {
+		long long sig;
+		if (sscanf(l, "seconds %lf %lf %lf %lf", &py->total, &py->read, &py->median,
+			   &py->product) == 4)
+			break;
+		if (line < s->n && s->kind[line] != REF_BAD &&
+		    (sscanf(strrchr(l, ' ') ? strrchr(l, ' ') : l, "%lld", &sig) != 1 ||
+		     sig != s->sig[line]))
+			wrong++;
+	}
+	if (!rc && (wrong || !(py->total > 0))) {
+		snprintf(py->why, sizeof(py->why), "its signatures differ from the exact ones "
+			 "(%d of %d)", wrong, s->n);
+		rc = -1;
+	}
+	kit_proc_result_free(&r);
+	free(argv), free(script);
+	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ROUNDS paired runs, this program at P=1 T=1 then the Python version, on
+ * the set of R; prints the medians and their ratio. */
+static void side_by_side(struct run *r, const char *what, int rounds)
+{
+	const struct imageset *s = r->set;
+	double c[9], py[9], parts[3] = { 0, 0, 0 }, cparts[3] = { 0, 0, 0 };
+	struct py_run p = { 0 };
+	int n = 0;
+	for (int k = 0; k < rounds && k < 9; k++, n++) {
+		if (run_pool(r, 1, 1, false, &c[k])) {
+			printf("side by side: this program failed at P=1 T=1: %s\n", r->why);
+			return;
+		}
+		for (int i = 0; i < s->n; i++) {
+			cparts[0] += r->ctx.sh->e[i].t_read / rounds;
+			cparts[1] += r->ctx.sh->e[i].t_median / rounds;
+			cparts[2] += r->ctx.sh->e[i].t_blas / rounds;
+		}
+		if (python_once(s, &p)) {
+			printf("side by side: the Python version of this lesson did not run: %s\n",
+			       p.why);
+			return;
+		}
+		py[k] = p.total;
+		parts[0] += p.read / rounds, parts[1] += p.median / rounds;
+		parts[2] += p.product / rounds;
+	}
+	double mc = median_of(c, n), mp = median_of(py, n);
+	printf("\none core, the same %d PNGs (%s), %d paired run%s, medians:\n", s->n, what, n,
+	       n == 1 ? "" : "s");
+	printf("  this program at P=1 T=1:       %8.3f s = read %.3f + median %.3f + product "
+	       "%.3f + rest\n", mc, cparts[0], cparts[1], cparts[2]);
+	printf("  the Python version of this lesson (Pillow + numpy, OMP_NUM_THREADS=1):\n"
+	       "                                 %8.3f s = read %.3f + median %.3f + product "
+	       "%.3f + rest\n", mp, parts[0], parts[1], parts[2]);
+	printf("  ratio: this program is %.2fx as fast, with the same signatures\n", mp / mc);
+}
+
+/* The photos (data/cache/photos/, made once from mate-backgrounds with
+ * Pillow): the folder, or NULL with WHY. malloc'd. */
+static char *photos_dir(char *why, size_t len)
+{
+	char *dir = kit_xasprintf("%s/data/cache/photos", kit_root());
+	char *script = kit_xasprintf("%s/data/images/photos.py", kit_root());
+	char *argv[] = { PYTHON, script, PHOTOS_SRC, dir, NULL };
+	kit_proc_opts po = { .timeout = 600, .capture = true };
+	kit_proc_result r;
+	int bad = kit_proc_run(argv, &po, &r) || r.signal || r.exit_code;
+	if (bad)
+		snprintf(why, len, "%s", r.started && r.exit_code == KIT_EXIT_SKIP
+			 ? "Pillow is missing (apt install python3-pil)"
+			 : "no photographs: install the mate-backgrounds package (its "
+			   PHOTOS_SRC "/*.jpg)");
+	kit_proc_result_free(&r);
+	free(script);
+	if (bad) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }
 
 /* The sweep over O->procs x O->threads. BENCH adds the benchmark summary. */
@@ -1711,6 +1856,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->expect_lost = true;
 		} else if (IS("--expect-parallel")) {
 			o->expect_parallel = true;
+		} else if (IS("--photos")) {
+			o->photos = true;
+		} else if (IS("--compare")) {
+			o->compare = true;
 		} else if (IS("--bench")) {
 			o->bench = true;
 		} else if (IS("--quick")) {
@@ -1725,6 +1874,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->expect_lost && !o->kill_after) {
 		kit_error("--expect-lost needs --kill-after K (which image's worker dies)");
+		return -1;
+	}
+	if (o->photos && (o->dir || o->make_inputs)) {
+		kit_error("--photos reads the photographs: it takes no --images or --make-inputs");
 		return -1;
 	}
 	if (o->dir && o->size_set) {
@@ -1743,9 +1896,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		kit_error("--quick goes with --demo or --bench");
 		return -1;
 	}
-	int modes = !!o->emit + !!o->verify + !!o->make_inputs + !!o->demo + !!o->bench;
+	int modes = !!o->emit + !!o->verify + !!o->make_inputs + !!o->demo + !!o->bench +
+		    o->compare;
 	if (modes > 1) {
-		kit_error("give one of --emit, --verify, --make-inputs, --demo, --bench");
+		kit_error("give one of --emit, --verify, --make-inputs, --demo, --bench, --compare");
 		return -1;
 	}
 	bool checks = o->validate || o->expect_children || o->expect_parallel ||
@@ -1772,6 +1926,32 @@ static int *range(int n, size_t *count)
 		v[i] = i + 1;
 	*count = (size_t)n;
 	return v;
+}
+
+/* The benchmark's comparison with the Python version on one core: on the
+ * photographs where they can be had (a set of their own), else on the
+ * benchmark's images. */
+static void bench_side_by_side(const struct options *o, struct run *r, struct shared *sh)
+{
+	char why[300];
+	char *dir = o->dir || o->quick ? NULL : photos_dir(why, sizeof(why));
+	if (!dir) {
+		if (!o->dir && !o->quick)
+			printf("\n(%s: the comparison below is on the generated images)\n", why);
+		side_by_side(r, r->set->source, o->quick ? 1 : 3);
+		return;
+	}
+	struct options po = *o;
+	po.dir = dir, po.quiet = true;
+	struct imageset set;
+	if (load_set(&po, &set) == 0) {
+		pool_result *res = kit_xmalloc(sizeof(*res) * (size_t)set.n);
+		struct run pr = { .set = &set, .ctx = { &set, sh }, .results = res };
+		side_by_side(&pr, "photographs from Debian's mate-backgrounds", 3);
+		free(res);
+	}
+	free_set(&set);
+	free(dir);
 }
 
 /* Makes sure PATH (given to FLAG) can be written, before any work: its
@@ -1903,6 +2083,12 @@ int main(int argc, char **argv)
 		free(o.procs), free(o.threads), free(outdir);
 		return KIT_EXIT_USAGE;
 	}
+	char *photos = NULL, why[300];
+	if (o.photos && !(o.dir = photos = photos_dir(why, sizeof(why)))) {
+		kit_error("--photos: %s; or give a folder of PNGs with --images", why);
+		free(o.procs), free(o.threads), free(outdir);
+		return KIT_EXIT_USAGE;
+	}
 
 	if (!o.quiet && !o.emit) {
 		kit_env_print(stdout);
@@ -1955,6 +2141,9 @@ int main(int argc, char **argv)
 		kit_error("%s could be read, nothing ran: %s",
 			  set.n == 1 ? "the one file" : "none of the files", bad);
 		rc = KIT_EXIT_USAGE;
+	} else if (o.compare) {
+		side_by_side(&r, set.source, o.repeat);
+		rc = nbad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 	} else if (o.signatures) {
 		double sec;
 		rc = run_pool(&r, o.procs[0], o.threads[0], false, &sec) ? KIT_EXIT_INVALID : KIT_EXIT_OK;
@@ -1974,6 +2163,8 @@ int main(int argc, char **argv)
 		rc = run_checks(&o, &r);
 	} else {
 		rc = run_sweep(&o, &r, o.bench);
+		if (o.bench && rc == KIT_EXIT_OK)
+			bench_side_by_side(&o, &r, sh);
 		if (nbad) {
 			printf("%d of %d files could not be read, the other %d ran: %s\n", nbad,
 			       set.n, set.n - nbad, bad);
@@ -1984,6 +2175,6 @@ int main(int argc, char **argv)
 	free(results);
 	free_set(&set);
 	munmap(sh, sizeof(*sh));
-	free(o.procs), free(o.threads), free(outdir);
+	free(o.procs), free(o.threads), free(outdir), free(photos);
 	return rc;
 }
