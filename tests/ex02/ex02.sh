@@ -99,7 +99,7 @@ bad-arguments)
 	EOF
 	# too large to allocate, in a check: the verdict line, exit 2
 	expect 2 -- "$reference" -q --kernel blas -n 200000 --validate
-	last_line_is "FAIL: observed no run: n = 200000 does not fit in memory"
+	last_line_is "FAIL: observed no run: the problem for n = 200000 could not be made"
 	expect 2 OMP_NUM_THREADS=abc -- "$reference" --validate
 	grep -q OMP_NUM_THREADS "$tmp/err" || fail "OMP_NUM_THREADS=abc: not named"
 	expect 0 -- "$reference" --help
