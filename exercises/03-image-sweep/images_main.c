@@ -1602,9 +1602,9 @@ static int emit(const struct options *o, struct run *r, int procs)
 	cJSON_AddNumberToObject(root, "n", s->n);
 	cJSON_AddNumberToObject(root, "seed", (double)o->seed);
 	cJSON_AddNumberToObject(root, "threads", threads);
-	res = cJSON_AddObjectToObject(root, "result");
 	if (strcmp(kernel, "median"))
-		cJSON_AddNumberToObject(res, "procs", procs);
+		cJSON_AddNumberToObject(root, "procs", procs);
+	res = cJSON_AddObjectToObject(root, "result");
 	cJSON *files = cJSON_AddArrayToObject(res, "files");
 	int lost = 0;
 	for (int i = 0; i < s->n; i++) {
@@ -1660,9 +1660,16 @@ static cJSON *read_result(const char *dir, char *why, size_t len)
 
 /* Compares one emitted result with the exact signatures. 0, or 1 with WHY
  * in the student's words. */
-static int verify_one(const struct imageset *s, const cJSON *root, char *why, size_t len)
+static int verify_one(const struct options *o, const struct imageset *s, const cJSON *root,
+		      char *why, size_t len)
 {
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "exercise");
+	const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(root, "kernel");
+	if (o->kernel && (!cJSON_IsString(kernel) || strcmp(kernel->valuestring, o->kernel))) {
+		snprintf(why, len, "result.json holds a run of kernel '%s', not '%s'",
+			 cJSON_IsString(kernel) ? kernel->valuestring : "(none)", o->kernel);
+		return 1;
+	}
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files");
 	if (!cJSON_IsString(ex) || strcmp(ex->valuestring, "03-image-sweep") ||
@@ -1721,7 +1728,7 @@ static int verify(const struct options *o, const struct imageset *s)
 		char one[900];
 		cJSON *root = read_result(d, one, sizeof(one));
 		if (root)
-			bad = verify_one(s, root, one, sizeof(one));
+			bad = verify_one(o, s, root, one, sizeof(one));
 		else
 			bad = 1;
 		cJSON_Delete(root);

@@ -82,7 +82,7 @@ hostile)
 	# memory, the budget (--mem) refusing a real 8000 x 8000 image before
 	# decoding it; peak memory of the whole run asserted
 	h=$broken/hostile
-	limit=200; [ -n "${KIT_SANITIZED:-}" ] && limit=900
+	limit=100; [ -n "${KIT_SANITIZED:-}" ] && limit=300
 	# rss CMD...: runs CMD (stdout, stderr in $tmp/out, $tmp/err), prints its
 	# exit status and the peak resident memory, MiB, of it and every process
 	# it waited for
@@ -150,6 +150,9 @@ protocol)
 	expect 0 -- "$reference" --input "$in" --verify "$tmp/e1,$tmp/e2,$tmp/e3"
 	last_line_is "PASS: 17 signatures exactly right, 1 unreadable file reported as errors, in 3 results"
 	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "--verify printed more than one line"
+	expect 1 -- "$reference" --input "$in" --kernel median --verify "$tmp/e1"
+	grep_in "$tmp/out" "^FAIL: .*a run of kernel 'pool', not 'median'" "kernel checked"
+	expect 0 -- "$reference" --input "$in" --kernel median --verify "$tmp/e2"
 	tamper() { /usr/bin/python3 -c "import json,sys; j=json.load(open('$tmp/e1/result.json')); f=j['result']['files']; $1; json.dump(j, open('$tmp/bad/result.json','w'))"; }
 	tamper "f[0]['signature'] += 1"
 	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
