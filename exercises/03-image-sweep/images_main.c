@@ -683,8 +683,9 @@ static int run_pool(struct run *r, int p, int t, bool children, double *seconds)
 	}
 	if (lost || rc) {
 		snprintf(r->why, sizeof(r->why), "%d of %d images not reported at P=%d T=%d "
-			 "(pool_run returned %d): a worker died, or results[] was not filled",
-			 lost, s->n, p, t, rc);
+			 "(pool_run returned %d): a worker died, or results[] was not filled "
+			 "(a worker killed by signal 9 may also have run out of memory: see "
+			 "--mem)", lost, s->n, p, t, rc);
 		return 1;
 	}
 	if (wrong) {
