@@ -100,6 +100,10 @@ typedef struct kit_exercise {
 	const char *program;	/* "pi" */
 	const char *edit;	/* the student's file, "pi.c" */
 	const char *about;	/* --help's paragraph: what the program computes */
+	const char *table_title;	/* the plain run's table; NULL: "TITLE: time by
+					 * kernel and threads" */
+	bool own_threads_column;	/* no "threads" column from the driver: the
+					 * exercise's columns say who worked */
 	const char *examples;	/* --help's examples, one a line */
 	const kit_ex_kernel *kernels;
 	int nkernels;

@@ -338,6 +338,8 @@ static const kit_exercise gemm_exercise = {
 		 "OMP_NUM_THREADS sets the threads of OpenMP and of OpenBLAS (its OpenMP\n"
 		 "build ignores OPENBLAS_NUM_THREADS); OPENBLAS_CORETYPE=SkylakeX (or\n"
 		 "Haswell) overrides the core OpenBLAS detected.\n",
+	.table_title = "C = A B: GFLOP/s by kernel and threads",
+	.own_threads_column = true,
 	.examples = "  gemm --kernel blas -n 2048\n"
 		    "  OPENBLAS_CORETYPE=SkylakeX gemm --kernel blas --threads 1,2 --chart\n"
 		    "  OMP_NUM_THREADS=2 gemm --kernel loops --validate --expect-parallel\n"
