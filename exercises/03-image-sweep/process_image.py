@@ -7,8 +7,9 @@ lesson's process_image.py: Pillow + numpy), timed, for ./kit bench sweep.
     m = numpy.median(img, axis=2); int((m @ m.T).mean())
 
 Prints "NAME SIGNATURE" per file (or "NAME error WHY"), then one line
-"seconds TOTAL READ MEDIAN PRODUCT": wall seconds of the loop over the files
-and of its three parts (imports excluded). Threads: what OMP_NUM_THREADS
+"seconds TOTAL READ MEDIAN PRODUCT CPU": wall seconds of the loop over the
+files and of its three parts (imports excluded), and the CPU seconds of the
+loop (all threads). Threads: what OMP_NUM_THREADS
 says, as for any numpy program.
 
 usage: /usr/bin/python3 process_image.py FILE...
@@ -25,7 +26,7 @@ except ImportError as e:
     sys.exit(77)
 
 parts = [0.0, 0.0, 0.0]
-t0 = time.perf_counter()
+t0, cpu0 = time.perf_counter(), time.process_time()
 for path in sys.argv[1:]:
     name = path.rsplit("/", 1)[-1]
     try:
@@ -44,4 +45,5 @@ for path in sys.argv[1:]:
         print(name, signature)
     except Exception as e:  # Pillow raises many kinds: all mean "cannot read"
         print(name, "error", str(e).replace("\n", " "))
-print("seconds %.6f %.6f %.6f %.6f" % (time.perf_counter() - t0, *parts))
+print("seconds %.6f %.6f %.6f %.6f %.6f" % (time.perf_counter() - t0, *parts,
+                                           time.process_time() - cpu0))
