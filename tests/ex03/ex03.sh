@@ -59,6 +59,36 @@ print(len(p), "files compared")
 sys.exit(1 if bad or len(c) != len(p) or len(p) < 40 else 0)
 PY
 	;;
+exact-blocks)
+	# the product in blocks is exact where blocks and chunks of columns
+	# matter: widths past 1024 (several chunks; 258 for 2- and 4-channel
+	# images), heights past 256 (several blocks), extreme values (all white,
+	# 0/255 stripes); checked against the exact integer signatures at T = 1
+	# and 2, and against the Python version where it can run
+	mkdir "$tmp/in"
+	expect 0 -- "$reference" -q --make-inputs "$tmp/in" --seed 3 --count 15 --size 2400x600
+	/usr/bin/python3 - "$tmp/in" <<'PY' || fail "could not write the extreme images"
+import struct, sys, zlib
+def chunk(k, b):
+    return struct.pack(">I", len(b)) + k + b + struct.pack(">I", zlib.crc32(k + b) & 0xFFFFFFFF)
+def png(path, w, h, ctype, px):
+    raw = b"".join(b"\0" + b"".join(px(x, y) for x in range(w)) for y in range(h))
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ctype, 0, 0, 0))
+                           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+d = sys.argv[1]
+png(d + "/white-rgb.png", 2100, 300, 2, lambda x, y: b"\xff\xff\xff")
+png(d + "/stripes-rgba.png", 1500, 270, 6, lambda x, y: b"\xff\xff\x00\xff" if x % 2 else b"\x00\xff\xff\xff")
+png(d + "/white-la.png", 1300, 20, 4, lambda x, y: b"\xff\xff")
+PY
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --images "$tmp/in" --procs 2 --threads 1,2 --validate
+	last_line_is "PASS: P=2 T=1: 18 signatures right"
+	if /usr/bin/python3 -c 'import numpy, PIL' 2>/dev/null; then
+		expect 0 -- "$reference" -q --images "$tmp/in" --procs 2 --threads 1 --signatures
+		/usr/bin/python3 "$here/signature.py" "$tmp/in"/*.png >"$tmp/py.txt"
+		diff <(cut -d' ' -f1,2 "$tmp/out") <(cut -d' ' -f1,2 "$tmp/py.txt") >&2 &&
+			pass "the same 18 signatures as the Python version" ||
+			fail "signatures differ from the Python version"
+	fi ;;
 special-files)
 	# a named pipe, a folder and a dangling link named *.png, a name with a
 	# newline: each its own error, nothing hangs, one line per file; the
