@@ -89,9 +89,9 @@ static void check_parallel(kit_checks *c, runner *r)
 	double once = kit_wtime() - t0;
 	runner big = { 0 };
 	runner *use = r;
+	drv grown = *d;		/* outlives BIG, which points at it */
 	/* Long enough runs that computing, not waking threads, fills the span. */
 	if (once < 0.02 && d->ex->n_linear) {
-		drv grown = *d;
 		grown.n_set = true;
 		grown.n = (uint64_t)fmin((double)r->c.n * 0.02 / fmax(once, 1e-6),
 					 (double)d->ex->n_max);
@@ -151,7 +151,7 @@ static void check_same_across(kit_checks *c, runner *r)
 	int k = r->c.kernel, saved = kit_omp_max_threads();
 	size_t size = d->ex->result_size;
 	unsigned char *first = kit_xcalloc(1, size);
-	kit_buf seen = { 0 }, w = { 0 };
+	kit_buf seen = { 0 }, counts = { 0 }, w = { 0 };
 	bool same = true;
 	for (size_t i = 0; i < d->same_across.n; i++) {
 		int t = d->same_across.v[i];
@@ -168,6 +168,7 @@ static void check_same_across(kit_checks *c, runner *r)
 		same &= !memcmp(first, r->result, size);
 		if (seen.len < 400)
 			kit_buf_printf(&seen, "%s%d: %s", i ? ", " : "", t, describe(d, r->result, &w));
+		kit_buf_printf(&counts, "%s%d", i ? ", " : "", t);
 	}
 	/* The promised answer: where it is defined, validate also checks it. */
 	kit_buf m = { 0 };
@@ -181,12 +182,13 @@ static void check_same_across(kit_checks *c, runner *r)
 		kit_check(c, KIT_FAIL, "observed the same result at every thread count, but %s; %s",
 			  kit_buf_str(&m), hint_of(d, k));
 	else
-		kit_check(c, KIT_PASS, "the same %s at %zu thread count%s (%s)",
+		kit_check(c, KIT_PASS, "the same %s at %zu thread count%s (%s); %s",
 			  describe(d, first, &w), d->same_across.n, plural((long)d->same_across.n),
-			  kit_buf_str(&seen));
+			  kit_buf_str(&counts), kit_buf_str(&m));
 	kit_buf_free(&m);
 out:
 	kit_buf_free(&seen);
+	kit_buf_free(&counts);
 	kit_buf_free(&w);
 	free(first);
 }

@@ -32,7 +32,7 @@
 #include "gemm_check.h"
 
 #define COUNT_DEFAULT 256	/* matrices in the batch when timing */
-#define COUNT_CHECK 10		/* ... in checks, --emit and --verify */
+#define COUNT_CHECK 32		/* ... in checks, --emit and --verify */
 
 enum { K_BLAS, K_LOOPS, K_BATCH, K_COUNT };
 
@@ -53,7 +53,7 @@ static kit_opt_counts opt_sweep;	/* --check-sweep LIST */
 
 static const kit_opt options[] = {
 	KIT_OPT_GROUP("exercise 02:"),
-	KIT_OPT_INT(0, "count", &opt_count, "C", "matrices in the batch (default 256; checks 10)",
+	KIT_OPT_INT(0, "count", &opt_count, "C", "matrices in the batch (default 256; checks 32)",
 		    1, 1000000),
 	KIT_OPT_COUNTS(0, "check-sweep", &opt_sweep, "LIST", "runs gemm_blas once per "
 		       "OMP_NUM_THREADS in LIST, each a\nfresh process, and checks that "
@@ -98,13 +98,15 @@ static void free_problem(void *prob)
 	free(p);
 }
 
-/* A fingerprint of C (FNV-1a over its bytes): the result compared across runs. */
+/* A fingerprint of C (FNV-1a over its 64-bit words): the result compared
+ * across runs. */
 static uint64_t fingerprint(const gemm_mats *m)
 {
-	const unsigned char *b = (const unsigned char *)m->C;
-	uint64_t h = UINT64_C(14695981039346656037);
-	for (size_t i = 0; i < m->nn * (size_t)m->count * sizeof(double); i++)
-		h = (h ^ b[i]) * UINT64_C(1099511628211);
+	uint64_t h = UINT64_C(14695981039346656037), w;
+	for (size_t i = 0; i < m->nn * (size_t)m->count; i++) {
+		memcpy(&w, &m->C[i], sizeof(w));
+		h = (h ^ w) * UINT64_C(1099511628211);
+	}
 	return h;
 }
 
@@ -333,8 +335,7 @@ static const kit_exercise gemm_exercise = {
 		 "variant, core and threads first; checks every product against a\n"
 		 "reference, |C - AB| <= 3 eps n |A||B| elementwise, then times it: GFLOP/s\n"
 		 "(2 n^3 flops per product) and the fraction of ./kit machine's peak.\n"
-		 "Kernels: blas (step 1, gemm_blas), loops (step 2, gemm_loops), batch\n"
-		 "(step 4, gemm_batch). Step 3 sweeps in fresh processes: ./kit sweep.\n"
+		 "Step 3 sweeps in fresh processes: ./kit sweep, or --check-sweep.\n"
 		 "OMP_NUM_THREADS sets the threads of OpenMP and of OpenBLAS (its OpenMP\n"
 		 "build ignores OPENBLAS_NUM_THREADS); OPENBLAS_CORETYPE=SkylakeX (or\n"
 		 "Haswell) overrides the core OpenBLAS detected.\n",
