@@ -126,7 +126,7 @@ int emit(const struct options *o, struct run *r, int procs)
 static cJSON *read_result(const char *dir, char *why, size_t len)
 {
 	char *path = kit_xasprintf("%s/result.json", dir);
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	cJSON *root = NULL;
 	if (fd < 0)

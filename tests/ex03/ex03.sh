@@ -199,6 +199,12 @@ protocol)
 	head -c 5000000 /dev/zero >"$tmp/bad/result.json"
 	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
 	grep_in "$tmp/out" "more than the [0-9]+ a result may have" "huge file"
+	rm "$tmp/bad/result.json"; ln -s "$tmp/e1/result.json" "$tmp/bad/result.json"
+	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
+	grep_in "$tmp/out" "cannot open .*result.json" "a link is not followed"
+	rm "$tmp/bad/result.json"; mkfifo "$tmp/bad/result.json"
+	expect 1 -- timeout 20 "$reference" --input "$in" --verify "$tmp/bad"
+	grep_in "$tmp/out" "is not a regular file" "a FIFO is not read"
 	expect 1 -- "$reference" --input "$in" --verify "$tmp/nowhere"
 	expect 2 -- "$reference" --input "$in" --emit "$tmp/nowhere" ;;
 fuzz)
