@@ -212,3 +212,178 @@ int imagegen_set(const char *dir, int w, int h, char **paths, int verbose)
 			made == 1 ? "" : "s", kit_wtime() - t0);
 	return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Every kind of PNG
+ */
+
+struct kind {
+	const char *name;
+	int type, depth, interlace, trns;
+};
+
+static const struct kind kinds[IMAGEGEN_KINDS] = {
+	{ "rgb8", PNG_COLOR_TYPE_RGB, 8, 0, 0 },
+	{ "rgba8", PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 0 },
+	{ "gray8", PNG_COLOR_TYPE_GRAY, 8, 0, 0 },
+	{ "graya8", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 0 },
+	{ "palette8", PNG_COLOR_TYPE_PALETTE, 8, 0, 0 },
+	{ "palette4-trns", PNG_COLOR_TYPE_PALETTE, 4, 0, 1 },
+	{ "gray1", PNG_COLOR_TYPE_GRAY, 1, 0, 0 },
+	{ "rgb16", PNG_COLOR_TYPE_RGB, 16, 0, 0 },
+	{ "rgba16", PNG_COLOR_TYPE_RGB_ALPHA, 16, 0, 0 },
+	{ "gray16", PNG_COLOR_TYPE_GRAY, 16, 0, 0 },
+	{ "graya16", PNG_COLOR_TYPE_GRAY_ALPHA, 16, 0, 0 },
+	{ "rgb8-trns", PNG_COLOR_TYPE_RGB, 8, 0, 1 },
+	{ "rgb8-interlaced", PNG_COLOR_TYPE_RGB, 8, 1, 0 },
+	{ "rgba16-interlaced", PNG_COLOR_TYPE_RGB_ALPHA, 16, 1, 0 },
+	{ "graya8-interlaced", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 1, 0 },
+};
+
+const char *imagegen_kind_name(int k)
+{
+	return kinds[((k % IMAGEGEN_KINDS) + IMAGEGEN_KINDS) % IMAGEGEN_KINDS].name;
+}
+
+/* Pixel X of the RGB row RGB as kind KD into OUT (packed samples; 16-bit
+ * big-endian; palette and 1-bit gray as one index per byte, packed later). */
+static size_t kind_pixel(const struct kind *kd, const unsigned char *rgb, uint64_t z,
+			 unsigned char *out)
+{
+	int r = rgb[0], g = rgb[1], b = rgb[2], gray = (r + 2 * g + b) / 4;
+	int a = (int)((z >> 24) & 0xff) | 0x20;	/* never fully transparent */
+	int v[4], n = 0;
+	switch (kd->type) {
+	case PNG_COLOR_TYPE_RGB:
+		v[0] = r, v[1] = g, v[2] = b, n = 3;
+		break;
+	case PNG_COLOR_TYPE_RGB_ALPHA:
+		v[0] = r, v[1] = g, v[2] = b, v[3] = a, n = 4;
+		break;
+	case PNG_COLOR_TYPE_GRAY_ALPHA:
+		v[0] = gray, v[1] = a, n = 2;
+		break;
+	case PNG_COLOR_TYPE_PALETTE:
+		out[0] = (unsigned char)(kd->depth == 8 ? r / 43 * 36 + g / 43 * 6 + b / 43
+				       : (r / 128) * 4 + (g / 128) * 2 + b / 128);
+		return 1;
+	default:
+		if (kd->depth == 1) {
+			out[0] = (unsigned char)(gray >= 128);
+			return 1;
+		}
+		v[0] = gray, n = 1;
+	}
+	size_t at = 0;
+	for (int i = 0; i < n; i++) {
+		out[at++] = (unsigned char)v[i];
+		if (kd->depth == 16)	/* a low byte that Pillow drops */
+			out[at++] = (unsigned char)((z >> (8 * i)) & 0xff);
+	}
+	return at;
+}
+
+/* Packs W one-per-byte indices of DEPTH bits (1, 2, 4) in place. */
+static void pack_bits(unsigned char *row, int w, int depth)
+{
+	int per = 8 / depth;
+	for (int x = 0; x < w; x += per) {
+		unsigned char byte = 0;
+		for (int k = 0; k < per; k++)
+			byte |= (unsigned char)((x + k < w ? row[x + k] : 0) << (8 - depth * (k + 1)));
+		row[x / per] = byte;
+	}
+}
+
+static void set_palette(png_structp png, png_infop info, const struct kind *kd)
+{
+	png_color pal[256];
+	int n = kd->depth == 8 ? 216 : 8;
+	for (int i = 0; i < n; i++) {
+		if (kd->depth == 8)
+			pal[i] = (png_color){ (png_byte)(i / 36 * 51), (png_byte)(i / 6 % 6 * 51),
+					      (png_byte)(i % 6 * 51) };
+		else
+			pal[i] = (png_color){ (png_byte)(i & 4 ? 255 : 0), (png_byte)(i & 2 ? 255 : 0),
+					      (png_byte)(i & 1 ? 255 : 0) };
+	}
+	png_set_PLTE(png, info, pal, n);
+	if (kd->trns) {
+		png_byte alpha[8] = { 0, 64, 128, 192, 255, 255, 255, 255 };
+		png_set_tRNS(png, info, alpha, 8, NULL);
+	}
+}
+
+/* The whole image of kind KD, rows packed as PNG stores them. */
+static unsigned char *kind_image(const struct kind *kd, int w, int h, int index,
+				 size_t *rowbytes)
+{
+	struct shape s[NSHAPES];
+	shapes_of(index, w, h, s);
+	*rowbytes = (size_t)w * 4 * 2 + 8;
+	unsigned char *img = kit_xmalloc(*rowbytes * (size_t)h), *rgb = kit_xmalloc((size_t)w * 3);
+	for (int y = 0; y < h; y++) {
+		unsigned char *row = img + (size_t)y * *rowbytes;
+		draw_row(index, w, h, y, s, rgb);
+		size_t at = 0;
+		for (int x = 0; x < w; x++)
+			at += kind_pixel(kd, rgb + 3 * x, hash3((uint64_t)index + 99, (uint64_t)y,
+								 (uint64_t)x), row + at);
+		if (kd->depth < 8)
+			pack_bits(row, w, kd->depth);
+	}
+	free(rgb);
+	return img;
+}
+
+int imagegen_write_kind(const char *path, int w, int h, int index, int k)
+{
+	const struct kind *kd = &kinds[((k % IMAGEGEN_KINDS) + IMAGEGEN_KINDS) % IMAGEGEN_KINDS];
+	if (w < 1 || h < 1) {
+		kit_error("cannot make image '%s': size %dx%d is empty", path, w, h);
+		return -1;
+	}
+	kit_atomic a;
+	if (kit_atomic_open(&a, path))
+		return -1;
+	size_t rowbytes;
+	unsigned char *volatile img = kind_image(kd, w, h, index, &rowbytes);
+	png_bytep *volatile rows = kit_xmalloc(sizeof(png_bytep) * (size_t)h);
+	for (int y = 0; y < h; y++)
+		rows[y] = img + (size_t)y * rowbytes;
+	struct png_err e;
+	memset(&e, 0, sizeof(e));
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &e, on_error, on_warning);
+	png_infop info = png ? png_create_info_struct(png) : NULL;
+	if (!png || !info) {
+		kit_error("cannot make image '%s': out of memory in libpng", path);
+		goto fail;
+	}
+	if (setjmp(e.jb)) {
+		kit_error("cannot write image '%s': libpng: %s", path, e.msg);
+		goto fail;
+	}
+	png_init_io(png, a.f);
+	png_set_compression_level(png, 3);
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, kd->depth, kd->type,
+		     kd->interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (kd->type == PNG_COLOR_TYPE_PALETTE)
+		set_palette(png, info, kd);
+	else if (kd->trns) {
+		png_color_16 key = { .red = 128, .green = 128, .blue = 128, .gray = 128 };
+		png_set_tRNS(png, info, NULL, 0, &key);
+	}
+	png_set_rows(png, info, rows);
+	png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+	png_destroy_write_struct(&png, &info);
+	free(rows);
+	free(img);
+	return kit_atomic_commit(&a);
+fail:
+	png_destroy_write_struct(&png, &info);
+	free(rows);
+	free(img);
+	kit_atomic_abort(&a);
+	return -1;
+}

@@ -1,0 +1,244 @@
+/*
+ * images_protocol.c - exercise 03's side of the grader's protocol:
+ * --make-inputs, --emit, --verify (images_driver.h says what each promises).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "data/images/imagegen.h"
+#include "images_driver.h"
+#include "kit.h"
+
+/* ------------------------------------------------------------------------
+ * The grader's protocol: --make-inputs, --emit, --verify
+ */
+
+#define RESULT_MAX (4u << 20)	/* the largest result.json --verify reads */
+#define INPUTS_W 640		/* --make-inputs: the largest size by default */
+#define INPUTS_H 480
+
+static uint64_t seed_hash(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed * UINT64_C(0x9e3779b97f4a7c15) + i + 1;
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* --make-inputs DIR: COUNT PNGs of every kind in turn, sizes and pictures
+ * drawn from the seed, up to --size (default 640x480). */
+int make_inputs(const struct options *o)
+{
+	if (kit_mkdirs(o->make_inputs))
+		return KIT_EXIT_USAGE;
+	int count = o->count ? (int)o->count : IMAGEGEN_KINDS;
+	int maxw = o->size_set ? o->w : INPUTS_W, maxh = o->size_set ? o->h : INPUTS_H;
+	for (int i = 0; i < count; i++) {
+		uint64_t z = seed_hash(o->seed, (uint64_t)i);
+		int w = maxw / 2 + (int)(z % (uint64_t)(maxw - maxw / 2 + 1));
+		int h = maxh / 2 + (int)((z >> 20) % (uint64_t)(maxh - maxh / 2 + 1));
+		char *path = kit_xasprintf("%s/%02d-%s.png", o->make_inputs, i + 1,
+					   imagegen_kind_name(i));
+		int rc = imagegen_write_kind(path, w < 1 ? 1 : w, h < 1 ? 1 : h,
+					     (int)((z >> 40) % 1000), i);
+		free(path);
+		if (rc)
+			return KIT_EXIT_USAGE;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "%s: wrote %d PNG%s of %d kinds into '%s' (seed %llu)\n",
+			kit_progname(), count, count == 1 ? "" : "s",
+			count < IMAGEGEN_KINDS ? count : IMAGEGEN_KINDS, o->make_inputs,
+			(unsigned long long)o->seed);
+	return KIT_EXIT_OK;
+}
+
+/* --kernel median: every image in this process, one after another, with the
+ * threads OMP_NUM_THREADS gives (the median loop's parallelism, step 1). */
+int run_in_process(struct run *r)
+{
+	const struct imageset *s = r->set;
+	for (int i = 0; i < s->n; i++) {
+		pool_result *x = &r->results[i];
+		double t0 = kit_wtime();
+		x->status = work(&r->ctx, i, &x->signature) ? POOL_FAILED : POOL_DONE;
+		x->seconds = kit_wtime() - t0;
+		x->pid = (int)getpid();
+	}
+	return 0;
+}
+
+/* --emit DIR: runs the kernel once and writes DIR/result.json, nothing
+ * else: no check, no timing. */
+int emit(const struct options *o, struct run *r, int procs)
+{
+	const struct imageset *s = r->set;
+	const char *kernel = o->kernel ? o->kernel : "pool";
+	int threads = kit_omp_max_threads(), rc = 0;
+	for (int i = 0; i < s->n; i++)
+		r->results[i] = (pool_result){ .status = POOL_LOST };
+	fflush(NULL);
+	if (!strcmp(kernel, "median"))
+		rc = run_in_process(r);
+	else
+		rc = pool_run(procs, threads, s->n, work, &r->ctx, r->results);
+	cJSON *root = cJSON_CreateObject(), *res;
+	cJSON_AddStringToObject(root, "exercise", "03-image-sweep");
+	cJSON_AddStringToObject(root, "kernel", kernel);
+	cJSON_AddNumberToObject(root, "n", s->n);
+	cJSON_AddNumberToObject(root, "seed", (double)o->seed);
+	cJSON_AddNumberToObject(root, "threads", threads);
+	if (strcmp(kernel, "median"))
+		cJSON_AddNumberToObject(root, "procs", procs);
+	res = cJSON_AddObjectToObject(root, "result");
+	cJSON *files = cJSON_AddArrayToObject(res, "files");
+	int lost = 0;
+	for (int i = 0; i < s->n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "name", s->names[i]);
+		const pool_result *x = &r->results[i];
+		if (x->status == POOL_DONE)
+			cJSON_AddNumberToObject(f, "signature", (double)x->signature);
+		else if (x->status == POOL_FAILED)
+			cJSON_AddStringToObject(f, "error", s->why[i] ? s->why[i] : "failed");
+		else
+			cJSON_AddBoolToObject(f, "lost", 1), lost++;
+		cJSON_AddItemToArray(files, f);
+	}
+	char *text = cJSON_Print(root), *path = kit_xasprintf("%s/result.json", o->emit);
+	cJSON_Delete(root);
+	int wrc = kit_write_file(path, text);
+	free(text), free(path);
+	if (wrc)
+		return KIT_EXIT_USAGE;
+	return rc || lost ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+}
+
+/* Reads DIR/result.json as untrusted data: a regular file of at most
+ * RESULT_MAX bytes, valid JSON. NULL with WHY. */
+static cJSON *read_result(const char *dir, char *why, size_t len)
+{
+	char *path = kit_xasprintf("%s/result.json", dir);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	cJSON *root = NULL;
+	if (fd < 0)
+		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		snprintf(why, len, "%s is not a regular file", path);
+	else if (st.st_size > (off_t)RESULT_MAX)
+		snprintf(why, len, "%s holds %lld bytes, more than the %u a result may have",
+			 path, (long long)st.st_size, RESULT_MAX);
+	else {
+		char *text = kit_xmalloc((size_t)st.st_size + 1);
+		ssize_t got = read(fd, text, (size_t)st.st_size);
+		text[got > 0 ? got : 0] = '\0';
+		root = got == st.st_size ? cJSON_Parse(text) : NULL;
+		if (!root)
+			snprintf(why, len, "%s is not valid JSON", path);
+		free(text);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return root;
+}
+
+/* Compares one emitted result with the exact signatures. 0, or 1 with WHY
+ * in the student's words. */
+static int verify_one(const struct options *o, const struct imageset *s, const cJSON *root,
+		      char *why, size_t len)
+{
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "exercise");
+	const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(root, "kernel");
+	if (o->kernel && (!cJSON_IsString(kernel) || strcmp(kernel->valuestring, o->kernel))) {
+		snprintf(why, len, "result.json holds a run of kernel '%s', not '%s'",
+			 cJSON_IsString(kernel) ? kernel->valuestring : "(none)", o->kernel);
+		return 1;
+	}
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files");
+	if (!cJSON_IsString(ex) || strcmp(ex->valuestring, "03-image-sweep") ||
+	    !cJSON_IsArray(files)) {
+		snprintf(why, len, "result.json is not a result of exercise 03 (no "
+			 "\"result\": {\"files\": [...]})");
+		return 1;
+	}
+	int n = cJSON_GetArraySize(files), wrong = 0, seen_count = 0;
+	char first[600] = "";
+	char *seen = calloc((size_t)s->n + 1, 1);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+		const cJSON *sig = cJSON_GetObjectItemCaseSensitive(f, "signature");
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(f, "error");
+		int i = 0;
+		while (cJSON_IsString(name) && i < s->n && strcmp(s->names[i], name->valuestring))
+			i++;
+		char msg[600] = "";
+		if (!cJSON_IsString(name) || i == s->n)
+			snprintf(msg, sizeof(msg), "a file that is not among the inputs");
+		else if (seen[i]++)
+			snprintf(msg, sizeof(msg), "'%s' is reported twice", s->snames[i]);
+		else if (s->kind[i] == REF_BAD && !cJSON_IsString(err))
+			snprintf(msg, sizeof(msg), "'%s' cannot be read (%s), yet it has no error",
+				 s->snames[i], s->why[i]);
+		else if (s->kind[i] != REF_BAD && !cJSON_IsNumber(sig))
+			snprintf(msg, sizeof(msg), "'%s' has no signature%s (expected %lld)",
+				 s->snames[i], cJSON_IsString(err) ? ", an error instead" : "",
+				 s->sig[i]);
+		else if (s->kind[i] != REF_BAD && sig->valuedouble != (double)s->sig[i])
+			snprintf(msg, sizeof(msg), "'%s' has signature %.0f, the right one is %lld",
+				 s->snames[i], sig->valuedouble, s->sig[i]);
+		seen_count += msg[0] == '\0';
+		if (msg[0] && !wrong++)
+			snprintf(first, sizeof(first), "%s", msg);
+	}
+	free(seen);
+	if (!wrong && (n != s->n || seen_count != s->n))
+		snprintf(first, sizeof(first), "%d of the %d files reported", seen_count, s->n), wrong = 1;
+	if (wrong)
+		snprintf(why, len, "%s (%d problem%s among %d files)", first, wrong,
+			 wrong == 1 ? "" : "s", s->n);
+	return wrong ? 1 : 0;
+}
+
+/* --verify DIR[,DIR2...]: every DIR right, hence all the same. */
+int verify(const struct options *o, const struct imageset *s)
+{
+	char *list = kit_xstrdup(o->verify), *save = NULL;
+	int ndirs = 0, bad = 0;
+	char why[1024] = "";
+	for (char *d = strtok_r(list, ",", &save); d && !bad; d = strtok_r(NULL, ",", &save)) {
+		ndirs++;
+		char one[900];
+		cJSON *root = read_result(d, one, sizeof(one));
+		if (root)
+			bad = verify_one(o, s, root, one, sizeof(one));
+		else
+			bad = 1;
+		cJSON_Delete(root);
+		if (bad)
+			snprintf(why, sizeof(why), "%s: %s", d, one);
+	}
+	free(list);
+	if (!ndirs) {
+		kit_error("--verify needs one or more folders, separated by commas");
+		return KIT_EXIT_USAGE;
+	}
+	int nbad = count_kind(s, REF_BAD);
+	if (bad)
+		printf("FAIL: %s\n", why);
+	else
+		printf("PASS: %d signature%s exactly right, %d unreadable file%s reported as "
+		       "errors, in %d result%s\n", s->n - nbad, s->n - nbad == 1 ? "" : "s", nbad,
+		       nbad == 1 ? "" : "s", ndirs, ndirs == 1 ? "" : "s (all the same)");
+	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+}
