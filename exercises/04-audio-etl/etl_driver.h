@@ -21,6 +21,7 @@ extern const struct etl_mode_info {
 
 #define ETL_FILES 24		/* generated inputs, as the seed */
 #define ETL_SECONDS 5.0		/* ... of this many seconds each by default */
+#define ETL_BENCH_SECONDS 30.0	/* ... and in the benchmark (127 MB in all) */
 #define ETL_SIGMA 0.1
 #define ETL_SEED 2026
 
@@ -78,6 +79,8 @@ void etl_scratch_remove(const char *dir);
 /* ------------------------------------------------------------------------
  * The timed sweep of modes (etl_demo.c): --time, --demo etl, --bench
  */
+#define MAX_WORKERS_SUMMARY 64
+struct etl_sweep_summary;
 typedef struct etl_sweep {
 	char *const *inputs;	/* the files */
 	size_t n;
@@ -93,7 +96,16 @@ typedef struct etl_sweep {
 	bool chart;		/* a text chart of MB/s by workers on OUT */
 	const char *png;	/* PREFIX: PREFIX.png of the same; NULL: none */
 	const char *title;
+	struct etl_sweep_summary *sum;	/* filled when not NULL */
 } etl_sweep;
+
+/* What a sweep measured, for side-by-side comparisons (MB/s; 0: none). */
+typedef struct etl_sweep_summary {
+	double serial;		/* the serial kernel */
+	double copy;		/* the plain copy, best over worker counts */
+	double best_at[MAX_WORKERS_SUMMARY + 1];	/* best ETL mode at W workers */
+	int best_mode_at[MAX_WORKERS_SUMMARY + 1];
+} etl_sweep_summary;
 
 /* Times every mode of S at every worker count (serial and copy-serial once),
  * after validating each mode's outputs; adds one row per measurement to R

@@ -57,6 +57,7 @@
 #define MAX_WORKERS 256
 #define MAX_FILES 10000		/* the task pipe of step 3 holds 16384 */
 #define BUSY_SPAN 0.3		/* seconds --expect-parallel keeps the kernel busy */
+#define INNER_SAMPLES (1u << 22)	/* samples of --expect-parallel's transform (inner) */
 #define PROBE_DELAY_US 3000	/* how long each sf_open lingers under --expect-serial-open */
 #define KILL_FILES 8		/* --check-kill: this many files ... */
 #define KILL_SECONDS 20.0	/* ... of this many seconds (3.5 MB each) */
@@ -777,14 +778,64 @@ static void check_validate(struct checks *c, const struct options *o, int mode)
 	etl_plan_free(&pl);
 }
 
+/* --expect-parallel for inner: etl_transform_threads alone, on a buffer of
+ * INNER_SAMPLES, again and again for BUSY_SPAN: 2 or more threads used CPU
+ * time, and its first run wrote the bits of etl_transform. (Inside whole
+ * files the transform is a small part of the time: reading and writing
+ * would hide the threads' work.) */
+static void check_inner_parallel(struct checks *c, const struct options *o, int t)
+{
+	size_t n = INNER_SAMPLES;
+	float *x = malloc(n * sizeof(*x)), *want = malloc(n * sizeof(*want));
+	uint64_t key = etl_key_of("example0.wav");
+	if (!x || !want)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		x[i] = want[i] = (float)((double)(i % 2001) / 1000.0 - 1.0);
+	etl_transform(want, n, &o->p, key);
+	int runs = 0, saved = kit_omp_max_threads();
+	bool same = true;
+	kit_omp_set_threads(t);
+	kit_busy *b = kit_busy_begin();
+	double t0 = kit_wtime();
+	do {
+		etl_transform_threads(x, n, &o->p, key);
+		if (runs++ == 0)
+			same = !memcmp(x, want, n * sizeof(*x));
+	} while (same && kit_wtime() - t0 < BUSY_SPAN);
+	double wall = kit_wtime() - t0;
+	int busy = kit_busy_end(b, 0.25);
+	kit_omp_set_threads(saved);
+	if (!same)
+		kit_check(&c->v, KIT_FAIL, "observed etl_transform_threads write other bits than "
+			  "etl_transform on %zu samples; %s", n, hint_of(M_INNER));
+	else if (busy < 0)
+		kit_check(&c->v, KIT_SKIP, "cannot see which threads worked (/proc/self/task is "
+			  "not readable here)");
+	else if (busy < 2)
+		kit_check(&c->v, KIT_FAIL, "observed %d busy thread of %d over %d runs of "
+			  "etl_transform_threads (%.2f s): the transform ran on one thread; %s",
+			  busy, t, runs, wall, hint_of(M_INNER));
+	else
+		kit_check(&c->v, KIT_PASS, "inner: %d of %d threads busy over %d runs of "
+			  "etl_transform_threads on %zu samples (%.2f s), the same bits as serial",
+			  busy, t, runs, n, wall);
+	free(x);
+	free(want);
+}
+
 /* --expect-parallel: threads: 2 or more threads opened files (the work of
  * threads over files is often waiting on the disk, which uses no CPU time);
- * inner: 2 or more threads used CPU time. */
+ * inner: 2 or more threads used CPU time in the transform. */
 static void check_parallel(struct checks *c, const struct options *o, int mode)
 {
 	int t = kit_omp_max_threads();
 	if (!kit_check_parallel_possible(&c->v, t))
 		return;
+	if (mode == M_INNER) {
+		check_inner_parallel(c, o, t);
+		return;
+	}
 	etl_plan pl;
 	etl_plan_make(&pl, c->inputs, c->n, c->scratch, true, &o->p);
 	int runs = 0, failed = 0;
