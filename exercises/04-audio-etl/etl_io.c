@@ -127,14 +127,18 @@ int etl_peek(const char *path, SF_INFO *info)
 	return 0;
 }
 
-/* Writes N frames of X (mono, ETL_RATE) as a float WAV at PATH, atomically. */
-static int write_wav(const char *path, const float *x, sf_count_t n)
+/* Writes N frames of X (CHANNELS interleaved, RATE Hz) as a WAV of sample
+ * format SUBFORMAT (SF_FORMAT_FLOAT, SF_FORMAT_PCM_16 ...) at PATH,
+ * atomically. Integer formats clip at +-1 (never wrap). 0, or -1 after a
+ * message. */
+static int write_wav_as(const char *path, const float *x, sf_count_t n, int channels, int rate,
+			int subformat)
 {
 	kit_atomic a;
 	if (kit_atomic_open(&a, path))
 		return -1;
-	SF_INFO info = { .samplerate = ETL_RATE, .channels = 1,
-			 .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+	SF_INFO info = { .samplerate = rate, .channels = channels,
+			 .format = SF_FORMAT_WAV | subformat };
 	SNDFILE *s = sf_open_fd(fileno(a.f), SFM_WRITE, &info, SF_FALSE);
 	if (!s) {
 		kit_error("cannot write '%s': %s", path, sf_strerror(NULL));
@@ -142,6 +146,7 @@ static int write_wav(const char *path, const float *x, sf_count_t n)
 		return -1;
 	}
 	sf_command(s, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);	/* no time stamp: same bytes */
+	sf_command(s, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	sf_count_t put = sf_writef_float(s, x, n);
 	int err = sf_close(s);
 	if (put != n || err) {
@@ -150,6 +155,73 @@ static int write_wav(const char *path, const float *x, sf_count_t n)
 		return -1;
 	}
 	return kit_atomic_commit(&a);
+}
+
+/* Writes N frames of X (mono, ETL_RATE) as a float WAV at PATH, atomically. */
+static int write_wav(const char *path, const float *x, sf_count_t n)
+{
+	return write_wav_as(path, x, n, 1, ETL_RATE, SF_FORMAT_FLOAT);
+}
+
+/* The kinds of input --make-inputs writes, in turn: every channel count,
+ * rate and sample format the exercise promises; AMP is the peak, beyond 1
+ * only where the format can hold it (float). */
+static const struct input_kind {
+	int channels, rate, subformat;
+	const char *fmt;
+	double amp;
+} input_kinds[] = {
+	{ 1, 44100, SF_FORMAT_FLOAT, "f32", 1.6 },
+	{ 2, 48000, SF_FORMAT_PCM_16, "s16", 1.0 },
+	{ 6, 22050, SF_FORMAT_PCM_24, "s24", 1.0 },
+	{ 3, 96000, SF_FORMAT_FLOAT, "f32", 1.25 },
+	{ 1, 8000, SF_FORMAT_PCM_16, "s16", 0.5 },
+	{ 2, 16000, SF_FORMAT_PCM_24, "s24", 1.0 },
+	{ 8, 11025, SF_FORMAT_FLOAT, "f32", 2.0 },
+};
+#define NKINDS (sizeof(input_kinds) / sizeof(input_kinds[0]))
+
+int etl_make_inputs(const char *dir, uint64_t seed, int count)
+{
+	if (kit_mkdirs(dir))
+		return -1;
+	uint64_t base = etl_mix64(seed ^ UINT64_C(0x5EED0F0E7A11D1E5));
+	for (int k = 0; k < count; k++) {
+		uint64_t r = etl_mix64(base + (uint64_t)(k + 1) * ETL_GOLDEN);
+		const struct input_kind *kd = &input_kinds[(seed + (uint64_t)k) % NKINDS];
+		/* 0.05 to 1 s; every fifth file a few frames only. */
+		sf_count_t frames = k % 5 == 4 ? 1 + (sf_count_t)(r % 64)
+				    : (sf_count_t)((0.05 + 0.95 * (double)(r >> 11) * 0x1p-53) *
+						   kd->rate);
+		size_t ns = (size_t)frames * (size_t)kd->channels;
+		float *x = malloc(ns * sizeof(*x) + 1);
+		if (!x) {
+			kit_error("cannot make inputs: out of memory");
+			return -1;
+		}
+		for (int c = 0; c < kd->channels; c++) {
+			uint64_t rc = etl_mix64(r + (uint64_t)c + 1);
+			double f1 = 50 + (double)(rc % 2000), f2 = 200 + (double)((rc >> 20) % 5000);
+			double ph = (double)((rc >> 40) % 1000) / 1000.0 * 2 * M_PI;
+			for (sf_count_t i = 0; i < frames; i++) {
+				double t = (double)i / kd->rate;
+				x[(size_t)i * (size_t)kd->channels + (size_t)c] = (float)(kd->amp *
+					(0.6 * sin(2 * M_PI * f1 * t) + 0.4 * sin(2 * M_PI * f2 * t + ph)));
+			}
+		}
+		/* The peaks themselves: +amp and -amp on the first channel. */
+		x[0] = (float)kd->amp;
+		if (frames > 1)
+			x[kd->channels] = (float)-kd->amp;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/in%02d-%dch-%dhz-%s.wav", dir, k, kd->channels,
+			 kd->rate, kd->fmt);
+		int rc = write_wav_as(path, x, frames, kd->channels, kd->rate, kd->subformat);
+		free(x);
+		if (rc)
+			return -1;
+	}
+	return 0;
 }
 
 int etl_generate(const char *dir, int files, double seconds, double amplitude, bool verbose)
@@ -342,4 +414,105 @@ fail:
 	free(buf);
 	kit_atomic_abort(&a);
 	return -1;
+}
+
+/* The offset of the data chunk's samples in the RIFF file BUF[0..LEN), or -1. */
+static long long data_offset(const unsigned char *b, size_t len)
+{
+	size_t pos = 12;
+	while (len >= 12 && pos + 8 <= len) {
+		unsigned long long sz = (unsigned long long)b[pos + 4] | (unsigned long long)b[pos + 5] << 8 |
+					(unsigned long long)b[pos + 6] << 16 |
+					(unsigned long long)b[pos + 7] << 24;
+		if (!memcmp(b + pos, "data", 4))
+			return (long long)pos + 8;
+		pos += 8 + sz + (sz & 1);
+	}
+	return -1;
+}
+
+unsigned char *etl_slurp(const char *path, size_t limit, size_t *len, char *why, size_t wlen)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) {
+		snprintf(why, wlen, "%s", errno == ENOENT ? "is missing" : errno == ELOOP ?
+			 "is a symbolic link, not a file" : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		snprintf(why, wlen, "cannot be read: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > limit) {
+		snprintf(why, wlen, "%s", S_ISDIR(st.st_mode) ? "is a folder, not a file" :
+			 !S_ISREG(st.st_mode) ? "is not a regular file" : "is too large");
+		close(fd);
+		return NULL;
+	}
+	unsigned char *b = malloc((size_t)st.st_size + 1);
+	if (!b)
+		abort();
+	errno = 0;
+	if (st.st_size > 0 && etl_read_full(fd, b, (size_t)st.st_size) != 1) {
+		snprintf(why, wlen, "cannot be read: %s", errno ? strerror(errno) :
+			 "it shrank while read");
+		free(b);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	b[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return b;
+}
+
+int etl_compare_output(const char *want, const char *got, int channels, char *why, size_t len)
+{
+	size_t nw = 0, ng = 0;
+	char w2[200];
+	unsigned char *a = etl_slurp(want, (size_t)1 << 34, &nw, w2, sizeof(w2));
+	if (!a) {
+		snprintf(why, len, "the reference's own output '%s' %s", want, w2);
+		return -1;
+	}
+	unsigned char *b = etl_slurp(got, nw, &ng, w2, sizeof(w2));
+	if (!b) {
+		if (!strcmp(w2, "is too large"))
+			snprintf(why, len, "'%s' holds more bytes than the reference's output "
+				 "(%zu)", got, nw);
+		else
+			snprintf(why, len, "'%s' %s", got, w2);
+		free(a);
+		return 1;
+	}
+	int rc = 0;
+	if (ng != nw) {
+		snprintf(why, len, "'%s' holds %zu bytes; the reference's output for the same "
+			 "input holds %zu", got, ng, nw);
+		rc = 1;
+	} else if (memcmp(a, b, nw)) {
+		size_t off = 0;
+		while (a[off] == b[off])
+			off++;
+		long long d = data_offset(a, nw);
+		if (d < 0 || (long long)off < d) {
+			snprintf(why, len, "'%s': its header differs from the reference's at byte "
+				 "%zu (a float WAV as libsndfile writes it, no PEAK chunk)", got, off);
+		} else {
+			size_t i = (off - (size_t)d) / 4, at = (size_t)d + 4 * i;
+			float x, y;
+			memcpy(&x, b + at, 4);
+			memcpy(&y, a + at, 4);
+			int ch = channels > 0 ? channels : 1;
+			snprintf(why, len, "'%s': frame %zu, channel %zu is %.9g; the reference "
+				 "writes %.9g (etl_noisy of sample %zu)", got, i / (size_t)ch,
+				 i % (size_t)ch, (double)x, (double)y, i);
+		}
+		rc = 1;
+	}
+	free(a);
+	free(b);
+	return rc;
 }

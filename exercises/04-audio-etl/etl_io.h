@@ -52,6 +52,32 @@ int etl_write_full(int fd, const void *buf, size_t len);
 #define ETL_RATE 44100
 int etl_generate(const char *dir, int files, double seconds, double amplitude, bool verbose);
 
+/*
+ * The inputs of a grading run (--make-inputs DIR --seed S --count K): K WAV
+ * files in DIR (made if missing), in turn of every kind the exercise
+ * promises: 1, 2, 3, 6 and 8 channels; 8 to 96 kHz; 16-bit, 24-bit and float
+ * samples; signals that reach +-1, and in float files pass it (up to 2);
+ * lengths from 1 frame to 1 s, all drawn from S. K >= 7 covers every kind.
+ * Named inKK-CHch-RATEhz-FMT.wav. Returns 0, or -1 after a message.
+ */
+int etl_make_inputs(const char *dir, uint64_t seed, int count);
+
+/* Reads all of PATH, which must be a regular file (not a link, FIFO or
+ * folder) of at most LIMIT bytes, into a new buffer (NUL-terminated; caller
+ * frees); *LEN its length. NULL with WHY ("is missing", "is a folder, not a
+ * file" ...), naming nothing: the caller adds the name. */
+unsigned char *etl_slurp(const char *path, size_t limit, size_t *len, char *why, size_t wlen);
+
+/*
+ * Compares GOT, an output a student's program wrote (untrusted: it must be a
+ * regular file, not a link, of at most the reference's size), with WANT, the
+ * reference's output for the same input, byte for byte. CHANNELS (of the
+ * input) turns a differing byte into a frame and a channel. Returns 0 when
+ * identical, 1 with WHY saying what differs with numbers, -1 with WHY when
+ * WANT itself cannot be read.
+ */
+int etl_compare_output(const char *want, const char *got, int channels, char *why, size_t len);
+
 /* The facts of one output check. */
 typedef struct etl_check {
 	bool ok;

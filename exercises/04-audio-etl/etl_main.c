@@ -47,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "etl.h"
 #include "etl_driver.h"
 #include "etl_io.h"
@@ -427,6 +429,11 @@ struct options {
 	bool chart, quiet, cold;
 	const char *demo, *out;
 	bool bench, quick;
+	const char *emit;		/* --emit DIR */
+	const char *verify_dirs;	/* --verify DIR[,DIR...] */
+	const char *input;		/* --input DIR */
+	const char *make_inputs;	/* --make-inputs DIR */
+	int count;			/* --count K */
 	char **args;			/* input files and folders */
 	size_t nargs;
 };
@@ -455,7 +462,7 @@ static void usage(FILE *out)
 "  --dest DIR       write the outputs in DIR (made if missing); default beside\n"
 "                   each input\n"
 "  --force          redo files whose output is already there (default: skip them)\n"
-"  --verify         transform nothing: check the outputs already there against\n"
+"  --check-outputs  transform nothing: check the outputs already there against\n"
 "                   their inputs (as --validate does); exit 1 if one is wrong\n"
 "  --seconds S      length of each generated file (default 5; 240 is the seed's)\n"
 "  --files N        how many generated files (default 24)\n"
@@ -483,6 +490,19 @@ static void usage(FILE *out)
 "  --check-kill     a run killed midway leaves no partial output, and a re-run\n"
 "                   skips what was done and finishes the rest\n"
 "\n"
+"grading (the grader runs these, each in its own process):\n"
+"  --input DIR      the inputs: DIR's *.wav files (as a FOLDER argument)\n"
+"  --emit DIR       run --kernel K once (OMP_NUM_THREADS threads) on the inputs\n"
+"                   and write its outputs and result.json into DIR; no checks\n"
+"  --verify DIR[,DIR...]  the reference: every output in each DIR byte for byte\n"
+"                   equal to its own for the same inputs and seed; one line\n"
+"                   PASS: or FAIL:, exit 0 or 1 (2: the reference could not run)\n"
+"  --make-inputs DIR  write --count K (default 8) input WAVs for --seed S into\n"
+"                   DIR: 1 to 8 channels, 8 to 96 kHz, 16-bit, 24-bit and float,\n"
+"                   peaks at and past +-1\n"
+"  --check-outputs  (or --verify with no folder) check the outputs already\n"
+"                   there against their inputs, as --validate does; change nothing\n"
+"\n"
 "  --demo etl       the live demo; --bench  MB/s of every mode against the copy\n"
 "  --quick          test-sized demo or benchmark; --out DIR  where it writes\n"
 "\n"
@@ -505,6 +525,17 @@ static char **inputs_of(const struct options *o, bool verbose, size_t *n, char *
 			size_t len)
 {
 	default_dest[0] = '\0';
+	if (o->input) {
+		char *const one[] = { (char *)o->input };
+		struct stat st;
+		int e = stat(o->input, &st) ? errno : 0;
+		if (e || !S_ISDIR(st.st_mode)) {
+			kit_error("--input '%s': %s; give the folder of the input WAVs", o->input,
+				  e == ENOENT ? "no such folder" : e ? strerror(e) : "not a folder");
+			return NULL;
+		}
+		return etl_inputs_expand(one, 1, n);
+	}
 	if (o->nargs)
 		return etl_inputs_expand(o->args, o->nargs, n);
 	char dir[4096], name[64];
@@ -688,6 +719,176 @@ static int run_verify(const struct options *o)
 	etl_plan_free(&pl);
 	etl_inputs_free(inputs, n);
 	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Grading: --emit and --verify DIR[,DIR...] (two processes, never one)
+ */
+
+#define MAX_VERIFY_DIRS 16
+#define RESULT_JSON_MAX (1u << 20)
+
+/* --emit DIR: kernel K once on the inputs, outputs and result.json in DIR. */
+static int run_emit(const struct options *o)
+{
+	char ddest[16];
+	size_t n;
+	struct stat st;
+	if (stat(o->emit, &st) || !S_ISDIR(st.st_mode)) {
+		kit_error("--emit '%s' is not a folder; make it (empty) first", o->emit);
+		return KIT_EXIT_USAGE;
+	}
+	char **inputs = inputs_of(o, false, &n, ddest, sizeof(ddest));
+	if (!inputs)
+		return KIT_EXIT_USAGE;
+	int threads = kit_omp_max_threads(), workers = workers_of(o, o->mode, threads);
+	etl_plan pl;
+	etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
+	int failed = etl_plan_run(&pl, o->mode, workers);
+
+	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
+	cJSON *outs = cJSON_CreateArray(), *errs = cJSON_CreateArray();
+	size_t written = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pl.state[i] == P_TODO && pl.res[i].status == ETL_DONE) {
+			cJSON_AddItemToArray(outs, cJSON_CreateString(base_of(pl.out[i])));
+			written++;
+		} else {
+			cJSON_AddItemToArray(errs, cJSON_CreateString(pl.res[i].error));
+			kit_error("%s", pl.res[i].error);
+		}
+	}
+	cJSON_AddStringToObject(root, "exercise", "04-audio-etl");
+	cJSON_AddStringToObject(root, "kernel", etl_modes[o->mode].name);
+	cJSON_AddNumberToObject(root, "n", (double)n);
+	cJSON_AddNumberToObject(root, "seed", (double)o->p.seed);
+	cJSON_AddNumberToObject(root, "threads", threads);
+	cJSON_AddNumberToObject(res, "files", (double)n);
+	cJSON_AddNumberToObject(res, "written", (double)written);
+	cJSON_AddNumberToObject(res, "failed", (double)(n - written));
+	cJSON_AddNumberToObject(res, "sigma", o->p.sigma);
+	if (o->mode == M_PROCESSES)
+		cJSON_AddNumberToObject(res, "procs", workers);
+	cJSON_AddItemToObject(res, "outputs", outs);
+	cJSON_AddItemToObject(res, "errors", errs);
+	cJSON_AddItemToObject(root, "result", res);
+	char *text = cJSON_Print(root), path[4200];
+	snprintf(path, sizeof(path), "%s/result.json", o->emit);
+	int wrc = text ? kit_write_file(path, text) : -1;
+	cJSON_free(text);
+	cJSON_Delete(root);
+	etl_plan_free(&pl);
+	etl_inputs_free(inputs, n);
+	if (wrc)
+		return KIT_EXIT_INVALID;
+	return failed != 0 ? KIT_EXIT_INVALID : KIT_EXIT_OK;
+}
+
+/* Checks DIR/result.json (untrusted): JSON of at most RESULT_JSON_MAX
+ * bytes, this exercise, kernel K. Fills THREADS (-1 when not a number).
+ * 0, or -1 with WHY. */
+static int result_json_ok(const char *dir, int mode, int *threads, char *why, size_t len)
+{
+	char w[200], *path = kit_xasprintf("%s/result.json", dir);
+	size_t n;
+	unsigned char *text = etl_slurp(path, RESULT_JSON_MAX, &n, w, sizeof(w));
+	if (!text) {
+		snprintf(why, len, "'%s' %s (--emit writes it)", path, w);
+		free(path);
+		return -1;
+	}
+	cJSON *j = cJSON_ParseWithLength((const char *)text, n);
+	free(text);
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(j, "exercise");
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kernel");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "threads");
+	int rc = -1;
+	if (!j)
+		snprintf(why, len, "'%s' is not JSON", path);
+	else if (!cJSON_IsString(ex) || strcmp(ex->valuestring, "04-audio-etl"))
+		snprintf(why, len, "'%s' is not a result of exercise 04 (\"exercise\" should be "
+			 "\"04-audio-etl\")", path);
+	else if (!cJSON_IsString(k) || strcmp(k->valuestring, etl_modes[mode].name))
+		snprintf(why, len, "'%s' holds the result of kernel %s%s%s, not %s", path,
+			 cJSON_IsString(k) ? "'" : "", cJSON_IsString(k) ? k->valuestring : "(none)",
+			 cJSON_IsString(k) ? "'" : "", etl_modes[mode].name);
+	else
+		rc = 0;
+	*threads = cJSON_IsNumber(t) && t->valuedouble >= 1 && t->valuedouble < 1e6 ?
+		   (int)t->valuedouble : -1;
+	cJSON_Delete(j);
+	free(path);
+	return rc;
+}
+
+/* --verify DIR[,DIR...]: the reference's own outputs for the same inputs
+ * and seed, compared byte for byte with each DIR's. */
+static int run_verify_dirs(const struct options *o)
+{
+	char *list = kit_xstrdup(o->verify_dirs), *dirs[MAX_VERIFY_DIRS], *save = NULL;
+	size_t nd = 0, n = 0;
+	for (char *d = strtok_r(list, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+		if (nd == MAX_VERIFY_DIRS) {
+			printf("FAIL: grader error: more than %d folders to --verify\n", MAX_VERIFY_DIRS);
+			free(list);
+			return KIT_EXIT_USAGE;
+		}
+		dirs[nd++] = d;
+	}
+	char ddest[16], scratch[4096], why[1024] = "", threads[256] = "";
+	char **inputs = nd ? inputs_of(o, false, &n, ddest, sizeof(ddest)) : NULL;
+	if (!inputs || etl_scratch_make(scratch, sizeof(scratch))) {
+		printf("FAIL: grader error: %s\n", nd ? "the inputs cannot be read (above)"
+		       : "--verify needs a folder");
+		etl_inputs_free(inputs, n);
+		free(list);
+		return KIT_EXIT_USAGE;
+	}
+	/* The reference's outputs: the serial kernel (every kernel writes the
+	 * same bytes); a file it cannot do is a grader error. */
+	etl_plan pl;
+	etl_plan_make(&pl, inputs, n, scratch, true, &o->p);
+	int rc = KIT_EXIT_OK;
+	if (etl_plan_run(&pl, M_SERIAL, 1) != 0) {
+		for (size_t i = 0; i < n && !why[0]; i++)
+			if (pl.res[i].status != ETL_DONE)
+				snprintf(why, sizeof(why), "%s", pl.res[i].error);
+		printf("FAIL: grader error: the reference cannot transform its inputs: %s\n", why);
+		rc = KIT_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t d = 0; d < nd && !why[0]; d++) {
+		int t;
+		if (result_json_ok(dirs[d], o->mode, &t, why, sizeof(why)))
+			break;
+		size_t tl = strlen(threads);
+		snprintf(threads + tl, sizeof(threads) - tl, "%s%d", tl ? ", " : "", t);
+		for (size_t i = 0; i < n && !why[0]; i++) {
+			char *got = kit_xasprintf("%s/%s", dirs[d], base_of(pl.out[i]));
+			int c = etl_compare_output(pl.out[i], got, pl.res[i].channels, why, sizeof(why));
+			free(got);
+			if (c < 0) {
+				printf("FAIL: grader error: %s\n", why);
+				rc = KIT_EXIT_USAGE;
+				goto out;
+			}
+		}
+	}
+	if (why[0]) {
+		printf("FAIL: %s\n", why);
+		rc = KIT_EXIT_INVALID;
+	} else {
+		printf("PASS: kernel %s: the %zu outputs in each of %zu folder%s (threads %s) are "
+		       "byte for byte the reference's for seed %llu, sigma %g\n",
+		       etl_modes[o->mode].name, n, nd, nd == 1 ? "" : "s", threads,
+		       (unsigned long long)o->p.seed, o->p.sigma);
+	}
+out:
+	etl_plan_free(&pl);
+	etl_scratch_remove(scratch);
+	etl_inputs_free(inputs, n);
+	free(list);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -1425,7 +1626,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (IS("--force")) {
 			o->force = true;
 		} else if (IS("--verify")) {
+			/* With a folder: the grader's check; alone: --check-outputs. */
+			if (eq || (i + 1 < argc && argv[i + 1][0] != '-')) {
+				VALUE();
+				if (!*v) {
+					kit_error("--verify needs a folder name, not ''");
+					return -1;
+				}
+				o->verify_dirs = v;
+			} else {
+				o->verify = true;
+			}
+		} else if (IS("--check-outputs")) {
 			o->verify = true;
+		} else if (IS("--emit")) {
+			VALUE();
+			o->emit = v;
+		} else if (IS("--input")) {
+			VALUE();
+			o->input = v;
+		} else if (IS("--make-inputs")) {
+			VALUE();
+			o->make_inputs = v;
+		} else if (IS("--count")) {
+			VALUE();
+			if (kit_parse_u64(v, "--count", 1, 1000, &u))
+				return -1;
+			o->count = (int)u;
 		} else if (IS("--time")) {
 			o->time = true;
 		} else if (IS("--cold")) {
@@ -1475,7 +1702,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			kit_error("unknown option '%s'; see etl --help", argv[i]);
 			return -1;
 		}
-		if (eq && (IS("--force") || IS("--verify") || IS("--time") || IS("--cold") || IS("--validate") ||
+		if (eq && (IS("--force") || IS("--check-outputs") || IS("--time") || IS("--cold") || IS("--validate") ||
 			   IS("--expect-parallel") || IS("--expect-serial-open") ||
 			   IS("--expect-children") || IS("--check-broken") || IS("--check-kill") ||
 			   IS("--chart") || IS("--quiet") || IS("--bench") || IS("--quick"))) {
@@ -1487,6 +1714,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	bool checking = o->validate || o->expect_parallel || o->expect_serial_open ||
 			o->expect_children || o->nsame || o->check_broken || o->check_kill;
+	int grading = !!o->emit + !!o->verify_dirs + !!o->make_inputs;
+	if (grading > 1 || (grading && (checking || o->time || o->demo || o->bench || o->verify))) {
+		kit_error("--emit, --verify DIR and --make-inputs each run alone: no check, "
+			  "--time, --demo or --bench beside them, and one at a time");
+		return -1;
+	}
+	if ((o->emit || o->verify_dirs) && o->mode < 0) {
+		kit_error("%s needs one kernel: --kernel serial, threads, processes or inner",
+			  o->emit ? "--emit" : "--verify");
+		return -1;
+	}
+	if (o->make_inputs && (o->nargs || o->input)) {
+		kit_error("--make-inputs writes inputs; it reads none (no FILE or --input)");
+		return -1;
+	}
+	if (grading)
+		return 0;
 	if (o->expect_children && o->mode != M_PROCESSES) {
 		kit_error("--expect-children needs --kernel processes");
 		return -1;
@@ -1527,7 +1771,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS,
+	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8,
 			     .p = { .sigma = ETL_SIGMA, .seed = ETL_SEED } };
 	int rc;
 
@@ -1542,6 +1786,18 @@ int main(int argc, char **argv)
 				    .files = o.files, .seconds = o.seconds == ETL_SECONDS ? 0 : o.seconds,
 				    .workers = o.threads, .nworkers = o.nthreads, .p = o.p };
 		rc = o.demo ? etl_demo(o.demo, &d) : etl_bench(&d);
+		goto out;
+	}
+	if (o.make_inputs) {
+		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+		goto out;
+	}
+	if (o.emit) {
+		rc = run_emit(&o);
+		goto out;
+	}
+	if (o.verify_dirs) {
+		rc = run_verify_dirs(&o);
 		goto out;
 	}
 	if (o.time) {

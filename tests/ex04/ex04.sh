@@ -180,6 +180,58 @@ demo)
 	expect 0 -- "$reference" --bench --quick --out "$tmp/bench"
 	has out "copy-cold"
 	[ -s "$tmp/bench/etl.json" ] || fail "bench wrote no etl.json" ;;
+grading)
+	# the grader's protocol: --make-inputs, --emit by the student's program,
+	# --verify by the reference; tampered outputs fail with numbers
+	g=$tmp/g
+	expect 0 -- "$reference" --make-inputs "$g/in" --seed 7 --count 9
+	n=$(ls "$g/in" | grep -c '\.wav$')
+	[ "$n" = 9 ] || fail "--make-inputs --count 9 wrote $n files"
+	for kind in 1ch 2ch 3ch 6ch 8ch s16 s24 f32 8000hz 96000hz; do
+		ls "$g/in" | grep -q -- "-$kind\|$kind-\|-$kind.wav" || fail "--make-inputs wrote no $kind file"
+	done
+	expect 0 -- "$reference" --make-inputs "$g/again" --seed 7 --count 9
+	diff -r "$g/in" "$g/again" >/dev/null || fail "--make-inputs is not the same for the same seed"
+	expect 0 -- "$reference" --make-inputs "$g/other" --seed 8 --count 9
+	diff -r "$g/in" "$g/other" >/dev/null && fail "--make-inputs gave seeds 7 and 8 the same files"
+	mkdir -p "$g/e1" "$g/e2" "$g/e3" "$g/e4"
+	expect 0 OMP_NUM_THREADS=2 -- "$student" --kernel threads --input "$g/in" --seed 7 --emit "$g/e1"
+	expect 0 OMP_NUM_THREADS=1 -- "$student" --kernel threads --input "$g/in" --seed 7 --emit "$g/e2"
+	grep -q '"threads":[[:space:]]*2' "$g/e1/result.json" || fail "result.json does not record 2 threads"
+	expect 0 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e1,$g/e2"
+	last_line_is "PASS: kernel threads: the 9 outputs in each of 2 folders"
+	expect 0 -- "$reference" --kernel processes --procs 2 --input "$g/in" --seed 7 --emit "$g/e3"
+	expect 0 -- "$reference" --kernel processes --input "$g/in" --seed 7 --verify "$g/e3"
+	last_line_is "PASS:"
+	# another seed, another noise
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 8 --verify "$g/e1"
+	has out "^FAIL: '.*-transformed.wav': frame [0-9]*, channel [0-9]* is"
+	# one flipped byte in the samples: named by frame and channel
+	f=$(ls "$g/e2" | grep -- '-transformed.wav$' | tail -n 1)
+	printf '\x55' | dd of="$g/e2/$f" bs=1 seek=300 conv=notrunc 2>/dev/null
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e1,$g/e2"
+	has out "^FAIL: '$g/e2/$f': frame [0-9]*, channel [0-9]* is .*; the reference writes"
+	# missing, a link, a wrong length, another kernel's result.json
+	rm "$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' is missing"
+	ln -s "$g/e1/$f" "$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' is a symbolic link"
+	rm "$g/e2/$f"; head -c 100 "$g/e1/$f" >"$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' holds 100 bytes; the reference's output for the same input holds"
+	expect 1 -- "$reference" --kernel serial --input "$g/in" --seed 7 --verify "$g/e1"
+	last_line_is "FAIL: '$g/e1/result.json' holds the result of kernel 'threads', not serial"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e4"
+	last_line_is "FAIL: '$g/e4/result.json' is missing"
+	# usage
+	expect 2 -- "$reference" --emit "$g/e1" --input "$g/in"
+	has err "--emit needs one kernel"
+	expect 2 -- "$reference" --kernel serial --emit "$g/no-such" --input "$g/in"
+	has err "is not a folder"
+	expect 2 -- "$reference" --kernel serial --emit "$g/e4" --input "$g/no-such"
+	has err "no such folder" ;;
 *)
 	echo "ex04.sh: error: unknown case '$case_'" >&2
 	exit 2 ;;
