@@ -31,6 +31,7 @@ typedef struct etl_plan {
 	size_t n;		/* inputs */
 	char **in, **out;	/* out NULL when refused before a name was made */
 	int *state;		/* P_TODO, P_SKIP or P_REFUSED */
+	char **redo;		/* an output there but not verified: why (else NULL) */
 	etl_result *res;	/* per input: the kernel's (or the refusal's) */
 	size_t ntodo;		/* the kernel's job: tasks[k] is input todo[k] */
 	etl_task *tasks;
@@ -46,8 +47,10 @@ typedef struct etl_plan {
  * caller). Each output is DEST/NAME-transformed.wav (DEST NULL: beside its
  * input). Refused, with a per-file error: a name not ending in .wav, an input
  * named *-transformed.wav, an output that would replace an input or another
- * input's output. Skipped unless FORCE: an output already there whose header
- * matches its input's (outputs only ever appear whole, by rename). Leftover
+ * input's output. Skipped unless FORCE: an output already there that is
+ * verified to be its input's for P (etl_output_done: its record, hashes and
+ * sampled frames); one that is there but wrong is redone, and redo[i] says
+ * why. Never blocks on a FIFO. Leftover
  * temporary files of an interrupted run (NAME-transformed.wav.tmp.*) are
  * removed. Returns 0 (cannot fail but on memory).
  */

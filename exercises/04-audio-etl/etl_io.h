@@ -23,14 +23,56 @@
 void etl_fail(etl_result *r, const char *fmt, ...) KIT_PRINTF(2, 3);
 
 /*
- * What libsndfile accepts but this ETL must not: a file that is not a WAV
- * (libsndfile reads AIFF, AU, FLAC ... whatever the name says), no channels,
- * or a truncated WAV. libsndfile opens a truncated WAV without an error and
- * reads the frames that are there; the RIFF header says how long the file
- * should be, and this compares it with the file's size. Returns 0, or -1
- * after etl_fail(R, ...) naming PATH.
+ * Opens the input PATH for reading, safely: only a regular file that is not
+ * empty (a FIFO, a folder or a device gets its own error, and opening never
+ * waits: O_NONBLOCK), whose WAV header holds against the file (etl_wav.h: a
+ * truncated file, a data chunk longer than the file, frames that are not
+ * whole). Returns the descriptor (the caller closes it after sf_close), or -1
+ * after etl_fail(R, ...) naming PATH and the true cause.
  */
-int etl_check_input(const char *path, const SF_INFO *info, etl_result *r);
+int etl_open_input(const char *path, etl_result *r);
+
+/*
+ * What libsndfile accepts but this ETL must not, once sf_open_fd has read
+ * INFO from FD: a file that is not a WAV (libsndfile reads AIFF, AU, FLAC ...
+ * whatever the name says), no channels, or frames that disagree with the
+ * header's data chunk. Returns 0, or -1 after etl_fail(R, ...) naming PATH.
+ */
+int etl_check_input(const char *path, int fd, const SF_INFO *info, etl_result *r);
+
+/* Opens PATH read-only without ever blocking (O_NONBLOCK, cleared after):
+ * the descriptor when it is a regular file (and not empty, unless
+ * ALLOW_EMPTY); else -1 with WHY, the true cause without the name
+ * ("No such file or directory", "it is a FIFO (named pipe), not a file",
+ * "it is empty (0 bytes)"). */
+int etl_open_regular(const char *path, bool allow_empty, char *why, size_t len);
+
+/* A 64-bit hash of the N samples at X (their bits). Cannot fail. */
+uint64_t etl_hash_samples(const float *x, size_t n);
+
+/*
+ * Records in the output OUT (opened for writing, before its samples are
+ * written) how it was made: sigma, seed, the file's key, a hash of the
+ * input's samples (IN_HASH) and of the N output samples at Y, as its WAV
+ * comment. A later run skips the file only when the record and the samples
+ * agree (etl_output_done). Cannot fail: without it a file is redone.
+ */
+void etl_sign_output(SNDFILE *out, const etl_params *p, uint64_t key, uint64_t in_hash,
+		     const float *y, size_t n);
+
+/*
+ * True (1) when OUT is already IN's output for P: it carries this ETL's
+ * record (etl_sign_output) with P's sigma and seed, the record's hashes match
+ * the input's and the output's samples, and 257 samples spread over the file
+ * are as defined. 0 otherwise, with WHY saying what is wrong ("" when OUT is
+ * not there). Never blocks on a FIFO.
+ */
+int etl_output_done(const char *in, const char *out, const etl_params *p, char *why, size_t len);
+
+/* S with its control characters and backslashes escaped (\n, \t, \x1b,
+ * a doubled backslash), cut to fit LEN bytes: a file name, or a message that
+ * names files, kept on one line of output. Returns OUT. Cannot fail. */
+const char *etl_printable(const char *s, char *out, size_t len);
 
 /* Reads exactly LEN bytes from FD, retrying short reads and EINTR: 1 when
  * it did, 0 at end of file before the first byte, -1 on an error or an end
@@ -95,7 +137,8 @@ typedef struct etl_check {
  * 0 when it could check (C->ok the verdict), -1 if IN cannot be read. */
 int etl_check_output(const char *in, const char *out, const etl_params *p, etl_check *c);
 
-/* Reads PATH's header into *INFO (cleared first); 0, or -1 (no message). */
+/* Reads PATH's header into *INFO (cleared first); 0, or -1 (no message).
+ * Regular files only: never blocks on a FIFO. */
 int etl_peek(const char *path, SF_INFO *info);
 
 /* The I/O limit: copies IN to OUT byte for byte with read(2) and write(2),

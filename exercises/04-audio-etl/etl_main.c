@@ -120,11 +120,22 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 		abort();
 	for (size_t a = 0; a < nargs; a++) {
 		struct stat st;
-		if (stat(args[a], &st) == 0 && S_ISDIR(st.st_mode)) {
+		char safe[600];
+		int e = stat(args[a], &st) ? errno : 0;
+		if (e && !ends_with_ci(args[a], ".wav")) {
+			/* Not a file that failed: a folder that is not there. */
+			kit_error("'%s': %s; give WAV files or folders of them",
+				  etl_printable(args[a], safe, sizeof(safe)),
+				  e == ENOENT ? "no such file or folder" : strerror(e));
+			etl_inputs_free(list, len);
+			return NULL;
+		}
+		if (!e && S_ISDIR(st.st_mode)) {
 			struct dirent **names;
 			int m = scandir(args[a], &names, NULL, alphasort);
 			if (m < 0) {
-				kit_error("cannot list folder '%s': %s", args[a], strerror(errno));
+				kit_error("cannot list folder '%s': %s",
+					  etl_printable(args[a], safe, sizeof(safe)), strerror(errno));
 				etl_inputs_free(list, len);
 				return NULL;
 			}
@@ -141,7 +152,8 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 			}
 			free(names);
 			if (!found)
-				kit_warn("folder '%s' has no .wav file to transform", args[a]);
+				kit_warn("folder '%s' has no .wav file to transform",
+					 etl_printable(args[a], safe, sizeof(safe)));
 		} else {
 			if (len == cap && !(list = realloc(list, (cap *= 2) * sizeof(*list))))
 				abort();
@@ -265,8 +277,9 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 	pl->tasks = calloc(n + 1, sizeof(*pl->tasks));
 	pl->todo = calloc(n + 1, sizeof(*pl->todo));
 	pl->todo_res = calloc(n + 1, sizeof(*pl->todo_res));
+	pl->redo = calloc(n + 1, sizeof(*pl->redo));
 	if (!pl->in || !pl->out || !pl->state || !pl->res || !pl->tasks || !pl->todo ||
-	    !pl->todo_res)
+	    !pl->todo_res || !pl->redo)
 		abort();
 
 	for (size_t i = 0; i < n; i++) {
@@ -318,13 +331,16 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 			continue;
 		if (!plan_keeps_temps)
 			pl->temps += remove_temps(pl->out[i]);
-		SF_INFO ii, oi;
-		if (!force && etl_peek(pl->in[i], &ii) == 0 && etl_peek(pl->out[i], &oi) == 0 &&
-		    ii.frames == oi.frames && ii.channels == oi.channels &&
-		    ii.samplerate == oi.samplerate) {
-			pl->state[i] = P_SKIP;
-			pl->res[i].status = ETL_DONE;
-			continue;
+		/* Done only when verified: the output's record and samples. */
+		char why[300];
+		if (!force) {
+			if (etl_output_done(pl->in[i], pl->out[i], p, why, sizeof(why))) {
+				pl->state[i] = P_SKIP;
+				pl->res[i].status = ETL_DONE;
+				continue;
+			}
+			if (why[0])
+				pl->redo[i] = kit_xstrdup(why);
 		}
 		size_t k = pl->ntodo++;
 		pl->todo[k] = i;
@@ -395,7 +411,9 @@ void etl_plan_free(etl_plan *pl)
 	for (size_t i = 0; i < pl->n; i++) {
 		free(pl->in[i]);
 		free(pl->out[i]);
+		free(pl->redo[i]);
 	}
+	free(pl->redo);
 	free(pl->in);
 	free(pl->out);
 	free(pl->state);
@@ -548,16 +566,18 @@ static char **inputs_of(const struct options *o, bool verbose, size_t *n, char *
 	return list;
 }
 
-/* Can we write in DIR? Made if missing. 0, or -1 with a message. */
-static int writable_dir(const char *dir)
+/* Can we make a file in DIR? 0, or -1 after one line with the strerror of
+ * the real call (a read-only file system is not "Permission denied"). WHERE
+ * is said after the folder's name. */
+static int probe_dir(const char *dir, const char *where)
 {
-	if (kit_mkdirs(dir))
-		return -1;
 	char *probe = kit_xasprintf("%s/.etl-probe-XXXXXX", dir);
 	int fd = mkstemp(probe);
 	if (fd < 0) {
-		kit_error("cannot write in folder '%s': %s; choose a writable folder with "
-			  "--dest (no file was touched)", dir, strerror(errno));
+		char safe[600];
+		kit_error("cannot write in folder '%s' %s(making a file there: %s); choose a "
+			  "writable folder with --dest (no file was touched)",
+			  etl_printable(dir, safe, sizeof(safe)), where, strerror(errno));
 		free(probe);
 		return -1;
 	}
@@ -565,6 +585,28 @@ static int writable_dir(const char *dir)
 	unlink(probe);
 	free(probe);
 	return 0;
+}
+
+/* Did an input before INPUTS[I] have the same folder (probed already)? */
+static bool dir_checked(char *const *inputs, size_t i)
+{
+	const char *s = strrchr(inputs[i], '/');
+	size_t len = s ? (size_t)(s - inputs[i]) : 0;
+	for (size_t k = 0; k < i; k++) {
+		const char *t = strrchr(inputs[k], '/');
+		size_t l2 = t ? (size_t)(t - inputs[k]) : 0;
+		if (l2 == len && !strncmp(inputs[k], inputs[i], len))
+			return true;
+	}
+	return false;
+}
+
+/* Can we write in DIR? Made if missing. 0, or -1 with a message. */
+static int writable_dir(const char *dir)
+{
+	if (kit_mkdirs(dir))
+		return -1;
+	return probe_dir(dir, "");
 }
 
 /* ------------------------------------------------------------------------
@@ -585,22 +627,25 @@ static int run_job(const struct options *o)
 	char **inputs = inputs_of(o, !o->quiet, &n, ddest, sizeof(ddest));
 	if (!inputs)
 		return KIT_EXIT_USAGE;
+	if (n == 0) {
+		kit_error("nothing to do: no .wav file among the inputs (see above)");
+		etl_inputs_free(inputs, n);
+		return KIT_EXIT_USAGE;
+	}
 	const char *dest = o->dest ? o->dest : ddest[0] ? ddest : NULL;
 	if (dest && writable_dir(dest)) {
 		etl_inputs_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
-	/* Every folder outputs go to must be writable before anything starts. */
+	/* Every folder outputs go to must be writable before anything starts:
+	 * tried by making a file there, so the message is the real call's. */
 	if (!dest)
 		for (size_t i = 0; i < n; i++) {
 			const char *s = strrchr(inputs[i], '/');
 			char *dir = s ? strndup(inputs[i], (size_t)(s - inputs[i]) + (s == inputs[i])) : kit_xstrdup(".");
 			struct stat st;
-			int bad = !stat(dir, &st) && S_ISDIR(st.st_mode) && access(dir, W_OK);
-			if (bad)
-				kit_error("cannot write in folder '%s' (outputs go beside their "
-					  "inputs): %s; choose a writable folder with --dest (no "
-					  "file was touched)", dir, strerror(EACCES));
+			int bad = !stat(dir, &st) && S_ISDIR(st.st_mode) && !dir_checked(inputs, i) &&
+				  probe_dir(dir, "(outputs go beside their inputs) ");
 			free(dir);
 			if (bad) {
 				etl_inputs_free(inputs, n);
@@ -625,6 +670,14 @@ static int run_job(const struct options *o)
 	if (pl.temps)
 		kit_warn("removed %d temporary file%s left by an interrupted run "
 			 "(*-transformed.wav.tmp.*, never outputs)", pl.temps, pl.temps == 1 ? "" : "s");
+	char safe[1200];
+	for (size_t i = 0; i < n; i++)
+		if (pl.redo[i]) {
+			char *msg = kit_xasprintf("redoing '%s': it was there, but %s", pl.out[i],
+						  pl.redo[i]);
+			kit_warn("%s", etl_printable(msg, safe, sizeof(safe)));
+			free(msg);
+		}
 
 	kit_progress pr;
 	kit_progress_begin(&pr, "etl", 1);
@@ -652,14 +705,18 @@ static int run_job(const struct options *o)
 		kit_results_str(r, "error", e->status == ETL_FAILED ? e->error : "");
 		if (pl.state[i] == P_SKIP) {
 			skipped++;
-			if (!o->quiet)
-				printf("%s skipped: '%s' is already done (--force redoes it)\n",
-				       pl.in[i], base_of(pl.out[i]));
+			if (!o->quiet) {
+				char so[600];
+				printf("%s skipped: '%s' is already done and verified (--force "
+				       "redoes it)\n", etl_printable(pl.in[i], safe, sizeof(safe)),
+				       etl_printable(base_of(pl.out[i]), so, sizeof(so)));
+			}
 		} else if (e->status == ETL_DONE) {
 			done++;
 			if (!o->quiet)
 				printf("%s completed in %.3fs (read %.3f, transform %.3f, write %.3f)\n",
-				       pl.in[i], e->t_read + e->t_transform + e->t_write, e->t_read,
+				       etl_printable(pl.in[i], safe, sizeof(safe)),
+				       e->t_read + e->t_transform + e->t_write, e->t_read,
 				       e->t_transform, e->t_write);
 		} else {
 			bad++;
@@ -668,7 +725,7 @@ static int run_job(const struct options *o)
 	fflush(stdout);
 	for (size_t i = 0; i < n; i++)
 		if (pl.state[i] != P_SKIP && pl.res[i].status != ETL_DONE)
-			kit_error("%s", pl.res[i].error);
+			kit_error("%s", etl_printable(pl.res[i].error, safe, sizeof(safe)));
 	printf("%setl took %.2fs total: %zu file%s, %zu written, %zu skipped (already done), "
 	       "%zu failed\n", o->quiet ? "" : "\n", total, n, n == 1 ? "" : "s", done, skipped, bad);
 	if (kit_results_write_json(r, o->json))
@@ -754,8 +811,9 @@ static int run_emit(const struct options *o)
 			cJSON_AddItemToArray(outs, cJSON_CreateString(base_of(pl.out[i])));
 			written++;
 		} else {
+			char safe[1200];
 			cJSON_AddItemToArray(errs, cJSON_CreateString(pl.res[i].error));
-			kit_error("%s", pl.res[i].error);
+			kit_error("%s", etl_printable(pl.res[i].error, safe, sizeof(safe)));
 		}
 	}
 	cJSON_AddStringToObject(root, "exercise", "04-audio-etl");
@@ -1204,29 +1262,61 @@ static const struct {
 } fixtures[] = {
 	{ "truncated.wav", "truncated" },
 	{ "text.wav", "Format not recognised" },
-	{ "empty.wav", "Format not recognised" },
+	{ "empty.wav", "empty (0 bytes)" },
 	{ "unsupported-codec.wav", "fmt" },
 	{ "aiff-named.wav", "not a WAV file" },
+	{ "lying-size.wav", "data chunk claims 4294967040 bytes from byte 44; the file has 444" },
+	{ "partial-frame.wav", "not a whole number of 4-byte frames" },
+	{ "zero-channels.wav", "0 channels" },
+	{ "bad-block.wav", "(4 bytes a frame) but 3 bytes a frame" },
+	{ "chunk-past-end.wav", "claims 1048576 bytes; the file has 292" },
+	{ "no-data.wav", "no data chunk" },
 };
+
+/* Inputs --check-broken makes in its scratch folder: not regular files. */
+static const struct {
+	const char *file, *reason;
+} specials[] = {
+	{ "fifo.wav", "a FIFO (named pipe), not a file" },
+	{ "folder.wav", "a folder, not a file" },
+	{ "no-such-file.wav", "No such file or directory" },
+};
+#define NSPECIALS (sizeof(specials) / sizeof(specials[0]))
 
 /* --check-broken: each broken input its own clear error; the others done. */
 static void check_broken(struct checks *c, const struct options *o, int mode)
 {
-	size_t nf = sizeof(fixtures) / sizeof(fixtures[0]), n = c->n + nf + 1;
+	size_t nf = sizeof(fixtures) / sizeof(fixtures[0]), nb = nf + NSPECIALS;
+	size_t n = c->n + nb;
 	char **in = calloc(n, sizeof(*in));
-	struct stat before[16];
-	if (!in)
+	const char **reason = calloc(n, sizeof(*reason));
+	struct stat before[sizeof(fixtures) / sizeof(fixtures[0])];
+	if (!in || !reason)
 		abort();
+	/* The special inputs: a FIFO (opening it for reading would wait for a
+	 * writer forever), a folder, a name that is not there. */
+	char *fifo = kit_xasprintf("%s/%s", c->scratch, specials[0].file);
+	char *folder = kit_xasprintf("%s/%s", c->scratch, specials[1].file);
+	if ((mkfifo(fifo, 0600) && errno != EEXIST) || (mkdir(folder, 0700) && errno != EEXIST)) {
+		kit_check(&c->v, KIT_SKIP, "cannot check: cannot make a FIFO or a folder in '%s': %s",
+			  c->scratch, strerror(errno));
+		goto out;
+	}
 	/* Broken files among the good ones, so that threads meet both at once. */
 	size_t k = 0, g = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (k < nf + 1 && (g >= c->n || i % 2 == 1)) {
-			in[i] = k < nf ? kit_xasprintf("%s/data/audio/%s", kit_root(), fixtures[k].file)
-				       : kit_xasprintf("%s/no-such-file.wav", c->scratch);
-			if (k < nf && stat(in[i], &before[k])) {
-				kit_check(&c->v, KIT_SKIP, "cannot check: fixture '%s' is missing", in[i]);
-				etl_inputs_free(in, i + 1);
-				return;
+		if (k < nb && (g >= c->n || i % 2 == 1)) {
+			if (k < nf) {
+				in[i] = kit_xasprintf("%s/data/audio/%s", kit_root(), fixtures[k].file);
+				reason[i] = fixtures[k].reason;
+				if (stat(in[i], &before[k])) {
+					kit_check(&c->v, KIT_SKIP, "cannot check: fixture '%s' is "
+						  "missing", in[i]);
+					goto out;
+				}
+			} else {
+				in[i] = kit_xasprintf("%s/%s", c->scratch, specials[k - nf].file);
+				reason[i] = specials[k - nf].reason;
 			}
 			k++;
 		} else {
@@ -1240,23 +1330,17 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 	size_t good = 0;
 	for (size_t i = 0; i < n && !why[0]; i++) {
 		const etl_result *r = &pl.res[i];
-		const char *base = base_of(in[i]), *reason = NULL;
-		bool broken = strstr(in[i], "/data/audio/") || strstr(in[i], "no-such-file");
-		for (size_t f = 0; f < nf; f++)
-			if (strstr(in[i], "/data/audio/") && !strcmp(base, fixtures[f].file))
-				reason = fixtures[f].reason;
-		if (strstr(in[i], "no-such-file"))
-			reason = "No such file";
-		if (!broken) {
+		const char *base = base_of(in[i]);
+		if (!reason[i]) {
 			if (r->status != ETL_DONE)
 				snprintf(why, sizeof(why), "a good file failed beside the broken "
 					 "ones: %s", r->error);
 			good++;
 		} else if (r->status != ETL_FAILED) {
 			snprintf(why, sizeof(why), "'%s' (broken) was reported done", base);
-		} else if (!strstr(r->error, in[i]) || !strstr(r->error, reason)) {
+		} else if (!strstr(r->error, in[i]) || !strstr(r->error, reason[i])) {
 			snprintf(why, sizeof(why), "the error of '%s' should name it and say "
-				 "'%s'; it says: %s", base, reason, r->error);
+				 "'%s'; it says: %s", base, reason[i], r->error);
 		} else if (access(pl.out[i], F_OK) == 0) {
 			snprintf(why, sizeof(why), "'%s' (broken) left an output '%s'", base,
 				 base_of(pl.out[i]));
@@ -1273,9 +1357,9 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 	}
 	double sigma;
 	uint64_t h;
-	if (!why[0] && failed != (int)(nf + 1))
+	if (!why[0] && failed != (int)nb)
 		snprintf(why, sizeof(why), "%s counted %d failures for %zu broken files",
-			 etl_modes[mode].func, failed, nf + 1);
+			 etl_modes[mode].func, failed, nb);
 	if (!why[0]) {
 		/* Only the good files' outputs: a second plan without the broken. */
 		etl_plan ok;
@@ -1289,10 +1373,16 @@ static void check_broken(struct checks *c, const struct options *o, int mode)
 		kit_check(&c->v, KIT_FAIL, "observed %s; %s", why, hint_of(mode));
 	else
 		kit_check(&c->v, KIT_PASS, "%s: %zu broken inputs each failed with its own error "
-			  "(truncated, not audio, empty, unsupported codec, not a WAV, "
-			  "missing), untouched; the %zu good files done and valid",
-			  etl_modes[mode].name, nf + 1, good);
+			  "(truncated, not audio, empty, unsupported codec, not a WAV, headers "
+			  "that lie about their file, a FIFO, a folder, missing), untouched; the "
+			  "%zu good files done and valid", etl_modes[mode].name, nb, good);
 	etl_plan_free(&pl);
+out:
+	unlink(fifo);
+	rmdir(folder);
+	free(fifo);
+	free(folder);
+	free(reason);
 	etl_inputs_free(in, n);
 }
 

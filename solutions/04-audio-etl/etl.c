@@ -67,24 +67,27 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->pid = (int)getpid();
-	memset(&info, 0, sizeof(info));	/* sf_open reads format 0 as "find out" */
+	memset(&info, 0, sizeof(info));	/* sf_open_fd reads format 0 as "find out" */
 
 	/* Extract. */
 	double t0 = kit_wtime();
+	int fd = etl_open_input(t->in, r);	/* a regular file whose header holds */
+	if (fd < 0)
+		return -1;
 	/* Step 2: sf_open keeps its error in globals (sf_strerror(NULL) reads
 	 * them): one thread at a time opens and reads the message. The handle
 	 * it returns is this thread's alone afterwards. */
 #pragma omp critical (sndfile_open)
 	{
-		in = sf_open(t->in, SFM_READ, &info);
+		in = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 		if (!in)
 			snprintf(why, sizeof(why), "%s", sf_strerror(NULL));
 	}
 	if (!in) {
 		etl_fail(r, "cannot read '%s': %s", t->in, why);
-		return -1;
+		goto close_fd;
 	}
-	if (etl_check_input(t->in, &info, r))
+	if (etl_check_input(t->in, fd, &info, r))
 		goto close_in;
 	size_t n = (size_t)info.frames * (size_t)info.channels;
 	x = malloc(n ? n * sizeof(*x) : 1);
@@ -100,6 +103,9 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	}
 	sf_close(in);
 	in = NULL;
+	close(fd);
+	fd = -1;
+	uint64_t in_hash = etl_hash_samples(x, n);	/* for the output's record */
 	r->frames = info.frames;
 	r->channels = info.channels;
 	r->samplerate = info.samplerate;
@@ -136,6 +142,8 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	/* No PEAK chunk: it holds the time of writing, and the same input
 	 * would give outputs that differ in bytes from run to run. */
 	sf_command(out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	/* How it was made, so that a re-run can tell it is done. */
+	etl_sign_output(out, p, t->key, in_hash, x, n);
 	sf_count_t put = sf_writef_float(out, x, info.frames);
 	if (put != info.frames) {
 		etl_fail(r, "cannot write '%s': %s (%lld of %lld frames written)", t->out,
@@ -166,6 +174,9 @@ free_x:
 close_in:
 	if (in)
 		sf_close(in);
+close_fd:
+	if (fd >= 0)
+		close(fd);
 	return -1;
 }
 

@@ -48,19 +48,79 @@ broken)
 	expect 0 -- "$reference" -q "${small[@]}" --kernel processes --procs 2 --check-broken
 	make_inputs
 	cp "$root"/data/audio/*.wav "$tmp/in/"
+	nb=$(ls "$root"/data/audio/*.wav | wc -l)
 	expect 1 OMP_NUM_THREADS=2 -- "$reference" "$tmp/in" "$tmp/missing.wav" --dest "$tmp/out1"
-	has out "etl took .*: 12 files, 6 written, 0 skipped (already done), 6 failed"
-	for f in truncated text empty unsupported-codec aiff-named; do
+	has out "etl took .*: $((nb + 7)) files, 6 written, 0 skipped (already done), $((nb + 1)) failed"
+	for f in $(cd "$root/data/audio" && ls *.wav); do
+		f=${f%.wav}
 		grep -q "^etl: error: cannot read '$tmp/in/$f.wav': " "$tmp/err" || fail "no error line for $f.wav"
 		[ -e "$tmp/out1/$f-transformed.wav" ] && fail "$f.wav left an output"
 	done
 	has err "truncated: its header promises"
 	has err "aiff-named.wav': not a WAV file"
-	has err "missing.wav': System error"
-	has err "6 of 12 files failed"
+	has err "empty.wav': it is empty (0 bytes)"
+	has err "lying-size.wav': its data chunk claims 4294967040 bytes from byte 44; the file has 444"
+	has err "missing.wav': No such file or directory"
+	has err "$((nb + 1)) of $((nb + 7)) files failed"
 	[ "$(ls "$tmp/out1" | grep -c -- '-transformed.wav$')" = 6 ] || fail "expected 6 outputs"
-	expect 0 -- "$reference" "$tmp/in/example"?.wav --dest "$tmp/out1" --verify
-	last_line_is "PASS: 6 of 6 outputs valid" ;;
+	expect 0 -- "$reference" "$tmp/in/example"?.wav --dest "$tmp/out1" --check-outputs
+	last_line_is "PASS: 6 of 6 outputs valid"
+	# the fixtures are what their script makes
+	mkdir "$tmp/fx"
+	"$root/data/audio/make-fixtures.sh" "$tmp/fx" || fail "make-fixtures.sh failed"
+	for f in "$tmp"/fx/*.wav; do
+		cmp -s "$f" "$root/data/audio/$(basename "$f")" || fail "data/audio/$(basename "$f") differs from what make-fixtures.sh writes"
+	done ;;
+bad-inputs)
+	# inputs that are not regular files never hang; true messages; exit codes
+	make_inputs
+	mkfifo "$tmp/in/fifo.wav"
+	mkdir "$tmp/in/sub.wav"
+	cp "$tmp/in/example0.wav" "$tmp/in/new
+line.wav"
+	for k in serial threads processes; do
+		expect 1 OMP_NUM_THREADS=2 -- timeout 30 "$reference" -q "$tmp/in" --kernel $k --procs 2 --dest "$tmp/o-$k" --force
+		has err "fifo.wav': it is a FIFO (named pipe), not a file"
+		has err "sub.wav': it is a folder, not a file"
+	done
+	has err "2 of 9 files failed"
+	[ -e "$tmp/o-serial/new
+line-transformed.wav" ] || fail "the file with a newline in its name was not done"
+	expect 0 -- "$reference" "$tmp/in/new
+line.wav" --dest "$tmp/o-nl" --force
+	has out "new\\\\nline.wav completed in"
+	grep -q "^line.wav" "$tmp/out" && fail "a newline in a file name broke its line"
+	# planning never opens a FIFO named like an output either
+	mkdir "$tmp/in2" && cp "$tmp/in/example1.wav" "$tmp/in2/" && mkfifo "$tmp/in2/example1-transformed.wav"
+	expect 0 -- timeout 30 "$reference" -q "$tmp/in2"
+	has err "redoing '$tmp/in2/example1-transformed.wav': it was there, but it cannot be read as a WAV: it is a FIFO"
+	# exit 2: nothing could run (an empty folder, a missing folder, an output folder we cannot write)
+	mkdir "$tmp/empty"
+	expect 2 -- "$reference" "$tmp/empty"
+	has err "folder '$tmp/empty' has no .wav file"
+	has err "nothing to do"
+	expect 2 -- "$reference" "$tmp/no-such-folder"
+	has err "'$tmp/no-such-folder': no such file or folder"
+	if unshare -m true 2>/dev/null; then
+		mkdir "$tmp/ro"
+		expect 2 -- unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" "$3/in/example0.wav" --dest "$1"' sh "$tmp/ro" "$reference" "$tmp"
+		has err "cannot write in folder '$tmp/ro' (making a file there: Read-only file system)"
+	else
+		echo "note: no mount namespace here; the read-only file system case is not run"
+	fi
+	# "already done" is verified: an all-zero output of the right length is redone
+	mkdir "$tmp/in3" && cp "$tmp/in/example2.wav" "$tmp/in/example3.wav" "$tmp/in3/"
+	expect 0 -- "$reference" -q "$tmp/in3"
+	cp "$tmp/in3/example2.wav" "$tmp/in3/example2-transformed.wav"   # silent input: all zeros
+	expect 0 -- "$reference" -q "$tmp/in3"
+	has err "redoing '$tmp/in3/example2-transformed.wav': it was there, but it carries no record"
+	has out "2 files, 1 written, 1 skipped"
+	expect 0 -- "$reference" "$tmp/in3" --check-outputs
+	last_line_is "PASS: 2 of 2 outputs valid"
+	# another seed: redone, and said so
+	expect 0 -- "$reference" -q "$tmp/in3" --seed 9
+	has err "it was made with sigma 0.1, seed 2026 (this run: sigma 0.1, seed 9)"
+	has out "2 written, 0 skipped" ;;
 kill)
 	# killed midway (SIGKILL): no partial output; the re-run skips and finishes
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel threads --check-kill
@@ -82,7 +142,7 @@ kill)
 	n=$(ls "$tmp/k" | grep -c -- '-transformed.wav$')
 	[ "$n" -lt 8 ] || echo "note: the run finished before the kill"
 	# every output there is whole and right; temporaries are not outputs
-	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --verify
+	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --check-outputs
 	last_line_is "PASS: $n of 8 outputs valid, 0 wrong"
 	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --kernel threads
 	has out "8 files, $((8 - n)) written, $n skipped"
