@@ -1265,12 +1265,12 @@ static const struct {
 	{ "empty.wav", "empty (0 bytes)" },
 	{ "unsupported-codec.wav", "fmt" },
 	{ "aiff-named.wav", "not a WAV file" },
-	{ "lying-size.wav", "data chunk claims 4294967040 bytes from byte 44; the file has 444" },
-	{ "partial-frame.wav", "not a whole number of 4-byte frames" },
-	{ "zero-channels.wav", "0 channels" },
-	{ "bad-block.wav", "(4 bytes a frame) but 3 bytes a frame" },
-	{ "chunk-past-end.wav", "claims 1048576 bytes; the file has 292" },
-	{ "no-data.wav", "no data chunk" },
+	{ "lies/lying-size.wav", "data chunk claims 4294967040 bytes from byte 44; the file has 444" },
+	{ "lies/partial-frame.wav", "not a whole number of 4-byte frames" },
+	{ "lies/zero-channels.wav", "0 channels" },
+	{ "lies/bad-block.wav", "(4 bytes a frame) but 3 bytes a frame" },
+	{ "lies/chunk-past-end.wav", "claims 1048576 bytes; the file has 292" },
+	{ "lies/no-data.wav", "no data chunk" },
 };
 
 /* Inputs --check-broken makes in its scratch folder: not regular files. */

@@ -47,11 +47,11 @@ broken)
 	expect 0 -- "$reference" -q "${small[@]}" --kernel threads --check-broken
 	expect 0 -- "$reference" -q "${small[@]}" --kernel processes --procs 2 --check-broken
 	make_inputs
-	cp "$root"/data/audio/*.wav "$tmp/in/"
-	nb=$(ls "$root"/data/audio/*.wav | wc -l)
+	cp "$root"/data/audio/*.wav "$root"/data/audio/lies/*.wav "$tmp/in/"
+	nb=$(ls "$root"/data/audio/*.wav "$root"/data/audio/lies/*.wav | wc -l)
 	expect 1 OMP_NUM_THREADS=2 -- "$reference" "$tmp/in" "$tmp/missing.wav" --dest "$tmp/out1"
 	has out "etl took .*: $((nb + 7)) files, 6 written, 0 skipped (already done), $((nb + 1)) failed"
-	for f in $(cd "$root/data/audio" && ls *.wav); do
+	for f in $(cd "$root/data/audio" && ls *.wav lies/*.wav | sed 's|^lies/||'); do
 		f=${f%.wav}
 		grep -q "^etl: error: cannot read '$tmp/in/$f.wav': " "$tmp/err" || fail "no error line for $f.wav"
 		[ -e "$tmp/out1/$f-transformed.wav" ] && fail "$f.wav left an output"
@@ -67,10 +67,11 @@ broken)
 	last_line_is "PASS: 6 of 6 outputs valid"
 	# the fixtures are what their script makes
 	mkdir "$tmp/fx"
-	"$root/data/audio/make-fixtures.sh" "$tmp/fx" || fail "make-fixtures.sh failed"
+	"$root/data/audio/lies/make-fixtures.sh" "$tmp/fx" || fail "make-fixtures.sh failed"
 	for f in "$tmp"/fx/*.wav; do
-		cmp -s "$f" "$root/data/audio/$(basename "$f")" || fail "data/audio/$(basename "$f") differs from what make-fixtures.sh writes"
-	done ;;
+		cmp -s "$f" "$root/data/audio/lies/$(basename "$f")" || fail "data/audio/lies/$(basename "$f") differs from what make-fixtures.sh writes"
+	done
+	[ "$(ls "$tmp"/fx/*.wav | wc -l)" = "$(ls "$root"/data/audio/lies/*.wav | wc -l)" ] || fail "make-fixtures.sh does not make every file of data/audio/lies" ;;
 bad-inputs)
 	# inputs that are not regular files never hang; true messages; exit codes
 	make_inputs

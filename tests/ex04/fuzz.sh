@@ -19,7 +19,7 @@ if ! "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	exit 77
 fi
 mkdir "$tmp/corpus"
-cp "$root"/data/audio/*.wav "$tmp/corpus/"
+cp "$root"/data/audio/*.wav "$root"/data/audio/lies/*.wav "$tmp/corpus/"
 "$ref" --make-inputs "$tmp/gen" --seed 1 --count 7 >/dev/null 2>&1 &&
 	for f in "$tmp"/gen/*.wav; do head -c 4096 "$f" >"$tmp/corpus/$(basename "$f")"; done
 cd "$tmp" || exit 1

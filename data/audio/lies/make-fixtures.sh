@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# make-fixtures.sh - writes the broken WAV fixtures of exercise 04 whose
-# bytes are made by hand (the others: truncated.wav is a good file cut in
-# half, text.wav text, empty.wav empty, aiff-named.wav an AIFF, and
-# unsupported-codec.wav a WAV whose fmt chunk names no known codec). Each is a
-# header that lies about its file; the ETL must refuse each with the numbers.
-# The files are committed; this script says how they were made:
-#   data/audio/make-fixtures.sh [DIR]        (default: this script's folder)
+# make-fixtures.sh - writes the WAV fixtures of exercise 04 whose headers lie
+# about their file, byte by byte (the broken files one folder up are a good
+# file cut in half, text, an empty file, an AIFF and an unknown codec). The
+# ETL must refuse each with the numbers. The files are committed; this script
+# says how they were made, and a test checks that it still makes them:
+#   data/audio/lies/make-fixtures.sh [DIR]   (default: this script's folder)
 set -euo pipefail
 dir=${1:-$(dirname "$0")}
 
