@@ -16,7 +16,8 @@
  *   ./kit check 01 --step 2                              # grade one step
  *
  * NOTES
- *   pi_rng.h has the random-number tools steps 3 to 5 need. omp_* calls go
+ *   pi_rng.h has the random-number tools steps 3 to 5 need; pool.h the
+ *   process pool of step 5. omp_* calls go
  *   through kit_omp.h (kit_omp_thread_num() is omp_get_thread_num()), so this
  *   file also builds without OpenMP; pragmas then are ignored.
  */
@@ -25,6 +26,7 @@
 
 #include "kit.h"
 #include "pi.h"
+#include "pool.h"
 #include "pi_rng.h"
 
 /* Samples [LO, HI) of the counter-based generator: the definition of the
@@ -113,12 +115,13 @@ uint64_t pi_same_answer(uint64_t n, uint64_t seed)
 /* Step 5 (bonus): NPROC child processes instead of threads. */
 int pi_processes(uint64_t n, uint64_t seed, int nproc, uint64_t *hits)
 {
-	/* TODO(5): this counts every sample here, in this process. Instead fork
-	 * NPROC children; child k counts samples [k*n/nproc, (k+1)*n/nproc) with
-	 * count_range, writes its count to a pipe and leaves with _exit. The
-	 * parent adds the counts it reads, waits for every child (waitpid: no
-	 * zombies) and returns -1, after saying why, if a child failed. No OpenMP
-	 * in the children: a fork after parallel regions can hang in them. */
+	/* TODO(5): this counts every sample here, in this process. Instead let
+	 * kit_pool_run (pool.h) run NPROC worker processes: write a worker
+	 * function (above this one) in which worker w of nw counts samples
+	 * [w*n/nw, (w+1)*n/nw) with count_range into its record, one uint64_t;
+	 * here, add up the NPROC records. If the pool returns -1 (it has said
+	 * which worker failed), return -1. The workers must not use OpenMP: a
+	 * fork after parallel regions can hang in them. */
 	(void)nproc;
 	*hits = count_range(seed, 0, n);
 	return 0;

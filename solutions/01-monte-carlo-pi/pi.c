@@ -16,28 +16,26 @@
  *     step 4: sample i is pi_random_at(seed, i), whoever draws it; one line,
  *             "parallel for simd reduction(+:hits)": vectorised, and the same
  *             count at any thread count.
- *     step 5: fork NPROC children, each counts its share with count_range and
- *             writes it to a pipe; the parent sums, reaps every child and
- *             reports any that failed. Same count as step 4.
+ *     step 5: a worker function that counts share w of nw with count_range,
+ *             run in NPROC processes by kit_pool_run (pool.h), whose records
+ *             the parent adds. Same count as step 4.
  *
  * USAGE
  *   build/solutions/01-monte-carlo-pi/pi --kernel same --threads 1,2
  *   diff exercises/01-monte-carlo-pi/pi.c solutions/01-monte-carlo-pi/pi.c
  *
  * NOTES
- *   pi_rng.h has the random-number tools steps 3 to 5 need. omp_* calls go
+ *   pi_rng.h has the random-number tools steps 3 to 5 need; pool.h the
+ *   process pool of step 5. omp_* calls go
  *   through kit_omp.h (kit_omp_thread_num() is omp_get_thread_num()), so this
  *   file also builds without OpenMP; pragmas then are ignored.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "kit.h"
 #include "pi.h"
+#include "pool.h"
 #include "pi_rng.h"
 
 /* Samples [LO, HI) of the counter-based generator: the definition of the
@@ -111,93 +109,35 @@ uint64_t pi_same_answer(uint64_t n, uint64_t seed)
 	return hits;
 }
 
-/* Writes all LEN bytes of BUF to FD; -1 on error. */
-static int write_all(int fd, const void *buf, size_t len)
+/* What every worker of step 5 is told: which samples exist. */
+struct job {
+	uint64_t n, seed;
+};
+
+/* Worker W of NW counts its share of the samples into its record. */
+static int count_share(int w, int nw, void *arg, void *out)
 {
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
+	const struct job *j = arg;
+	*(uint64_t *)out = count_range(j->seed, (uint64_t)w * j->n / (uint64_t)nw,
+				       (uint64_t)(w + 1) * j->n / (uint64_t)nw);
 	return 0;
 }
 
 /* Step 5 (bonus): NPROC child processes instead of threads. */
 int pi_processes(uint64_t n, uint64_t seed, int nproc, uint64_t *hits)
 {
-	/* Step 5: one pipe, NPROC writers. A write of 8 bytes (< PIPE_BUF) is
-	 * atomic, so the counts never interleave. The children only count and
-	 * _exit: no OpenMP (a fork after parallel regions can hang in libgomp)
-	 * and no exit() (it would flush the parent's stdio buffers twice). */
-	int fd[2], started = 0, rc = 0;
-	pid_t *pid = malloc((size_t)nproc * sizeof(*pid));
-	if (!pid || pipe(fd)) {
-		kit_error("cannot start the processes: %s", strerror(errno));
-		free(pid);
-		return -1;
+	/* Step 5: the decision is how to split (NPROC equal ranges of sample
+	 * numbers) and how many workers; kit_pool_run forks them, reads each
+	 * one's record through its pipe and reaps every one. The workers only
+	 * count: no OpenMP (a fork after parallel regions can hang in libgomp). */
+	struct job j = { n, seed };
+	uint64_t *counts = kit_xcalloc((size_t)nproc, sizeof(*counts));
+	int rc = kit_pool_run(nproc, count_share, &j, counts, sizeof(*counts), NULL);
+	if (rc == 0) {
+		*hits = 0;
+		for (int w = 0; w < nproc; w++)
+			*hits += counts[w];
 	}
-	for (int k = 0; k < nproc; k++) {
-		pid_t p = fork();
-		if (p < 0) {
-			kit_error("cannot fork child %d of %d: %s; use fewer with --procs",
-				  k + 1, nproc, strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (p == 0) {
-			close(fd[0]);
-			uint64_t c = count_range(seed, (uint64_t)k * n / (uint64_t)nproc,
-						 (uint64_t)(k + 1) * n / (uint64_t)nproc);
-			_exit(write_all(fd[1], &c, sizeof(c)) ? 1 : 0);
-		}
-		pid[started++] = p;
-	}
-	/* Only the children hold the write end now: read reaches end-of-file
-	 * when the last of them has exited. */
-	close(fd[1]);
-	uint64_t sum = 0, c;
-	int got = 0;
-	for (;;) {
-		ssize_t r = read(fd[0], &c, sizeof(c));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r != (ssize_t)sizeof(c))
-			break;
-		sum += c;
-		got++;
-	}
-	close(fd[0]);
-	for (int k = 0; k < started; k++) {
-		int st;
-		pid_t w;
-		while ((w = waitpid(pid[k], &st, 0)) < 0 && errno == EINTR)
-			;
-		if (w < 0) {
-			kit_error("cannot wait for child %d of %d (pid %d): %s",
-				  k + 1, nproc, (int)pid[k], strerror(errno));
-			rc = -1;
-		} else if (WIFSIGNALED(st)) {
-			kit_error("child %d of %d (pid %d) was killed by signal %d (%s)",
-				  k + 1, nproc, (int)pid[k], WTERMSIG(st), strsignal(WTERMSIG(st)));
-			rc = -1;
-		} else if (WEXITSTATUS(st) != 0) {
-			kit_error("child %d of %d (pid %d) failed with exit status %d "
-				  "(it could not write its count to the pipe)",
-				  k + 1, nproc, (int)pid[k], WEXITSTATUS(st));
-			rc = -1;
-		}
-	}
-	free(pid);
-	if (rc == 0 && got != nproc) {
-		kit_error("received %d counts from %d children; expected one from each", got, nproc);
-		rc = -1;
-	}
-	if (rc == 0)
-		*hits = sum;
+	free(counts);
 	return rc;
 }

@@ -4,10 +4,12 @@
  *
  * Each exercises/NN-name/exercise.json lists its demos ("demos": [{name,
  * about, args, test_args}]) and its benchmark(s) ("bench": one object or a
- * list of them). A demo runs the REFERENCE program,
- * BUILD/solutions/NN-name/PROG, with the entry's args (test_args with
- * --quick) and "--out DIR", stdout and stderr inherited so that progress
- * bars and charts show live. BUILD is $KIT_BUILD, else the build folder this
+ * list of them). A demo runs the exercise's demo program,
+ * BUILD/demos/NN-name/DEMO_PROGRAM ("demo_program" in exercise.json, built
+ * against the reference solution only), or, for an exercise without one, the
+ * REFERENCE program BUILD/solutions/NN-name/PROG, with the entry's args
+ * (test_args with --quick) and "--out DIR", stdout and stderr inherited so
+ * that progress bars and charts show live. BUILD is $KIT_BUILD, else the build folder this
  * kit-cli was built in, else $KIT_ROOT/build.
  *
  * USAGE
@@ -34,6 +36,7 @@
 typedef struct entry {
 	char *exercise;		/* "01-monte-carlo-pi" */
 	char *program;		/* "pi" */
+	char *path;		/* "demos/01-monte-carlo-pi/pi-demos" under BUILD */
 	char *name;		/* "race" */
 	char *about;		/* one line */
 	char **args, **test_args;	/* NULL-terminated */
@@ -116,9 +119,10 @@ static void free_list(char **v)
 	free(v);
 }
 
-/* Adds the entry in OBJ (of exercise EX, program PROG); warns when malformed. */
+/* Adds the entry in OBJ (of exercise EX, run as BUILD/RUN, program PROG);
+ * warns when malformed. */
 static void add_entry(entries *es, const char *path, const char *ex, const char *prog,
-		      const cJSON *obj)
+		      const char *run, const cJSON *obj)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(obj, "name");
 	if (!cJSON_IsString(name) || !*name->valuestring) {
@@ -148,6 +152,7 @@ static void add_entry(entries *es, const char *path, const char *ex, const char 
 	es->v[es->n++] = (entry){
 		.exercise = kit_xstrdup(ex),
 		.program = kit_xstrdup(prog),
+		.path = kit_xstrdup(run),
 		.name = kit_xstrdup(name->valuestring),
 		.about = kit_xstrdup(cJSON_IsString(about) ? about->valuestring : ""),
 		.args = args,
@@ -160,6 +165,7 @@ static void free_entries(entries *es)
 	for (size_t i = 0; i < es->n; i++) {
 		free(es->v[i].exercise);
 		free(es->v[i].program);
+		free(es->v[i].path);
 		free(es->v[i].name);
 		free(es->v[i].about);
 		free_list(es->v[i].args);
@@ -199,6 +205,27 @@ static int exercise_dir(const struct dirent *d)
 	return d->d_name[0] >= '0' && d->d_name[0] <= '9';
 }
 
+/* Adds K's entries of manifest J (exercise EX). The program they run is
+ * demos/EX/DEMO_PROGRAM when J names one, else solutions/EX/PROGRAM. */
+static void add_entries(entries *es, const kind *k, const char *path, const char *ex,
+			const cJSON *j)
+{
+	const cJSON *prog = cJSON_GetObjectItemCaseSensitive(j, "program");
+	const cJSON *demo = cJSON_GetObjectItemCaseSensitive(j, "demo_program");
+	char *run = cJSON_IsString(demo) && *demo->valuestring
+			    ? kit_xasprintf("demos/%s/%s", ex, demo->valuestring)
+			    : kit_xasprintf("solutions/%s/%s", ex, prog->valuestring);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, k->key);
+	const cJSON *e;
+	if (cJSON_IsObject(list))
+		add_entry(es, path, ex, prog->valuestring, run, list);
+	else
+		cJSON_ArrayForEach(e, list)
+			if (cJSON_IsObject(e))
+				add_entry(es, path, ex, prog->valuestring, run, e);
+	free(run);
+}
+
 /* Collects K's entries of every exercises/NN-name/exercise.json, in order. */
 static void collect(const kind *k, entries *es)
 {
@@ -223,18 +250,8 @@ static void collect(const kind *k, entries *es)
 			else if (!cJSON_IsString(prog))
 				kit_warn("%s: no \"program\"; its %s are left out", shown(path),
 					 k->plural);
-			else {
-				const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, k->key);
-				const cJSON *e;
-				if (cJSON_IsObject(list))
-					add_entry(es, shown(path), names[i]->d_name, prog->valuestring,
-						  list);
-				else
-					cJSON_ArrayForEach(e, list)
-						if (cJSON_IsObject(e))
-							add_entry(es, shown(path), names[i]->d_name,
-								  prog->valuestring, e);
-			}
+			else
+				add_entries(es, k, shown(path), names[i]->d_name, j);
 			cJSON_Delete(j);
 			free(text);
 		}
@@ -310,10 +327,10 @@ static void summarize_files(const char *dir, FILE *out)
 static int run_entry(const entry *e, bool quick, const char *out_dir)
 {
 	char *build = build_dir();
-	char *prog = kit_xasprintf("%s/solutions/%s/%s", build, e->exercise, e->program);
+	char *prog = kit_xasprintf("%s/%s", build, e->path);
 	int rc = KIT_EXIT_USAGE;
 	if (access(prog, X_OK)) {
-		kit_error("the reference program '%s' is not built; run ./kit once (it builds "
+		kit_error("the demo program '%s' is not built; run ./kit once (it builds "
 			  "everything), or ninja -C %s", shown(prog), shown(build));
 		goto out;
 	}

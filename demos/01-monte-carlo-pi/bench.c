@@ -12,8 +12,8 @@
  *   asserted: the exit status says only whether every C count validated.
  *
  * USAGE
- *   ./kit bench pi                        (pi --bench)
- *   build/solutions/01-monte-carlo-pi/pi --bench --quick --out /tmp/bench
+ *   ./kit bench pi                        (pi-demos --bench)
+ *   build/demos/01-monte-carlo-pi/pi-demos --bench --quick --out /tmp/bench
  *
  * NOTES
  *   n = 1e9 samples (--quick: 1e7), reduced when the kernel is so slow (the
@@ -236,7 +236,7 @@ int pi_bench(const pi_demo_opts *o)
 	}
 
 	char script[PATH_MAX + 64];
-	snprintf(script, sizeof(script), "%s/exercises/01-monte-carlo-pi/calc_pi.py", kit_root());
+	snprintf(script, sizeof(script), "%s/demos/01-monte-carlo-pi/calc_pi.py", kit_root());
 	struct py py[2] = {
 		{ .kind = "pure", .n = o->quick ? 100000 : 2000000, .nruns = o->quick ? 1 : PY_RUNS },
 		{ .kind = "numpy", .n = o->quick ? 1000000 : 20000000,

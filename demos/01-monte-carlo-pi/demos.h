@@ -1,8 +1,8 @@
 /*
- * demos.h - the live-class demos and the benchmark of exercise 01, run by
- * the driver as `pi --demo NAME` and `pi --bench` (./kit demo, ./kit bench).
- * Shared by the student's and the reference build; they call the kernels of
- * pi.h, so a demo run from build/solutions/ shows the reference kernels.
+ * demos.h - the live-class demos and the benchmark of exercise 01: the
+ * program pi-demos (pi_demos.c), built with the reference solution's pi.c
+ * only, run as `pi-demos --demo NAME` and `pi-demos --bench` (./kit demo,
+ * ./kit bench; `pi --demo NAME` runs it too).
  */
 #ifndef PI_DEMOS_H
 #define PI_DEMOS_H

@@ -19,8 +19,8 @@
  *                    against counters padded to 64 bytes each
  *
  * USAGE
- *   ./kit demo race                      the driver: pi --demo NAME [--quick] [--out DIR]
- *   build/solutions/01-monte-carlo-pi/pi --demo gil --quick --out /tmp/gil
+ *   ./kit demo race                      or: pi-demos --demo NAME [--quick] [--out DIR]
+ *   build/demos/01-monte-carlo-pi/pi-demos --demo gil --quick --out /tmp/gil
  *
  * NOTES
  *   Sizes: when opts->n is 0 each demo times one short probe of its slowest

@@ -1,0 +1,83 @@
+/*
+ * pool.h - a process pool for students: split the work, say how many
+ * workers, and get one fixed-size result record back from each.
+ *
+ *   struct job { uint64_t n, seed; };
+ *   static int count_share(int w, int nw, void *arg, void *out)
+ *   {
+ *           const struct job *j = arg;
+ *           *(uint64_t *)out = count_range(j->seed, w * j->n / nw, (w + 1) * j->n / nw);
+ *           return 0;
+ *   }
+ *   uint64_t counts[4];
+ *   if (kit_pool_run(4, count_share, &job, counts, sizeof(counts[0]), NULL))
+ *           return -1;   // each failed worker was reported on stderr
+ *
+ * How it works: kit_pool_run forks NWORKERS children, each with its own
+ * pipe. Worker W calls FN(W, NWORKERS, ARG, record) on its own copy of the
+ * parent's memory, writes the RECORD_SIZE bytes of its record to the pipe and
+ * leaves with _exit (never exit: the parent's stdio buffers are not flushed
+ * twice). The parent reads every pipe as data arrives (poll), so large
+ * records cannot deadlock, then reaps every child with waitpid. Every system
+ * call is retried on EINTR. A worker killed by a signal, or one that exits
+ * before sending its whole record, closes its pipe: the parent sees the end of
+ * the file and reports it; nothing waits forever on a dead worker.
+ *
+ * Rules for FN: it must not use OpenMP. libgomp's threads do not survive
+ * fork(): a child that opens a parallel region after the parent has used one
+ * can hang. Fork first (kit_pool_run before any parallel region in the
+ * parent, or in a program that runs no OpenMP at all), or keep the workers
+ * serial. FN's return value is the worker's verdict: 0 ok, else a failure
+ * (its low 7 bits become the exit status, 1 when they are 0).
+ */
+#ifndef KIT_POOL_H
+#define KIT_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What became of one worker. */
+typedef enum kit_pool_state {
+	KIT_POOL_OK,		/* sent its whole record and exited 0 */
+	KIT_POOL_FAILED,	/* FN returned non-zero: CODE is its exit status */
+	KIT_POOL_KILLED,	/* killed by signal CODE */
+	KIT_POOL_SHORT,		/* exited 0 but sent GOT bytes, not the whole record */
+	KIT_POOL_NOT_STARTED,	/* fork failed (CODE is errno) */
+} kit_pool_state;
+
+typedef struct kit_pool_worker {
+	pid_t pid;		/* 0 when not started */
+	kit_pool_state state;
+	int code;		/* exit status, signal number or errno (see state) */
+	size_t got;		/* bytes of its record received */
+} kit_pool_worker;
+
+/* A worker's job: W in [0, NW), ARG as given to kit_pool_run, OUT the
+ * worker's record (RECORD_SIZE bytes, zeroed). Returns 0 on success. */
+typedef int (*kit_pool_fn)(int w, int nw, void *arg, void *out);
+
+/* The most workers and the largest record kit_pool_run accepts. */
+#define KIT_POOL_MAX_WORKERS 1024
+#define KIT_POOL_MAX_RECORD (64u << 20)
+
+/*
+ * Runs FN in NWORKERS child processes (1..KIT_POOL_MAX_WORKERS) and stores
+ * worker W's record at RECORDS + W * RECORD_SIZE (RECORD_SIZE in
+ * 1..KIT_POOL_MAX_RECORD). REPORT (NWORKERS entries, may be NULL) gets what
+ * became of each worker. Returns 0 when every worker sent its whole record
+ * and exited 0; otherwise -1 after one line on stderr per failed worker
+ * ("worker 2 of 4 (pid 1234) was killed by signal 9 (Killed)"). Every worker
+ * started has been reaped when it returns, whatever happened; the records of
+ * failed workers are left zeroed or partial.
+ */
+int kit_pool_run(int nworkers, kit_pool_fn fn, void *arg, void *records,
+		 size_t record_size, kit_pool_worker *report);
+
+/* "sent its record", "failed with exit status 3", "was killed by signal 9
+ * (Killed)", "exited after sending 4 of 8 bytes", "could not be started
+ * (Resource temporarily unavailable)": W's state in words, in static storage
+ * overwritten by the next call. Cannot fail. */
+const char *kit_pool_describe(const kit_pool_worker *w, size_t record_size);
+
+#endif /* KIT_POOL_H */
