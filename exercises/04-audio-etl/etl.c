@@ -29,6 +29,7 @@
 #include "etl_io.h"
 #include "etl_noise.h"
 #include "kit.h"
+#include "pool.h"
 
 /* Step 1 (given): the transform, serially. */
 void etl_transform(float *x, size_t n, const etl_params *p, uint64_t key)
@@ -201,20 +202,33 @@ int etl_threads(const etl_job *j)
 	return failed;
 }
 
+/* Step 3 (given): the seed's etl, as a worker of the pool. Worker W of NW
+ * transforms files W, W + NW, W + 2 NW ... into its record RES, an array of
+ * one etl_result per file of the job (the others stay zeroed, ETL_PENDING).
+ * It runs in a child process: its own copy of the job, no OpenMP. */
+static int etl_worker(int w, int nw, void *arg, void *out)
+{
+	const etl_job *j = arg;
+	etl_result *res = out;
+	for (size_t i = (size_t)w; i < j->n; i += (size_t)nw)
+		etl_file(&j->tasks[i], &j->p, &res[i]);
+	return 0;
+}
+
 /* Step 3: the seed's Pool.map(etl, filenames) in C. */
 int etl_processes(const etl_job *j, int nproc)
 {
-	/* TODO(3): this does every file here, in this process. Instead fork
-	 * NPROC workers first (before any OpenMP work: a fork after a parallel
-	 * region can hang a libgomp child). Hand out the work through a pipe:
-	 * the parent writes each task number (a uint32_t; writes under PIPE_BUF
-	 * bytes are atomic, so the workers share one queue), then closes it; a
-	 * worker reads a number, runs etl_file, and writes {number, etl_result}
-	 * into a second pipe (etl_read_full / etl_write_full in etl_io.h), until
-	 * end of file, then _exit(0). The parent fills j->results from the
-	 * reports, waitpid's every worker (no zombies), and marks with etl_fail
-	 * any file no worker reported (a worker that died). Return the number
-	 * of files that failed, or -1 if no worker could start. */
+	/* TODO(3): this does every file here, in this process. Instead run
+	 * etl_worker in NPROC child processes with kit_pool_run (pool.h), the
+	 * Pool of the seed: it forks them before this process runs any OpenMP
+	 * (a fork after a parallel region can hang a libgomp child), gives each
+	 * a record of j->n etl_results to fill, reads the records back and
+	 * reaps every worker. Allocate NPROC records; after kit_pool_run, file
+	 * i's result is in worker (i % nproc)'s record: copy it to
+	 * j->results[i]. A result still ETL_PENDING means its worker died
+	 * first: etl_fail it ("was not processed"), never count it done.
+	 * Return how many files failed. */
+	(void)etl_worker;
 	(void)nproc;
 	return etl_serial(j);
 	/* TODO end */

@@ -84,9 +84,9 @@ static const char *hint_of(int mode)
 		       "files, and both sf_open calls of etl_file inside one named critical "
 		       "section";
 	case M_PROCESSES:
-		return "look at TODO(3) in etl.c: fork the workers first, hand out task "
-		       "numbers through one pipe, send each etl_result back through another, "
-		       "and waitpid for every worker";
+		return "look at TODO(3) in etl.c: kit_pool_run with nproc workers running "
+		       "etl_worker, a record of j->n etl_results each; file i's result from "
+		       "worker i % nproc's record, and a result still pending failed";
 	case M_INNER:
 		return "look at TODO(4) in etl.c: 'parallel for' on the loop of "
 		       "etl_transform_threads; sample i must stay etl_noisy(x[i], ..., i)";
