@@ -1,7 +1,8 @@
 /*
- * etl_driver.h - what the driver (etl_main.c) and the demos (etl_demo.c) of
- * exercise 04 share: the kernels as data, the plan of a job (which files,
- * which outputs, what is skipped or refused) and the timed sweep of modes.
+ * etl_driver.h - what the exercise program (etl_main.c) and the demo program
+ * (demos/04-audio-etl) of exercise 04 share: the kernels as data, the plan of
+ * a job (etl_plan.c: which files, which outputs, what is skipped or refused)
+ * and the timed sweep of modes (etl_sweep.c).
  */
 #ifndef ETL_DRIVER_H
 #define ETL_DRIVER_H
@@ -63,6 +64,16 @@ int etl_plan_run(etl_plan *pl, int mode, int workers);
 
 void etl_plan_free(etl_plan *pl);
 
+/* Whether S ends with SUFFIX, ignoring case. */
+bool etl_ends_with_ci(const char *s, const char *suffix);
+
+/* The folder name of the generated set of SECONDS s: "audio-5s", "audio-0.5s". */
+void etl_generated_name(double seconds, char *buf, size_t len);
+
+/* Set by the check of outputs already there (--check-outputs), which must
+ * change nothing: etl_plan_make then leaves leftover temporary files. */
+extern bool etl_plan_keep_temps;
+
 /* The generated inputs under KIT_ROOT/data/cache/audio-<S>s/ (made on first
  * use). Returns a malloc'd list of FILES paths (caller frees each and the
  * list) and the folder in DIR, or NULL after a message. */
@@ -80,7 +91,7 @@ int etl_scratch_make(char *dir, size_t len);
 void etl_scratch_remove(const char *dir);
 
 /* ------------------------------------------------------------------------
- * The timed sweep of modes (etl_demo.c): --time, --demo etl, --bench
+ * The timed sweep of modes (etl_sweep.c): --time, the demo, the benchmark
  */
 #define MAX_WORKERS_SUMMARY 64
 struct etl_sweep_summary;
@@ -117,18 +128,5 @@ typedef struct etl_sweep_summary {
  * Returns an exit status. */
 int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out);
 
-/* --demo NAME and --bench, with the driver's options (etl_main.c). */
-typedef struct etl_demo_opts {
-	const char *out_dir;	/* NULL: results/demos/etl or results/bench/etl */
-	bool quick, quiet;
-	int files;		/* 0: the default */
-	double seconds;		/* 0: the default */
-	const int *workers;	/* NULL: 1 .. logical CPUs */
-	size_t nworkers;
-	etl_params p;
-} etl_demo_opts;
-
-int etl_demo(const char *name, const etl_demo_opts *o);
-int etl_bench(const etl_demo_opts *o);
 
 #endif
