@@ -55,6 +55,7 @@
 #include "etl_noise.h"
 #include "etl_probe.h"
 #include "kit.h"
+#include "opt.h"
 
 #define MAX_WORKERS 256
 #define BUSY_SPAN 0.3		/* seconds --expect-parallel keeps the kernel busy */
@@ -118,84 +119,6 @@ struct options {
 	char **args;			/* input files and folders */
 	size_t nargs;
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-"usage: etl [FILE|FOLDER ...] [--kernel K] [--threads N] [--procs P] [--dest DIR]\n"
-"           [--force] [--csv F] [--json F] [-q]\n"
-"       etl --time [--kernel K|all] [--threads LIST] [--cold] [--chart] [--png P]\n"
-"       etl --kernel K [check ...]        one line PASS: or FAIL:, exit 0 or 1\n"
-"       etl --demo etl [--quick] [--out DIR];  etl --bench [--quick] [--out DIR]\n"
-"\n"
-"Audio ETL (exercise 04), the seed's etl_demo in C: for each WAV file, read it,\n"
-"add Gaussian noise (sigma 0.1), clip to [-1, 1], write NAME-transformed.wav\n"
-"(a temporary file renamed when complete). One line per file, then a summary;\n"
-"exit 1 when any file failed. Without FILEs: the 24 generated files of\n"
-"data/cache/audio-5s/ (made on first use), outputs in results/etl/audio-5s/.\n"
-"\n"
-"  --kernel K       serial (step 1), threads (2), processes (3), inner (4:\n"
-"                   threads inside each file); all with --time and checks\n"
-"                   (default: threads)\n"
-"  --threads N      threads (default: OMP_NUM_THREADS); with --time a list,\n"
-"                   e.g. 1,2,4 or 1-8 or cores, cpus, 2cpus\n"
-"  --procs P        worker processes of the processes kernel (default: threads)\n"
-"  --dest DIR       write the outputs in DIR (made if missing); default beside\n"
-"                   each input\n"
-"  --force          redo files whose output is already there (default: skip them)\n"
-"  --check-outputs  transform nothing: check the outputs already there against\n"
-"                   their inputs (as --validate does); exit 1 if one is wrong\n"
-"  --seconds S      length of each generated file (default 5; 240 is the seed's)\n"
-"  --files N        how many generated files (default 24)\n"
-"  --sigma S        standard deviation of the noise (default 0.1)\n"
-"  --seed S         seed of the noise (default 2026)\n"
-"  --csv F, --json F  per-file results (with --time: per kernel and threads)\n"
-"  --time           validate, then time each kernel: MB/s, read / transform /\n"
-"                   write seconds, and the plain copy's MB/s (the I/O limit)\n"
-"  --cold           with --time: also evict the inputs from the page cache\n"
-"                   before each run (posix_fadvise), as if read from disk\n"
-"  --chart, --png PREFIX  MB/s by threads, as text or PNG (with --time)\n"
-"  -q, --quiet      only the summary (checks: only the verdict line)\n"
-"\n"
-"checks (can be combined; OMP_NUM_THREADS sets the threads):\n"
-"  --validate       every output: same frames, channels and rate as its input,\n"
-"                   samples in [-1, 1] and as defined (etl_noise.h), noise\n"
-"                   standard deviation within 2%% of sigma\n"
-"  --expect-parallel  2 or more threads did work (77: only 1 thread here)\n"
-"  --expect-serial-open  no two threads inside sf_open at once (threads kernel)\n"
-"  --expect-children  the files were done in child processes, all reaped\n"
-"  --same-across LIST  identical outputs at each thread (process) count of LIST,\n"
-"                   and for --kernel all across every kernel\n"
-"  --check-broken   with the broken files of data/audio/ and a missing one:\n"
-"                   each gets its own clear error, every other file is done\n"
-"  --check-kill     a run killed midway leaves no partial output, and a re-run\n"
-"                   skips what was done and finishes the rest\n"
-"\n"
-"grading (the grader runs these, each in its own process):\n"
-"  --input DIR      the inputs: DIR's *.wav files (as a FOLDER argument)\n"
-"  --emit DIR       run --kernel K once (OMP_NUM_THREADS threads) on the inputs\n"
-"                   and write its outputs and result.json into DIR; no checks\n"
-"  --verify DIR[,DIR...]  the reference: every output in each DIR byte for byte\n"
-"                   equal to its own for the same inputs and seed; one line\n"
-"                   PASS: or FAIL:, exit 0 or 1 (2: the reference could not run)\n"
-"  --make-inputs DIR  write --count K (default 8) input WAVs for --seed S into\n"
-"                   DIR: 1 to 8 channels, 8 to 96 kHz, 16-bit, 24-bit and float,\n"
-"                   peaks at and past +-1\n"
-"  --check-outputs  (or --verify with no folder) check the outputs already\n"
-"                   there against their inputs, as --validate does; change nothing\n"
-"\n"
-"  --demo etl       the live demo; --bench  MB/s of every mode against the copy\n"
-"                   and the Python version (both run the demo program etl-demos,\n"
-"                   built with the reference solution)\n"
-"  --quick          test-sized demo or benchmark; --out DIR  where it writes\n"
-"\n"
-"examples:\n"
-"  etl                                   the seed's job, threads over files\n"
-"  etl sounds/ --kernel processes --procs 2\n"
-"  etl --kernel all --time --threads 1,2 --chart\n"
-"  OMP_NUM_THREADS=2 etl --kernel threads --validate --expect-serial-open\n"
-"  etl --kernel all --same-across 1,2,3\n");
-}
 
 static int workers_of(const struct options *o, int mode, int threads)
 {
@@ -1297,175 +1220,156 @@ static int run_timing(const struct options *o)
  * Arguments
  */
 
-static int parse_mode(const char *s, int *out)
-{
-	if (!strcmp(s, "all")) {
-		*out = -1;
-		return 0;
-	}
-	for (int k = 0; k < M_COPY; k++)
-		if (!strcmp(s, etl_modes[k].name)) {
-			*out = k;
-			return 0;
-		}
-	kit_error("--kernel must be serial, threads, processes, inner or all, not '%s'", s);
-	return -1;
-}
+static const char *const kernel_names[] = { "serial", "threads", "processes", "inner", "all",
+					    NULL };
 
+static const char about_text[] =
+"Audio ETL (exercise 04), the seed's etl_demo in C: for each WAV file, read it,\n"
+"add Gaussian noise (sigma 0.1), clip to [-1, 1], write NAME-transformed.wav\n"
+"(a temporary file renamed when complete). One line per file, then a summary.\n"
+"Exit status: 0 every file done, 1 some failed, 2 nothing could run. Without\n"
+"FILEs: the 24 generated files of data/cache/audio-5s/ (made on first use),\n"
+"outputs in results/etl/audio-5s/. Checks end with one line PASS: or FAIL:.\n";
+
+static const char examples_text[] =
+"  etl                                   the seed's job, threads over files\n"
+"  etl sounds/ --kernel processes --procs 2\n"
+"  etl --kernel all --time --threads 1,2 --chart\n"
+"  OMP_NUM_THREADS=2 etl --kernel threads --validate --expect-serial-open\n"
+"  etl --kernel all --same-across 1,2,3\n"
+"  etl --make-inputs in --seed 7; etl --kernel threads --input in --seed 7 --emit out\n";
+
+/* Parses ARGV into O through one option table (opt.h). 0, or -1 after one
+ * line; exits 0 after --help. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	o->args = calloc((size_t)argc, sizeof(*o->args));
-	if (!o->args)
-		abort();
-	for (int i = 1; i < argc; i++) {
-		char name[64];
-		const char *a = argv[i], *eq = NULL, *v;
-		uint64_t u;
-		if (a[0] != '-' || !strcmp(a, "-")) {
-			o->args[o->nargs++] = argv[i];
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			while (++i < argc)
-				o->args[o->nargs++] = argv[i];
-			break;
-		}
-		if (!strncmp(a, "--", 2) && (eq = strchr(a, '='))) {
-			snprintf(name, sizeof(name), "%.*s", (int)(eq - a), a);
-			a = name;
-		}
-#define IS(s) (!strcmp(a, s))
-#define VALUE() do { if (!(v = kit_option_value(argc, argv, &i, eq))) return -1; } while (0)
-		if (IS("-h") || IS("--help")) {
-			usage(stdout);
-			exit(KIT_EXIT_OK);
-		} else if (IS("--kernel")) {
-			VALUE();
-			if (parse_mode(v, &o->mode))
-				return -1;
-			o->mode_set = true;
-		} else if (IS("--threads")) {
-			VALUE();
-			free(o->threads);
-			if (kit_parse_counts(v, "--threads", 1, MAX_WORKERS, &o->threads, &o->nthreads))
-				return -1;
-		} else if (IS("--procs")) {
-			VALUE();
-			if (kit_parse_u64(v, "--procs", 1, MAX_WORKERS, &u))
-				return -1;
-			o->procs = (int)u;
-		} else if (IS("--dest")) {
-			VALUE();
-			if (!*v) {
-				kit_error("--dest needs a folder name, not ''");
-				return -1;
-			}
-			o->dest = v;
-		} else if (IS("--seconds")) {
-			VALUE();
-			if (kit_parse_double(v, "--seconds", 0.01, 3600, &o->seconds))
-				return -1;
-		} else if (IS("--files")) {
-			VALUE();
-			if (kit_parse_u64(v, "--files", 1, 1000, &u))
-				return -1;
-			o->files = (int)u;
-		} else if (IS("--sigma")) {
-			VALUE();
-			if (kit_parse_double(v, "--sigma", 0, 10, &o->p.sigma))
-				return -1;
-		} else if (IS("--seed")) {
-			VALUE();
-			if (kit_parse_u64(v, "--seed", 0, UINT64_MAX, &o->p.seed))
-				return -1;
-		} else if (IS("--force")) {
-			o->force = true;
-		} else if (IS("--verify")) {
-			/* With a folder: the grader's check; alone: --check-outputs. */
-			if (eq || (i + 1 < argc && argv[i + 1][0] != '-')) {
-				VALUE();
-				if (!*v) {
-					kit_error("--verify needs a folder name, not ''");
-					return -1;
-				}
-				o->verify_dirs = v;
-			} else {
-				o->verify = true;
-			}
-		} else if (IS("--check-outputs")) {
-			o->verify = true;
-		} else if (IS("--emit")) {
-			VALUE();
-			o->emit = v;
-		} else if (IS("--input")) {
-			VALUE();
-			o->input = v;
-		} else if (IS("--make-inputs")) {
-			VALUE();
-			o->make_inputs = v;
-		} else if (IS("--count")) {
-			VALUE();
-			if (kit_parse_u64(v, "--count", 1, 1000, &u))
-				return -1;
-			o->count = (int)u;
-		} else if (IS("--time")) {
-			o->time = true;
-		} else if (IS("--cold")) {
-			o->cold = true;
-		} else if (IS("--validate")) {
-			o->validate = true;
-		} else if (IS("--expect-parallel")) {
-			o->expect_parallel = true;
-		} else if (IS("--expect-serial-open")) {
-			o->expect_serial_open = true;
-		} else if (IS("--expect-children")) {
-			o->expect_children = true;
-		} else if (IS("--check-broken")) {
-			o->check_broken = true;
-		} else if (IS("--check-kill")) {
-			o->check_kill = true;
-		} else if (IS("--same-across")) {
-			VALUE();
-			free(o->same_across);
-			if (kit_parse_counts(v, "--same-across", 1, MAX_WORKERS, &o->same_across,
-					     &o->nsame))
-				return -1;
-		} else if (IS("--json")) {
-			VALUE();
-			o->json = v;
-		} else if (IS("--csv")) {
-			VALUE();
-			o->csv = v;
-		} else if (IS("--png")) {
-			VALUE();
-			o->png = v;
-		} else if (IS("--chart")) {
-			o->chart = true;
-		} else if (IS("-q") || IS("--quiet")) {
-			o->quiet = true;
-		} else if (IS("--demo")) {
-			VALUE();
-			o->demo = v;
-		} else if (IS("--bench")) {
-			o->bench = true;
-		} else if (IS("--quick")) {
-			o->quick = true;
-		} else if (IS("--out")) {
-			VALUE();
-			o->out = v;
-		} else {
-			kit_error("unknown option '%s'; see etl --help", argv[i]);
-			return -1;
-		}
-		if (eq && (IS("--force") || IS("--check-outputs") || IS("--time") || IS("--cold") || IS("--validate") ||
-			   IS("--expect-parallel") || IS("--expect-serial-open") ||
-			   IS("--expect-children") || IS("--check-broken") || IS("--check-kill") ||
-			   IS("--chart") || IS("--quiet") || IS("--bench") || IS("--quick"))) {
-			kit_error("option '%s' takes no value; see etl --help", a);
-			return -1;
-		}
-#undef IS
-#undef VALUE
+	int kernel = 4;
+	bool kernel_seen = false, check_outputs = false;
+	kit_opt_counts threads = { 0 }, same = { 0 };
+	const kit_opt opts[] = {
+		KIT_OPT_GROUP("the job (the seed's etl_demo):"),
+		{ 0, "kernel", KIT_OPT_KIND_CHOICE, &kernel, "K", "serial (step 1), threads (2), "
+		  "processes (3), inner (4: threads\ninside each file); all with --time and "
+		  "checks (default: threads)", 0, 0, 0, 0, kernel_names, &kernel_seen },
+		KIT_OPT_COUNTS(0, "threads", &threads, "N", "threads (default: OMP_NUM_THREADS); "
+			       "with --time a list,\ne.g. 1,2,4 or 1-8 or cores, cpus, 2cpus", 1,
+			       MAX_WORKERS),
+		KIT_OPT_INT(0, "procs", &o->procs, "P", "worker processes of the processes kernel "
+			    "(default: threads)", 1, MAX_WORKERS),
+		KIT_OPT_STRING(0, "dest", &o->dest, "DIR", "write the outputs in DIR (made if "
+			       "missing); default beside\neach input"),
+		KIT_OPT_BOOL(0, "force", &o->force, "redo files whose output is already there "
+			     "and verified\n(default: skip them)"),
+		KIT_OPT_BOOL(0, "check-outputs", &check_outputs, "transform nothing: check the "
+			     "outputs already there against\ntheir inputs (as --validate does); "
+			     "--verify with no folder\nis the same"),
+		KIT_OPT_DOUBLE(0, "seconds", &o->seconds, "S", "length of each generated file "
+			       "(default 5; 240 is the seed's)", 0.01, 3600),
+		KIT_OPT_INT(0, "files", &o->files, "N", "how many generated files (default 24)",
+			    1, 1000),
+		KIT_OPT_DOUBLE(0, "sigma", &o->p.sigma, "S", "standard deviation of the noise "
+			       "(default 0.1)", 0, 10),
+		KIT_OPT_U64(0, "seed", &o->p.seed, "S", "seed of the noise (default 2026)", 0,
+			    UINT64_MAX),
+		KIT_OPT_STRING(0, "csv", &o->csv, "F", "per-file results (with --time: per kernel "
+			       "and threads)"),
+		KIT_OPT_STRING(0, "json", &o->json, "F", "the same as JSON"),
+		KIT_OPT_BOOL('q', "quiet", &o->quiet, "only the summary (checks: only the "
+			     "verdict line)"),
+		KIT_OPT_GROUP("measuring:"),
+		KIT_OPT_BOOL(0, "time", &o->time, "validate, then time each kernel: MB/s, read / "
+			     "transform /\nwrite seconds, and the plain copy's MB/s (the I/O "
+			     "limit)"),
+		KIT_OPT_BOOL(0, "cold", &o->cold, "with --time: also evict the inputs from the "
+			     "page cache\nbefore each run (posix_fadvise), as if read from disk"),
+		KIT_OPT_BOOL(0, "chart", &o->chart, "MB/s by threads as a text chart (with "
+			     "--time)"),
+		KIT_OPT_STRING(0, "png", &o->png, "PREFIX", "the same as PREFIX.png"),
+		KIT_OPT_GROUP("checks (OMP_NUM_THREADS sets the threads; last line PASS: or "
+			      "FAIL:):"),
+		KIT_OPT_BOOL(0, "validate", &o->validate, "every output: same frames, channels "
+			     "and rate as its input,\nsamples in [-1, 1] and as defined "
+			     "(etl_noise.h), noise\nstandard deviation within 2% of sigma"),
+		KIT_OPT_BOOL(0, "expect-parallel", &o->expect_parallel, "2 or more threads did "
+			     "work (77: only 1 thread here)"),
+		KIT_OPT_BOOL(0, "expect-serial-open", &o->expect_serial_open, "no two threads "
+			     "inside sf_open at once (threads kernel)"),
+		KIT_OPT_BOOL(0, "expect-children", &o->expect_children, "the files were done in "
+			     "child processes, all reaped"),
+		KIT_OPT_COUNTS(0, "same-across", &same, "LIST", "identical outputs at each thread "
+			       "(process) count of LIST,\nand for --kernel all across every "
+			       "kernel", 1, MAX_WORKERS),
+		KIT_OPT_BOOL(0, "check-broken", &o->check_broken, "with the broken files of "
+			     "data/audio/, a FIFO, a folder and\na missing file: each gets its own "
+			     "clear error, every\nother file is done"),
+		KIT_OPT_BOOL(0, "check-kill", &o->check_kill, "a run killed midway leaves no "
+			     "partial output, and a re-run\nskips what was done and finishes "
+			     "the rest"),
+		KIT_OPT_GROUP("grading (the grader runs these, each in its own process):"),
+		KIT_OPT_STRING(0, "input", &o->input, "DIR", "the inputs: DIR's *.wav files (as "
+			       "a FOLDER argument)"),
+		KIT_OPT_STRING(0, "emit", &o->emit, "DIR", "run --kernel K once (OMP_NUM_THREADS "
+			       "threads) on the inputs\nand write its outputs and result.json "
+			       "into DIR; no checks"),
+		KIT_OPT_STRING(0, "verify", &o->verify_dirs, "DIR[,DIR...]", "the reference: "
+			       "every output in each DIR byte for byte\nequal to its own for the "
+			       "same inputs and seed"),
+		KIT_OPT_STRING(0, "make-inputs", &o->make_inputs, "DIR", "write --count K input "
+			       "WAVs for --seed S into DIR:\n1 to 8 channels, 8 to 96 kHz, 16-bit, "
+			       "24-bit and float,\npeaks at and past +-1"),
+		KIT_OPT_INT(0, "count", &o->count, "K", "input files --make-inputs writes "
+			    "(default 8)", 1, 1000),
+		KIT_OPT_GROUP("demos (the demo program etl-demos, built with the reference):"),
+		KIT_OPT_STRING(0, "demo", &o->demo, "NAME", "the live demo: etl"),
+		KIT_OPT_BOOL(0, "bench", &o->bench, "MB/s of every mode against the copy and the "
+			     "Python version"),
+		KIT_OPT_BOOL(0, "quick", &o->quick, "test-sized demo or benchmark"),
+		KIT_OPT_STRING(0, "out", &o->out, "DIR", "where the demo writes its files"),
+		KIT_OPT_END,
+	};
+	const kit_opt *tables[] = { opts, NULL };
+	o->args = kit_xcalloc((size_t)argc + 1, sizeof(*o->args));
+	kit_opt_prog prog = {
+		.name = "etl",
+		.usage = "etl [FILE|FOLDER ...] [--kernel K] [--threads N] [--procs P] [--dest DIR]\n"
+			 "etl --time [--kernel K|all] [--threads LIST] [--cold] [--chart]\n"
+			 "etl --kernel K [check ...]                 PASS: or FAIL:\n"
+			 "etl --kernel K [--input DIR] [--seed S] --emit DIR | --verify DIR[,...]\n"
+			 "etl --make-inputs DIR --seed S [--count K]\n"
+			 "etl --demo etl | --bench [--quick] [--out DIR]",
+		.about = about_text,
+		.tables = tables,
+		.examples = examples_text,
+		.operands = (const char **)o->args,
+	};
+	/* --verify with no folder after it (last, or before another option) is
+	 * the older spelling of --check-outputs. */
+	char **av = kit_xcalloc((size_t)argc + 1, sizeof(*av));
+	for (int i = 0; i < argc; i++)
+		av[i] = !strcmp(argv[i], "--verify") && (i + 1 == argc || argv[i + 1][0] == '-')
+			? (char *)"--check-outputs" : argv[i];
+	int rc = kit_opt_parse(&prog, argc, av);
+	free(av);
+	o->threads = threads.v;
+	o->nthreads = threads.n;
+	o->same_across = same.v;
+	o->nsame = same.n;
+	while (o->args[o->nargs])
+		o->nargs++;
+	if (rc == KIT_OPT_HELP)
+		exit(KIT_EXIT_OK);
+	if (rc)
+		return -1;
+	o->mode = kernel == 4 ? -1 : kernel;
+	o->mode_set = kernel_seen;
+	o->verify = check_outputs;
+	if (o->dest && !*o->dest) {
+		kit_error("--dest needs a folder name, not ''");
+		return -1;
+	}
+	if (o->verify_dirs && !*o->verify_dirs) {
+		kit_error("--verify needs a folder name, not ''");
+		return -1;
 	}
 	bool checking = o->validate || o->expect_parallel || o->expect_serial_open ||
 			o->expect_children || o->nsame || o->check_broken || o->check_kill;
