@@ -29,6 +29,7 @@
 #include "etl_io.h"
 #include "etl_noise.h"
 #include "kit.h"
+#include "pool.h"
 
 /* Step 1 (given): the transform, serially. */
 void etl_transform(float *x, size_t n, const etl_params *p, uint64_t key)
@@ -60,26 +61,30 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->pid = (int)getpid();
-	memset(&info, 0, sizeof(info));	/* sf_open reads format 0 as "find out" */
+	memset(&info, 0, sizeof(info));	/* sf_open_fd reads format 0 as "find out" */
 
 	/* Extract. */
 	double t0 = kit_wtime();
+	int fd = etl_open_input(t->in, r);	/* a regular file whose header holds */
+	if (fd < 0)
+		return -1;
 	/* TODO(2): libsndfile keeps the error of sf_open in globals, and
 	 * sf_strerror(NULL) reads them: two threads opening at once can each
 	 * report the other's error. Let one thread at a time through this block
-	 * and the one around sf_open_fd below: the same named critical section,
-	 * "critical (sndfile_open)", for both. The handle is yours alone after. */
+	 * and the one around the second sf_open_fd below: the same named
+	 * critical section, "critical (sndfile_open)", for both. The handle is
+	 * yours alone after. */
 	{
-		in = sf_open(t->in, SFM_READ, &info);
+		in = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 		if (!in)
 			snprintf(why, sizeof(why), "%s", sf_strerror(NULL));
 	}
 	/* TODO end */
 	if (!in) {
 		etl_fail(r, "cannot read '%s': %s", t->in, why);
-		return -1;
+		goto close_fd;
 	}
-	if (etl_check_input(t->in, &info, r))
+	if (etl_check_input(t->in, fd, &info, r))
 		goto close_in;
 	size_t n = (size_t)info.frames * (size_t)info.channels;
 	x = malloc(n ? n * sizeof(*x) : 1);
@@ -95,6 +100,9 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	}
 	sf_close(in);
 	in = NULL;
+	close(fd);
+	fd = -1;
+	uint64_t in_hash = etl_hash_samples(x, n);	/* for the output's record */
 	r->frames = info.frames;
 	r->channels = info.channels;
 	r->samplerate = info.samplerate;
@@ -132,6 +140,8 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	/* No PEAK chunk: it holds the time of writing, and the same input
 	 * would give outputs that differ in bytes from run to run. */
 	sf_command(out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	/* How it was made, so that a re-run can tell it is done. */
+	etl_sign_output(out, p, t->key, in_hash, x, n);
 	sf_count_t put = sf_writef_float(out, x, info.frames);
 	if (put != info.frames) {
 		etl_fail(r, "cannot write '%s': %s (%lld of %lld frames written)", t->out,
@@ -162,6 +172,9 @@ free_x:
 close_in:
 	if (in)
 		sf_close(in);
+close_fd:
+	if (fd >= 0)
+		close(fd);
 	return -1;
 }
 
@@ -189,20 +202,33 @@ int etl_threads(const etl_job *j)
 	return failed;
 }
 
+/* Step 3 (given): the seed's etl, as a worker of the pool. Worker W of NW
+ * transforms files W, W + NW, W + 2 NW ... into its record RES, an array of
+ * one etl_result per file of the job (the others stay zeroed, ETL_PENDING).
+ * It runs in a child process: its own copy of the job, no OpenMP. */
+static int etl_worker(int w, int nw, void *arg, void *out)
+{
+	const etl_job *j = arg;
+	etl_result *res = out;
+	for (size_t i = (size_t)w; i < j->n; i += (size_t)nw)
+		etl_file(&j->tasks[i], &j->p, &res[i]);
+	return 0;
+}
+
 /* Step 3: the seed's Pool.map(etl, filenames) in C. */
 int etl_processes(const etl_job *j, int nproc)
 {
-	/* TODO(3): this does every file here, in this process. Instead fork
-	 * NPROC workers first (before any OpenMP work: a fork after a parallel
-	 * region can hang a libgomp child). Hand out the work through a pipe:
-	 * the parent writes each task number (a uint32_t; writes under PIPE_BUF
-	 * bytes are atomic, so the workers share one queue), then closes it; a
-	 * worker reads a number, runs etl_file, and writes {number, etl_result}
-	 * into a second pipe (etl_read_full / etl_write_full in etl_io.h), until
-	 * end of file, then _exit(0). The parent fills j->results from the
-	 * reports, waitpid's every worker (no zombies), and marks with etl_fail
-	 * any file no worker reported (a worker that died). Return the number
-	 * of files that failed, or -1 if no worker could start. */
+	/* TODO(3): this does every file here, in this process. Instead run
+	 * etl_worker in NPROC child processes with kit_pool_run (pool.h), the
+	 * Pool of the seed: it forks them before this process runs any OpenMP
+	 * (a fork after a parallel region can hang a libgomp child), gives each
+	 * a record of j->n etl_results to fill, reads the records back and
+	 * reaps every worker. Allocate NPROC records; after kit_pool_run, file
+	 * i's result is in worker (i % nproc)'s record: copy it to
+	 * j->results[i]. A result still ETL_PENDING means its worker died
+	 * first: etl_fail it ("was not processed"), never count it done.
+	 * Return how many files failed. */
+	(void)etl_worker;
 	(void)nproc;
 	return etl_serial(j);
 	/* TODO end */

@@ -1,7 +1,8 @@
 /*
- * etl_driver.h - what the driver (etl_main.c) and the demos (etl_demo.c) of
- * exercise 04 share: the kernels as data, the plan of a job (which files,
- * which outputs, what is skipped or refused) and the timed sweep of modes.
+ * etl_driver.h - what the exercise program (etl_main.c) and the demo program
+ * (demos/04-audio-etl) of exercise 04 share: the kernels as data, the plan of
+ * a job (etl_plan.c: which files, which outputs, what is skipped or refused)
+ * and the timed sweep of modes (etl_sweep.c).
  */
 #ifndef ETL_DRIVER_H
 #define ETL_DRIVER_H
@@ -21,6 +22,7 @@ extern const struct etl_mode_info {
 
 #define ETL_FILES 24		/* generated inputs, as the seed */
 #define ETL_SECONDS 5.0		/* ... of this many seconds each by default */
+#define ETL_BENCH_SECONDS 30.0	/* ... and in the benchmark (127 MB in all) */
 #define ETL_SIGMA 0.1
 #define ETL_SEED 2026
 
@@ -30,6 +32,7 @@ typedef struct etl_plan {
 	size_t n;		/* inputs */
 	char **in, **out;	/* out NULL when refused before a name was made */
 	int *state;		/* P_TODO, P_SKIP or P_REFUSED */
+	char **redo;		/* an output there but not verified: why (else NULL) */
 	etl_result *res;	/* per input: the kernel's (or the refusal's) */
 	size_t ntodo;		/* the kernel's job: tasks[k] is input todo[k] */
 	etl_task *tasks;
@@ -45,8 +48,10 @@ typedef struct etl_plan {
  * caller). Each output is DEST/NAME-transformed.wav (DEST NULL: beside its
  * input). Refused, with a per-file error: a name not ending in .wav, an input
  * named *-transformed.wav, an output that would replace an input or another
- * input's output. Skipped unless FORCE: an output already there whose header
- * matches its input's (outputs only ever appear whole, by rename). Leftover
+ * input's output. Skipped unless FORCE: an output already there that is
+ * verified to be its input's for P (etl_output_done: its record, hashes and
+ * sampled frames); one that is there but wrong is redone, and redo[i] says
+ * why. Never blocks on a FIFO. Leftover
  * temporary files of an interrupted run (NAME-transformed.wav.tmp.*) are
  * removed. Returns 0 (cannot fail but on memory).
  */
@@ -58,6 +63,16 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 int etl_plan_run(etl_plan *pl, int mode, int workers);
 
 void etl_plan_free(etl_plan *pl);
+
+/* Whether S ends with SUFFIX, ignoring case. */
+bool etl_ends_with_ci(const char *s, const char *suffix);
+
+/* The folder name of the generated set of SECONDS s: "audio-5s", "audio-0.5s". */
+void etl_generated_name(double seconds, char *buf, size_t len);
+
+/* Set by the check of outputs already there (--check-outputs), which must
+ * change nothing: etl_plan_make then leaves leftover temporary files. */
+extern bool etl_plan_keep_temps;
 
 /* The generated inputs under KIT_ROOT/data/cache/audio-<S>s/ (made on first
  * use). Returns a malloc'd list of FILES paths (caller frees each and the
@@ -76,8 +91,10 @@ int etl_scratch_make(char *dir, size_t len);
 void etl_scratch_remove(const char *dir);
 
 /* ------------------------------------------------------------------------
- * The timed sweep of modes (etl_demo.c): --time, --demo etl, --bench
+ * The timed sweep of modes (etl_sweep.c): --time, the demo, the benchmark
  */
+#define MAX_WORKERS_SUMMARY 64
+struct etl_sweep_summary;
 typedef struct etl_sweep {
 	char *const *inputs;	/* the files */
 	size_t n;
@@ -93,7 +110,16 @@ typedef struct etl_sweep {
 	bool chart;		/* a text chart of MB/s by workers on OUT */
 	const char *png;	/* PREFIX: PREFIX.png of the same; NULL: none */
 	const char *title;
+	struct etl_sweep_summary *sum;	/* filled when not NULL */
 } etl_sweep;
+
+/* What a sweep measured, for side-by-side comparisons (MB/s; 0: none). */
+typedef struct etl_sweep_summary {
+	double serial;		/* the serial kernel */
+	double copy;		/* the plain copy, best over worker counts */
+	double best_at[MAX_WORKERS_SUMMARY + 1];	/* best ETL mode at W workers */
+	int best_mode_at[MAX_WORKERS_SUMMARY + 1];
+} etl_sweep_summary;
 
 /* Times every mode of S at every worker count (serial and copy-serial once),
  * after validating each mode's outputs; adds one row per measurement to R
@@ -102,18 +128,5 @@ typedef struct etl_sweep {
  * Returns an exit status. */
 int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out);
 
-/* --demo NAME and --bench, with the driver's options (etl_main.c). */
-typedef struct etl_demo_opts {
-	const char *out_dir;	/* NULL: results/demos/etl or results/bench/etl */
-	bool quick, quiet;
-	int files;		/* 0: the default */
-	double seconds;		/* 0: the default */
-	const int *workers;	/* NULL: 1 .. logical CPUs */
-	size_t nworkers;
-	etl_params p;
-} etl_demo_opts;
-
-int etl_demo(const char *name, const etl_demo_opts *o);
-int etl_bench(const etl_demo_opts *o);
 
 #endif

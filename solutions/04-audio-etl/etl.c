@@ -10,11 +10,10 @@
  *     step 2: "omp critical (sndfile_open)" around the two sf_open calls of
  *             etl_file (libsndfile's open keeps its error state in globals),
  *             and "omp parallel for schedule(dynamic, 1)" over the files.
- *     step 3: a pool of NPROC children forked before any OpenMP work; the
- *             parent writes task numbers into one pipe, each child reads one,
- *             does it, and writes its etl_result into another pipe; the parent
- *             collects, reaps every child, and marks files a dead child never
- *             reported.
+ *     step 3: kit_pool_run (pool.h) runs etl_worker in NPROC children
+ *             forked before any OpenMP work, each filling a record of
+ *             etl_results; the parent copies file i's from worker i % nproc's
+ *             record and marks the files a dead worker never reported.
  *     step 4: "omp parallel for schedule(static)" on the transform loop.
  *
  * USAGE
@@ -25,12 +24,8 @@
  *   Bytes: each file is read once and written once (4 bytes per sample each
  *   way); the transform costs a log, a sqrt and a cos per sample (etl_noise.h).
  */
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -39,6 +34,7 @@
 #include "etl_io.h"
 #include "etl_noise.h"
 #include "kit.h"
+#include "pool.h"
 
 /* Step 1 (given): the transform, serially. */
 void etl_transform(float *x, size_t n, const etl_params *p, uint64_t key)
@@ -67,24 +63,27 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->pid = (int)getpid();
-	memset(&info, 0, sizeof(info));	/* sf_open reads format 0 as "find out" */
+	memset(&info, 0, sizeof(info));	/* sf_open_fd reads format 0 as "find out" */
 
 	/* Extract. */
 	double t0 = kit_wtime();
+	int fd = etl_open_input(t->in, r);	/* a regular file whose header holds */
+	if (fd < 0)
+		return -1;
 	/* Step 2: sf_open keeps its error in globals (sf_strerror(NULL) reads
 	 * them): one thread at a time opens and reads the message. The handle
 	 * it returns is this thread's alone afterwards. */
 #pragma omp critical (sndfile_open)
 	{
-		in = sf_open(t->in, SFM_READ, &info);
+		in = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 		if (!in)
 			snprintf(why, sizeof(why), "%s", sf_strerror(NULL));
 	}
 	if (!in) {
 		etl_fail(r, "cannot read '%s': %s", t->in, why);
-		return -1;
+		goto close_fd;
 	}
-	if (etl_check_input(t->in, &info, r))
+	if (etl_check_input(t->in, fd, &info, r))
 		goto close_in;
 	size_t n = (size_t)info.frames * (size_t)info.channels;
 	x = malloc(n ? n * sizeof(*x) : 1);
@@ -100,6 +99,9 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	}
 	sf_close(in);
 	in = NULL;
+	close(fd);
+	fd = -1;
+	uint64_t in_hash = etl_hash_samples(x, n);	/* for the output's record */
 	r->frames = info.frames;
 	r->channels = info.channels;
 	r->samplerate = info.samplerate;
@@ -136,6 +138,8 @@ int etl_file(const etl_task *t, const etl_params *p, etl_result *r)
 	/* No PEAK chunk: it holds the time of writing, and the same input
 	 * would give outputs that differ in bytes from run to run. */
 	sf_command(out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	/* How it was made, so that a re-run can tell it is done. */
+	etl_sign_output(out, p, t->key, in_hash, x, n);
 	sf_count_t put = sf_writef_float(out, x, info.frames);
 	if (put != info.frames) {
 		etl_fail(r, "cannot write '%s': %s (%lld of %lld frames written)", t->out,
@@ -166,6 +170,9 @@ free_x:
 close_in:
 	if (in)
 		sf_close(in);
+close_fd:
+	if (fd >= 0)
+		close(fd);
 	return -1;
 }
 
@@ -190,121 +197,42 @@ int etl_threads(const etl_job *j)
 	return failed;
 }
 
-/* What a child sends back for each task: which one, and its result. */
-struct report {
-	uint32_t task;
-	etl_result r;
-};
-
-/* A worker: takes task numbers from TASKS until end of file, sends a report
- * for each into REPORTS. Reads of 4 bytes from a pipe whose writes are all 4
- * bytes never split a number, so the workers share one queue safely. */
-static void worker(const etl_job *j, int tasks, int reports)
+/* Step 3 (given): the seed's etl, as a worker of the pool. Worker W of NW
+ * transforms files W, W + NW, W + 2 NW ... into its record RES, an array of
+ * one etl_result per file of the job (the others stay zeroed, ETL_PENDING).
+ * It runs in a child process: its own copy of the job, no OpenMP. */
+static int etl_worker(int w, int nw, void *arg, void *out)
 {
-	uint32_t k;
-	int rc;
-	while ((rc = etl_read_full(tasks, &k, sizeof(k))) == 1) {
-		struct report rep = { .task = k };
-		if (k < j->n)
-			etl_file(&j->tasks[k], &j->p, &rep.r);
-		if (etl_write_full(reports, &rep, sizeof(rep)))
-			_exit(3);
-	}
-	_exit(rc == 0 ? 0 : 3);
+	const etl_job *j = arg;
+	etl_result *res = out;
+	for (size_t i = (size_t)w; i < j->n; i += (size_t)nw)
+		etl_file(&j->tasks[i], &j->p, &res[i]);
+	return 0;
 }
 
-/* Step 3: the seed's Pool.map(etl, filenames) in C. */
+/* Step 3: the seed's Pool.map(etl, filenames) in C. kit_pool_run forks
+ * NPROC workers before this process runs any OpenMP, reads back each one's
+ * record (file i is in worker i % nproc's) and reaps them all. A file whose
+ * worker died before reporting it failed: said so, never counted done. */
 int etl_processes(const etl_job *j, int nproc)
 {
-	int tasks[2], reports[2], started = 0, rc = 0;
-	pid_t *pid = calloc((size_t)nproc, sizeof(*pid));
-	_Static_assert(sizeof(struct report) <= PIPE_BUF, "a report must be one atomic write");
-
+	size_t rec = (j->n ? j->n : 1) * sizeof(etl_result);
+	etl_result *all = calloc((size_t)nproc, rec);
+	int failed = 0;
+	if (!all) {
+		kit_error("cannot start the worker processes: %zu results do not fit in memory",
+			  (size_t)nproc * j->n);
+		return -1;
+	}
+	kit_pool_run(nproc, etl_worker, (void *)j, all, rec, NULL);	/* reports dead workers */
 	for (size_t i = 0; i < j->n; i++) {
-		memset(&j->results[i], 0, sizeof(j->results[i]));
-		j->results[i].status = ETL_PENDING;
+		etl_result *r = &all[(i % (size_t)nproc) * (rec / sizeof(*all)) + i];
+		if (r->status != ETL_DONE && r->status != ETL_FAILED)
+			etl_fail(r, "'%s' was not processed: its worker process ended first "
+				 "(see above)", j->tasks[i].in);
+		j->results[i] = *r;
+		failed += r->status != ETL_DONE;
 	}
-	if (!pid || pipe(tasks)) {
-		kit_error("cannot start the worker processes: %s", strerror(errno));
-		free(pid);
-		return -1;
-	}
-	if (pipe(reports)) {
-		kit_error("cannot start the worker processes: %s", strerror(errno));
-		close(tasks[0]);
-		close(tasks[1]);
-		free(pid);
-		return -1;
-	}
-	/* Fork first, before this process does anything else: the children
-	 * inherit the pipes and the job, and no OpenMP thread pool. */
-	fflush(NULL);
-	for (int k = 0; k < nproc; k++) {
-		pid_t p = fork();
-		if (p < 0) {
-			kit_error("cannot fork worker %d of %d: %s; use fewer with --procs",
-				  k + 1, nproc, strerror(errno));
-			break;
-		}
-		if (p == 0) {
-			close(tasks[1]);
-			close(reports[0]);
-			worker(j, tasks[0], reports[1]);
-		}
-		pid[started++] = p;
-	}
-	close(tasks[0]);
-	close(reports[1]);
-	if (started == 0) {
-		close(tasks[1]);
-		close(reports[0]);
-		free(pid);
-		return -1;
-	}
-	/* Hand out every task, then close: the workers see end of file when the
-	 * queue is empty. A pipe holds 16384 numbers, more than any job here.
-	 * SIGPIPE would kill us if every worker died: ignore it, see EPIPE. */
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	for (uint32_t k = 0; k < (uint32_t)j->n; k++)
-		if (etl_write_full(tasks[1], &k, sizeof(k))) {
-			kit_error("cannot hand out file %u: %s (did every worker die?)",
-				  k + 1, strerror(errno));
-			break;
-		}
-	close(tasks[1]);
-	signal(SIGPIPE, old);
-
-	/* Collect: end of file when the last worker has exited. */
-	struct report rep;
-	while (etl_read_full(reports[0], &rep, sizeof(rep)) == 1)
-		if (rep.task < j->n)
-			j->results[rep.task] = rep.r;
-	close(reports[0]);
-
-	/* Reap every worker: no zombies. */
-	for (int k = 0; k < started; k++) {
-		int st;
-		pid_t w;
-		while ((w = waitpid(pid[k], &st, 0)) < 0 && errno == EINTR)
-			;
-		if (w < 0)
-			kit_error("cannot wait for worker %d (pid %d): %s", k + 1, (int)pid[k],
-				  strerror(errno));
-		else if (WIFSIGNALED(st))
-			kit_error("worker %d (pid %d) was killed by signal %d (%s)", k + 1,
-				  (int)pid[k], WTERMSIG(st), strsignal(WTERMSIG(st)));
-		else if (WEXITSTATUS(st))
-			kit_error("worker %d (pid %d) failed with exit status %d", k + 1,
-				  (int)pid[k], WEXITSTATUS(st));
-	}
-	free(pid);
-
-	/* A file no worker reported on failed: say so, never count it done. */
-	for (size_t i = 0; i < j->n; i++) {
-		if (j->results[i].status == ETL_PENDING)
-			etl_fail(&j->results[i], "'%s' was not processed: its worker process "
-				 "ended first (see above)", j->tasks[i].in);
-		rc += j->results[i].status != ETL_DONE;
-	}
-	return rc;
+	free(all);
+	return failed;
 }

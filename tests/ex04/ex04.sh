@@ -47,20 +47,81 @@ broken)
 	expect 0 -- "$reference" -q "${small[@]}" --kernel threads --check-broken
 	expect 0 -- "$reference" -q "${small[@]}" --kernel processes --procs 2 --check-broken
 	make_inputs
-	cp "$root"/data/audio/*.wav "$tmp/in/"
+	cp "$root"/data/audio/*.wav "$root"/data/audio/lies/*.wav "$tmp/in/"
+	nb=$(ls "$root"/data/audio/*.wav "$root"/data/audio/lies/*.wav | wc -l)
 	expect 1 OMP_NUM_THREADS=2 -- "$reference" "$tmp/in" "$tmp/missing.wav" --dest "$tmp/out1"
-	has out "etl took .*: 12 files, 6 written, 0 skipped (already done), 6 failed"
-	for f in truncated text empty unsupported-codec aiff-named; do
+	has out "etl took .*: $((nb + 7)) files, 6 written, 0 skipped (already done), $((nb + 1)) failed"
+	for f in $(cd "$root/data/audio" && ls *.wav lies/*.wav | sed 's|^lies/||'); do
+		f=${f%.wav}
 		grep -q "^etl: error: cannot read '$tmp/in/$f.wav': " "$tmp/err" || fail "no error line for $f.wav"
 		[ -e "$tmp/out1/$f-transformed.wav" ] && fail "$f.wav left an output"
 	done
 	has err "truncated: its header promises"
 	has err "aiff-named.wav': not a WAV file"
-	has err "missing.wav': System error"
-	has err "6 of 12 files failed"
+	has err "empty.wav': it is empty (0 bytes)"
+	has err "lying-size.wav': its data chunk claims 4294967040 bytes from byte 44; the file has 444"
+	has err "missing.wav': No such file or directory"
+	has err "$((nb + 1)) of $((nb + 7)) files failed"
 	[ "$(ls "$tmp/out1" | grep -c -- '-transformed.wav$')" = 6 ] || fail "expected 6 outputs"
-	expect 0 -- "$reference" "$tmp/in/example"?.wav --dest "$tmp/out1" --verify
-	last_line_is "PASS: 6 of 6 outputs valid" ;;
+	expect 0 -- "$reference" "$tmp/in/example"?.wav --dest "$tmp/out1" --check-outputs
+	last_line_is "PASS: 6 of 6 outputs valid"
+	# the fixtures are what their script makes
+	mkdir "$tmp/fx"
+	"$root/data/audio/lies/make-fixtures.sh" "$tmp/fx" || fail "make-fixtures.sh failed"
+	for f in "$tmp"/fx/*.wav; do
+		cmp -s "$f" "$root/data/audio/lies/$(basename "$f")" || fail "data/audio/lies/$(basename "$f") differs from what make-fixtures.sh writes"
+	done
+	[ "$(ls "$tmp"/fx/*.wav | wc -l)" = "$(ls "$root"/data/audio/lies/*.wav | wc -l)" ] || fail "make-fixtures.sh does not make every file of data/audio/lies" ;;
+bad-inputs)
+	# inputs that are not regular files never hang; true messages; exit codes
+	make_inputs
+	mkfifo "$tmp/in/fifo.wav"
+	mkdir "$tmp/in/sub.wav"
+	cp "$tmp/in/example0.wav" "$tmp/in/new
+line.wav"
+	for k in serial threads processes; do
+		expect 1 OMP_NUM_THREADS=2 -- timeout 30 "$reference" -q "$tmp/in" --kernel $k --procs 2 --dest "$tmp/o-$k" --force
+		has err "fifo.wav': it is a FIFO (named pipe), not a file"
+		has err "sub.wav': it is a folder, not a file"
+	done
+	has err "2 of 9 files failed"
+	[ -e "$tmp/o-serial/new
+line-transformed.wav" ] || fail "the file with a newline in its name was not done"
+	expect 0 -- "$reference" "$tmp/in/new
+line.wav" --dest "$tmp/o-nl" --force
+	has out "new\\\\nline.wav completed in"
+	grep -q "^line.wav" "$tmp/out" && fail "a newline in a file name broke its line"
+	# planning never opens a FIFO named like an output either
+	mkdir "$tmp/in2" && cp "$tmp/in/example1.wav" "$tmp/in2/" && mkfifo "$tmp/in2/example1-transformed.wav"
+	expect 0 -- timeout 30 "$reference" -q "$tmp/in2"
+	has err "redoing '$tmp/in2/example1-transformed.wav': it was there, but it cannot be read as a WAV: it is a FIFO"
+	# exit 2: nothing could run (an empty folder, a missing folder, an output folder we cannot write)
+	mkdir "$tmp/empty"
+	expect 2 -- "$reference" "$tmp/empty"
+	has err "folder '$tmp/empty' has no .wav file"
+	has err "nothing to do"
+	expect 2 -- "$reference" "$tmp/no-such-folder"
+	has err "'$tmp/no-such-folder': no such file or folder"
+	if unshare -m true 2>/dev/null; then
+		mkdir "$tmp/ro"
+		expect 2 -- unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" "$3/in/example0.wav" --dest "$1"' sh "$tmp/ro" "$reference" "$tmp"
+		has err "cannot write in folder '$tmp/ro' (making a file there: Read-only file system)"
+	else
+		echo "note: no mount namespace here; the read-only file system case is not run"
+	fi
+	# "already done" is verified: an all-zero output of the right length is redone
+	mkdir "$tmp/in3" && cp "$tmp/in/example2.wav" "$tmp/in/example3.wav" "$tmp/in3/"
+	expect 0 -- "$reference" -q "$tmp/in3"
+	cp "$tmp/in3/example2.wav" "$tmp/in3/example2-transformed.wav"   # silent input: all zeros
+	expect 0 -- "$reference" -q "$tmp/in3"
+	has err "redoing '$tmp/in3/example2-transformed.wav': it was there, but it carries no record"
+	has out "2 files, 1 written, 1 skipped"
+	expect 0 -- "$reference" "$tmp/in3" --check-outputs
+	last_line_is "PASS: 2 of 2 outputs valid"
+	# another seed: redone, and said so
+	expect 0 -- "$reference" -q "$tmp/in3" --seed 9
+	has err "it was made with sigma 0.1, seed 2026 (this run: sigma 0.1, seed 9)"
+	has out "2 written, 0 skipped" ;;
 kill)
 	# killed midway (SIGKILL): no partial output; the re-run skips and finishes
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" -q --kernel threads --check-kill
@@ -82,7 +143,7 @@ kill)
 	n=$(ls "$tmp/k" | grep -c -- '-transformed.wav$')
 	[ "$n" -lt 8 ] || echo "note: the run finished before the kill"
 	# every output there is whole and right; temporaries are not outputs
-	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --verify
+	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --check-outputs
 	last_line_is "PASS: $n of 8 outputs valid, 0 wrong"
 	expect 0 -- "$reference" "${big[@]}" --dest "$tmp/k" --kernel threads
 	has out "8 files, $((8 - n)) written, $n skipped"
@@ -180,6 +241,59 @@ demo)
 	expect 0 -- "$reference" --bench --quick --out "$tmp/bench"
 	has out "copy-cold"
 	[ -s "$tmp/bench/etl.json" ] || fail "bench wrote no etl.json" ;;
+grading)
+	# the grader's protocol: --make-inputs, --emit by the student's program,
+	# --verify by the reference; tampered outputs fail with numbers
+	g=$tmp/g
+	expect 0 -- "$reference" --make-inputs "$g/in" --seed 7 --count 9
+	n=$(ls "$g/in" | grep -c '\.wav$')
+	[ "$n" = 9 ] || fail "--make-inputs --count 9 wrote $n files"
+	for kind in 1ch 2ch 3ch 6ch 8ch s16 s24 f32 8000hz 96000hz; do
+		ls "$g/in" | grep -q -- "-$kind\|$kind-\|-$kind.wav" || fail "--make-inputs wrote no $kind file"
+	done
+	expect 0 -- "$reference" --make-inputs "$g/again" --seed 7 --count 9
+	diff -r "$g/in" "$g/again" >/dev/null || fail "--make-inputs is not the same for the same seed"
+	expect 0 -- "$reference" --make-inputs "$g/other" --seed 8 --count 9
+	diff -r "$g/in" "$g/other" >/dev/null && fail "--make-inputs gave seeds 7 and 8 the same files"
+	mkdir -p "$g/e1" "$g/e2" "$g/e3" "$g/e4"
+	expect 0 OMP_NUM_THREADS=2 -- "$student" --kernel threads --input "$g/in" --seed 7 --emit "$g/e1"
+	expect 0 OMP_NUM_THREADS=1 -- "$student" --kernel threads --input "$g/in" --seed 7 --emit "$g/e2"
+	want_t=2; [ "$openmp" = 1 ] || want_t=1   # without OpenMP there is one thread
+	grep -q "\"threads\":[[:space:]]*$want_t" "$g/e1/result.json" || fail "result.json does not record $want_t threads"
+	expect 0 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e1,$g/e2"
+	last_line_is "PASS: kernel threads: the 9 outputs in each of 2 folders"
+	expect 0 -- "$reference" --kernel processes --procs 2 --input "$g/in" --seed 7 --emit "$g/e3"
+	expect 0 -- "$reference" --kernel processes --input "$g/in" --seed 7 --verify "$g/e3"
+	last_line_is "PASS:"
+	# another seed, another noise
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 8 --verify "$g/e1"
+	has out "^FAIL: '.*-transformed.wav': frame [0-9]*, channel [0-9]* is"
+	# one flipped byte in the samples: named by frame and channel
+	f=$(ls "$g/e2" | grep -- '-transformed.wav$' | tail -n 1)
+	printf '\x55' | dd of="$g/e2/$f" bs=1 seek=300 conv=notrunc 2>/dev/null
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e1,$g/e2"
+	has out "^FAIL: '$g/e2/$f': frame [0-9]*, channel [0-9]* is .*; the reference writes"
+	# missing, a link, a wrong length, another kernel's result.json
+	rm "$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' is missing"
+	ln -s "$g/e1/$f" "$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' is a symbolic link"
+	rm "$g/e2/$f"; head -c 100 "$g/e1/$f" >"$g/e2/$f"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e2"
+	last_line_is "FAIL: '$g/e2/$f' holds 100 bytes; the reference's output for the same input holds"
+	expect 1 -- "$reference" --kernel serial --input "$g/in" --seed 7 --verify "$g/e1"
+	last_line_is "FAIL: '$g/e1/result.json' holds the result of kernel 'threads', not serial"
+	expect 1 -- "$reference" --kernel threads --input "$g/in" --seed 7 --verify "$g/e4"
+	last_line_is "FAIL: '$g/e4/result.json' is missing"
+	# usage
+	expect 2 -- "$reference" --emit "$g/e1" --input "$g/in"
+	has err "--emit needs one kernel"
+	expect 2 -- "$reference" --kernel serial --emit "$g/no-such" --input "$g/in"
+	has err "is not a folder"
+	expect 2 -- "$reference" --kernel serial --emit "$g/e4" --input "$g/no-such"
+	has err "no such folder" ;;
 *)
 	echo "ex04.sh: error: unknown case '$case_'" >&2
 	exit 2 ;;

@@ -1,8 +1,7 @@
 /*
  * NAME
- *   etl_demo.c - the timed sweep of exercise 04 (etl --time), its live demo
- *   (etl --demo etl, ./kit demo etl) and its benchmark (etl --bench, ./kit
- *   bench etl). Shared; students do not edit it.
+ *   etl_sweep.c - the timed sweep of exercise 04 (etl --time, and the demo
+ *   and benchmark of demos/04-audio-etl). Shared; students do not edit it.
  *
  * PURPOSE
  *   Every mode of the ETL (serial, threads over files, a pool of processes,
@@ -13,8 +12,7 @@
  *   transform / write seconds of the serial run say where the time goes.
  *
  * USAGE
- *   ./kit demo etl                       etl --demo etl [--quick] [--out DIR]
- *   ./kit bench etl                      etl --bench [--quick] [--out DIR]
+ *   etl --kernel all --time --threads 1,2 [--chart] [--cold]
  *
  * NOTES
  *   Page cache: after the first run the inputs are in memory, so "read" is a
@@ -32,6 +30,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "etl_driver.h"
@@ -82,11 +82,13 @@ static int outputs_ok(const etl_plan *pl, char *why, size_t len)
 	return 0;
 }
 
-/* One measurement, kept for the chart and the verdict. */
+/* One measurement, kept for the chart, the verdict and the warnings. */
 struct point {
 	int mode, workers;
 	bool cold, valid;
 	double mbs, median, read, transform, write;
+	double cv, first;	/* spread of the runs; first run over the median */
+	size_t runs, outliers;
 };
 
 static int measure(const etl_sweep *s, etl_plan *pl, kit_results *r, int mode, int w,
@@ -137,19 +139,114 @@ static int measure(const etl_sweep *s, etl_plan *pl, kit_results *r, int mode, i
 	kit_results_num(r, "read_s", rd, "%.4f");
 	kit_results_num(r, "transform_s", tr, "%.4f");
 	kit_results_num(r, "write_s", wr, "%.4f");
+	pt->cv = tm.wall.cv;
+	pt->runs = tm.wall.n;
+	pt->outliers = tm.wall.outliers;
+	pt->first = tm.first > 0 && tm.wall.median > 0 ? tm.first / tm.wall.median : 0;
 	kit_results_timing(r, &tm, &kk);
 	kit_results_valid(r, true, NULL);
-	if (!s->quiet) {
-		char what[96];
-		snprintf(what, sizeof(what), "%s at %d", label, w);
-		kit_timing_warnings(&tm, what);
-	}
 	kit_timing_free(&tm);
 	return 0;
 }
 
+/* CPU seconds: every CPU's busy time (/proc/stat, steal included) and this
+ * process's own with its children. The difference over a sweep is what other
+ * programs (or the virtual machine's host) took. */
+struct cpu_snap {
+	double busy, own, wall;
+};
+
+static void cpu_snap(struct cpu_snap *c)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	c->busy = -1;
+	if (f) {
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+			c->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+				  (double)sysconf(_SC_CLK_TCK);
+		fclose(f);
+	}
+	struct rusage a, b;
+	getrusage(RUSAGE_SELF, &a);
+	getrusage(RUSAGE_CHILDREN, &b);
+	c->own = (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec +
+			  b.ru_stime.tv_sec) +
+		 1e-6 * (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec +
+				 b.ru_stime.tv_usec);
+	c->wall = kit_wtime();
+}
+
+/* The warnings of a sweep, after its table: one line per cause, each true of
+ * this run. Modes that are serial on purpose are never blamed for it, and the
+ * thread counts above the CPUs are the sweep's own choice (I/O waits leave
+ * cores idle). */
+static void sweep_warnings(const struct point *pts, size_t np, const struct cpu_snap *a,
+			   const struct cpu_snap *b)
+{
+	size_t spread = 0, outl = 0, rows = 0;
+	const struct point *worst = NULL;
+	for (size_t i = 0; i < np; i++) {
+		if (!pts[i].valid)
+			continue;
+		rows++;
+		if (pts[i].runs >= 2 && pts[i].cv > 0.05) {
+			spread++;
+			if (!worst || pts[i].cv > worst->cv)
+				worst = &pts[i];
+		}
+		outl += pts[i].outliers > 0;
+	}
+	if (spread)
+		kit_warn("run times varied by more than 5%% in %zu of %zu rows (most: %s%s at %d, "
+			 "CV %.0f%%): disk writes (fsync) and other programs vary; read the "
+			 "medians, and rerun to see them move", spread, rows,
+			 etl_modes[worst->mode].name, worst->cold ? "-cold" : "", worst->workers,
+			 100 * worst->cv);
+	if (outl)
+		kit_warn("%zu of %zu rows had runs far from their median (outliers, kept in every "
+			 "figure): something else ran now and then", outl, rows);
+	kit_topo t;
+	kit_topo_get(&t);
+	double wall = b->wall - a->wall, other = (b->busy - a->busy) - (b->own - a->own);
+	if (a->busy >= 0 && b->busy >= 0 && t.pus > 0 && wall > 0.5 &&
+	    other > 0.1 * wall * t.pus)
+		kit_warn("other programs (or the virtual machine's host) used %.0f%% of the %d "
+			 "CPUs while this ran (%.1f of %.1f CPU-seconds): every figure is lower "
+			 "and noisier than on a quiet machine", 100 * other / (wall * t.pus), t.pus,
+			 other, wall * t.pus);
+}
+
+/* Fills S->sum from the points. */
+static void sweep_summary(const etl_sweep *s, const struct point *pts, size_t np)
+{
+	etl_sweep_summary *u = s->sum;
+	if (!u)
+		return;
+	memset(u, 0, sizeof(*u));
+	for (size_t i = 0; i < np; i++) {
+		const struct point *p = &pts[i];
+		if (!p->valid || p->cold)
+			continue;
+		if (p->mode == M_COPY) {
+			if (p->mbs > u->copy)
+				u->copy = p->mbs;
+			continue;
+		}
+		if (p->mode == M_SERIAL)
+			u->serial = p->mbs;
+		int w = p->workers;
+		if (w >= 0 && w <= MAX_WORKERS_SUMMARY && p->mbs > u->best_at[w]) {
+			u->best_at[w] = p->mbs;
+			u->best_mode_at[w] = p->mode;
+		}
+	}
+}
+
 int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out)
 {
+	struct cpu_snap cpu0, cpu1;
 	etl_plan pl;
 	struct point pts[5 * MAX_POINTS + 4];
 	size_t np = 0, total = 0;
@@ -174,6 +271,7 @@ int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out)
 	total += s->cold ? 2 : 0;
 	kit_progress pr;
 	kit_progress_begin(&pr, "etl", total);
+	cpu_snap(&cpu0);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int m = order[i];
 		if (!(s->modes & (1u << m)))
@@ -198,8 +296,10 @@ int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out)
 				rc = KIT_EXIT_INVALID;
 		}
 	}
+	cpu_snap(&cpu1);
 	kit_progress_end(&pr);
 	kit_results_print(r, out);
+	sweep_summary(s, pts, np);
 
 	/* The chart: MB/s by workers, one series per mode (serial: flat). */
 	if (s->chart || s->png) {
@@ -268,7 +368,7 @@ int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out)
 		fprintf(out, "verdict: %s here: %s\n",
 			ser1->transform > ser1->read + ser1->write ? "CPU-bound" : "I/O-bound",
 			ser1->transform > ser1->read + ser1->write
-			? "the transform (log, sqrt, cos per sample) costs more than reading and "
+			? "the transform (the noise of every sample) costs more than reading and "
 			  "writing the bytes; more cores help, up to the copy's limit"
 			: "reading and writing cost more than the transform; more cores help "
 			  "little, a faster disk (or fewer bytes) would");
@@ -282,143 +382,8 @@ int etl_sweep_run(const etl_sweep *s, kit_results *r, FILE *out)
 		fprintf(out, "cold page cache: the copy reaches %.1f MB/s when the inputs come "
 			"from disk\n", cold_copy->mbs);
 	fflush(out);
+	if (!s->quiet)
+		sweep_warnings(pts, np, &cpu0, &cpu1);
 	etl_plan_free(&pl);
 	return rc;
-}
-
-/* ------------------------------------------------------------------------
- * Demo and benchmark
- */
-
-static int out_dir(const etl_demo_opts *o, const char *kind, char *dir, size_t len)
-{
-	if (o->out_dir)
-		snprintf(dir, len, "%s", o->out_dir);
-	else
-		snprintf(dir, len, "%s/results/%s/etl", kit_root(), kind);
-	return kit_mkdirs(dir);
-}
-
-/* The workers of a sweep: O's, or 1 .. logical CPUs (and 2x in full mode). */
-static size_t workers_of(const etl_demo_opts *o, int *w, size_t max)
-{
-	if (o->workers) {
-		size_t n = o->nworkers < max ? o->nworkers : max;
-		memcpy(w, o->workers, n * sizeof(*w));
-		return n;
-	}
-	kit_topo t;
-	kit_topo_get(&t);
-	int cpus = t.pus > 0 ? t.pus : 1;
-	size_t n = 0;
-	for (int k = 1; k <= cpus && n < max; k++)
-		w[n++] = k;
-	if (!o->quick && n < max)
-		w[n++] = 2 * cpus;	/* oversubscribed: waiting on I/O leaves cores idle */
-	return n;
-}
-
-static int write_files(kit_results *r, const char *dir)
-{
-	char path[4200];
-	int rc = 0;
-	snprintf(path, sizeof(path), "%s/etl.json", dir);
-	rc |= kit_results_write_json(r, path);
-	snprintf(path, sizeof(path), "%s/etl.csv", dir);
-	rc |= kit_results_write_csv(r, path);
-	return rc ? KIT_EXIT_USAGE : 0;
-}
-
-static int sweep_demo(const etl_demo_opts *o, bool bench)
-{
-	char dir[4096], gen[4096], scratch[4096], png[4200];
-	int files = o->files ? o->files : ETL_FILES, w[MAX_POINTS], rc;
-	double seconds = o->seconds > 0 ? o->seconds : o->quick ? 1.0 : ETL_SECONDS;
-	if (o->quick && !o->files)
-		files = 8;
-	if (out_dir(o, bench ? "bench" : "demos", dir, sizeof(dir)))
-		return KIT_EXIT_USAGE;
-	char **in = etl_inputs_generated(files, seconds, false, gen, sizeof(gen));
-	if (!in)
-		return KIT_EXIT_USAGE;
-	if (etl_scratch_make(scratch, sizeof(scratch))) {
-		etl_inputs_free(in, (size_t)files);
-		return KIT_EXIT_USAGE;
-	}
-	size_t nw = workers_of(o, w, MAX_POINTS);
-	if (!o->quiet) {
-		printf("%s\n\n", bench
-		       ? "Benchmark: the audio ETL in every mode, in MB/s of input, against a "
-			 "plain copy\nof the same bytes (the I/O limit), warm and cold page cache."
-		       : "Demo: the audio ETL, the seed's etl_demo in C.");
-		kit_env_print(stdout);
-		printf("inputs    %d files of %g s (%s), outputs in a scratch folder\n\n", files,
-		       seconds, gen);
-		fflush(stdout);
-	}
-	if (!bench) {
-		/* Part 1: the seed's run, Pool.map(etl, filenames), one line per file. */
-		etl_plan pl;
-		int procs = w[nw - 1] > 0 ? (o->workers ? w[nw - 1] : kit_omp_max_threads()) : 1;
-		etl_plan_make(&pl, in, (size_t)files, scratch, true, &o->p);
-		printf("starting etl (a pool of %d processes, as the seed's Pool())\n", procs);
-		double t0 = kit_wtime();
-		int failed = etl_plan_run(&pl, M_PROCESSES, procs);
-		double t = kit_wtime() - t0;
-		for (size_t i = 0; i < pl.n && !o->quiet; i++) {
-			const etl_result *e = &pl.res[i];
-			if (e->status == ETL_DONE)
-				printf("%s completed in %.3fs\n", strrchr(pl.in[i], '/') + 1,
-				       e->t_read + e->t_transform + e->t_write);
-			else
-				printf("%s FAILED: %s\n", strrchr(pl.in[i], '/') + 1, e->error);
-		}
-		printf("etl took %.2fs total\n\n", t);
-		etl_plan_free(&pl);
-		if (failed) {
-			etl_scratch_remove(scratch);
-			etl_inputs_free(in, (size_t)files);
-			return KIT_EXIT_INVALID;
-		}
-		printf("Now every mode at 1 .. %d workers: which is faster, and is the job "
-		       "waiting on the disk or on the CPU?\n\n", w[nw - 1]);
-		fflush(stdout);
-	}
-	snprintf(png, sizeof(png), "%s/etl", dir);
-	etl_sweep s = {
-		.inputs = in, .n = (size_t)files, .dest = scratch, .p = o->p,
-		.workers = w, .nworkers = nw, .modes = (1u << M_COUNT) - 1,
-		.timing = bench ? (kit_timing_opts){ .warmup = 1, .min_reps = o->quick ? 2 : 5,
-						     .min_time = o->quick ? 0 : 1.0, .max_reps = 50 }
-				: (kit_timing_opts){ .warmup = 0, .min_reps = o->quick ? 1 : 3,
-						     .min_time = 0, .max_reps = 5 },
-		.cold = bench, .quiet = o->quiet, .chart = true, .png = png,
-		.title = bench ? "audio ETL benchmark: MB/s by mode and workers"
-			       : "audio ETL demo: MB/s by mode and workers",
-	};
-	kit_results *r = kit_results_new("etl", s.title);
-	rc = etl_sweep_run(&s, r, stdout);
-	int frc = write_files(r, dir);
-	if (!rc)
-		rc = frc;
-	if (!o->quiet)
-		printf("\nfiles: %s/etl.csv, etl.json, etl.png\n", dir);
-	kit_results_free(r);
-	etl_scratch_remove(scratch);
-	etl_inputs_free(in, (size_t)files);
-	return rc;
-}
-
-int etl_demo(const char *name, const etl_demo_opts *o)
-{
-	if (strcmp(name, "etl")) {
-		kit_error("unknown demo '%s'; exercise 04 has one demo: etl", name);
-		return KIT_EXIT_USAGE;
-	}
-	return sweep_demo(o, false);
-}
-
-int etl_bench(const etl_demo_opts *o)
-{
-	return sweep_demo(o, true);
 }
