@@ -900,7 +900,7 @@ static int verify_one(const drv *d, runner *r, emitted *e, kit_buf *msg)
 		kit_buf_add_str(msg, "result.json is not valid JSON");
 	else if (check_header(d, &r->c, j, &e->threads, msg) == 0) {
 		r->c.threads = e->threads;
-		r->c.procs = e->threads;
+		r->c.procs = d->procs ? d->procs : e->threads;
 		r->c.exact = true;
 		v = d->ex->verify(r->prob, &r->c, e->dir,
 				  cJSON_GetObjectItemCaseSensitive(j, "result"), e->got, msg);

@@ -1,0 +1,357 @@
+/*
+ * NAME
+ *   ipc_check.c - exercise 05, processes and IPC, as the kit's exercise
+ *   driver sees it: the kernels of ipc.h as a table, and how their answers
+ *   are checked. Shared by the skeleton and the reference; not edited.
+ *
+ * USAGE
+ *   ipc --help
+ *   ipc --kernel pool --procs 2 --validate --expect-children
+ *   ipc --kernel all -n 1e5
+ *
+ * NOTES
+ *   Every answer is defined: the task values, the count of ripe items and
+ *   the Fibonacci numbers are computed here serially and compared exactly.
+ *   A process kernel must also have forked its workers: every fork during a
+ *   run is noted (pthread_atfork) with the CPU time of the reaped children,
+ *   and --emit writes both for --verify. The grader watches the processes
+ *   from outside as well; these are the honest program's own account.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "exercise.h"
+#include "ipc.h"
+#include "pool.h"
+
+enum { K_SERIAL, K_POOL, K_SHARED, K_PARTIAL, K_FIB_THREADS, K_FIB_PROCS };
+#define PROC (KIT_EX_PROCESSES | KIT_EX_SAME_ANY)
+#define MAX_TASKS 10000000u	/* values kept: 80 MB */
+#define MAX_FORKS 256
+
+static const kit_ex_kernel kernels[] = {
+	[K_SERIAL] = { "serial", 1, "ipc_map_serial", "ipc_map_serial is step 1, given: "
+		"restore it from the original ipc.c", KIT_EX_SAME_ANY, 200000, 50000 },
+	[K_POOL] = { "pool", 2, "ipc_map_pool", "look at TODO(2) in ipc.c: a task function "
+		"computing ipc_task(seed, i, size), kit_pool_map with nproc workers and a "
+		"chunk of many tasks", PROC, 200000, 50000 },
+	[K_SHARED] = { "shared", 3, "ipc_count_shared", "look at TODO(3) in ipc.c: the "
+		"counter in kit_shared_alloc memory, an _Atomic uint64_t incremented with "
+		"atomic_fetch_add_explicit, the workers started with kit_pool_run", PROC,
+		20000000, 10000000 },
+	[K_PARTIAL] = { "partial", 4, "ipc_count_partial", "look at TODO(4) in ipc.c: each "
+		"worker counts its share [w*n/nw, (w+1)*n/nw) into its record; the parent "
+		"adds the records", PROC, 100000000, 40000000 },
+	[K_FIB_THREADS] = { "fib-threads", 5, "ipc_fib_threads", "look at TODO(5) in ipc.c: "
+		"'omp parallel for schedule(dynamic, 1)' over the tasks",
+		KIT_EX_PARALLEL | KIT_EX_SAME_ANY, 5, 8 },
+	[K_FIB_PROCS] = { "fib-procs", 6, "ipc_fib_processes", "look at TODO(6) in ipc.c: a "
+		"task function computing ipc_fib(k[i]), kit_pool_map with nproc workers and "
+		"chunks of 1", PROC, 5, 8 },
+};
+
+static uint64_t task_size = 1000;	/* --size */
+static int fib_k = 35;			/* --fib */
+
+static const kit_opt options[] = {
+	KIT_OPT_GROUP("the work:"),
+	KIT_OPT_U64(0, "size", &task_size, "S", "rounds of arithmetic per task of serial and "
+		    "pool (~1 ns each;\ndefault 1000)", 0, 100000000),
+	KIT_OPT_INT(0, "fib", &fib_k, "K", "Fibonacci tasks compute fib(K), fib(K-1) or "
+		    "fib(K-2) (default 35)", 3, 45),
+	KIT_OPT_END,
+};
+
+/* The forks of the current run, noted in each child as it starts. */
+static struct forks {
+	_Atomic unsigned n;
+	pid_t pid[MAX_FORKS];
+} *forks;
+
+static void note_fork(void)
+{
+	if (!forks)
+		return;
+	unsigned i = atomic_fetch_add(&forks->n, 1);
+	if (i < MAX_FORKS)
+		forks->pid[i] = getpid();
+}
+
+typedef struct problem {
+	uint64_t n, seed;
+	ipc_tasks tasks;
+	int *k;			/* fib kernels: the task's K */
+	uint64_t *values;	/* pool and fib kernels: the kernel's values */
+	uint64_t *ref;		/* the defined values or count, when first needed */
+	unsigned children;	/* of the last run */
+	double child_cpu;
+} problem;
+
+static bool has_values(int kernel)
+{
+	return kernel != K_SHARED && kernel != K_PARTIAL;
+}
+
+static bool is_fib(int kernel)
+{
+	return kernel == K_FIB_THREADS || kernel == K_FIB_PROCS;
+}
+
+static void *make(const kit_ex_ctx *c)
+{
+	if (has_values(c->kernel) && c->n > (is_fib(c->kernel) ? 10000 : MAX_TASKS)) {
+		kit_error("-n %llu: the %s kernel takes at most %u tasks",
+			  (unsigned long long)c->n, c->ex->kernels[c->kernel].name,
+			  is_fib(c->kernel) ? 10000 : MAX_TASKS);
+		return NULL;
+	}
+	if (!forks) {
+		forks = kit_shared_alloc(sizeof(*forks));
+		pthread_atfork(NULL, NULL, note_fork);
+	}
+	problem *p = kit_xcalloc(1, sizeof(*p));
+	p->n = c->n;
+	p->seed = c->seed;
+	p->tasks = (ipc_tasks){ .seed = c->seed, .size = task_size, .n = (size_t)c->n };
+	if (has_values(c->kernel))
+		p->values = kit_xcalloc((size_t)c->n, sizeof(uint64_t));
+	if (is_fib(c->kernel)) {
+		p->k = kit_xcalloc((size_t)c->n, sizeof(int));
+		for (uint64_t i = 0; i < c->n; i++)
+			p->k[i] = fib_k - (int)(ipc_mix(c->seed + i) % 3);
+	}
+	return p;
+}
+
+static void free_problem(void *prob)
+{
+	problem *p = prob;
+	free(p->k);
+	free(p->values);
+	free(p->ref);
+	free(p);
+}
+
+/* A digest of N values: equal values, equal digests. */
+static uint64_t digest(const uint64_t *v, uint64_t n)
+{
+	uint64_t h = n;
+	for (uint64_t i = 0; i < n; i++)
+		h = ipc_mix(h ^ v[i]) + i;
+	return h;
+}
+
+static double children_cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+static int call_kernel(problem *p, const kit_ex_ctx *c, uint64_t *value)
+{
+	switch (c->kernel) {
+	case K_SERIAL: ipc_map_serial(&p->tasks, p->values); return 0;
+	case K_POOL: return ipc_map_pool(&p->tasks, c->procs, p->values);
+	case K_SHARED: return ipc_count_shared(p->n, p->seed, c->procs, value);
+	case K_PARTIAL: return ipc_count_partial(p->n, p->seed, c->procs, value);
+	case K_FIB_THREADS: ipc_fib_threads(p->k, p->tasks.n, p->values); return 0;
+	default: return ipc_fib_processes(p->k, p->tasks.n, c->procs, p->values);
+	}
+}
+
+static int run(void *prob, const kit_ex_ctx *c, void *result)
+{
+	problem *p = prob;
+	uint64_t *value = result;
+	atomic_store(&forks->n, 0);
+	double cpu0 = children_cpu();
+	int rc = call_kernel(p, c, value);
+	p->child_cpu = children_cpu() - cpu0;
+	unsigned n = atomic_load(&forks->n);
+	p->children = n < MAX_FORKS ? n : MAX_FORKS;
+	if (has_values(c->kernel))
+		*value = digest(p->values, p->n);
+	return rc;
+}
+
+/* The defined answer: the values (or the count at ref[0]), computed here. */
+static const uint64_t *reference(problem *p, int kernel)
+{
+	if (p->ref)
+		return p->ref;
+	p->ref = kit_xcalloc(has_values(kernel) ? (size_t)p->n : 1, sizeof(uint64_t));
+	for (uint64_t i = 0; i < p->n; i++)
+		if (is_fib(kernel)) {
+			uint64_t a = 0, b = 1;	/* fib(0), fib(1) */
+			for (int j = 0; j < p->k[i]; j++) {
+				uint64_t t = a + b;
+				a = b;
+				b = t;
+			}
+			p->ref[i] = a;
+		} else if (has_values(kernel))
+			p->ref[i] = ipc_task(p->seed, i, task_size);
+		else
+			p->ref[0] += (uint64_t)ipc_is_ripe(p->seed, i);
+	return p->ref;
+}
+
+/* VALUES (or COUNT) against the definition; MSG says what differs or what held. */
+static bool check_answer(problem *p, int kernel, const uint64_t *values, uint64_t count,
+			 kit_buf *msg)
+{
+	const uint64_t *ref = reference(p, kernel);
+	if (!has_values(kernel)) {
+		if (count != ref[0])
+			kit_buf_printf(msg, "%llu ripe items counted, not %llu (%s)",
+				       (unsigned long long)count, (unsigned long long)ref[0],
+				       count < ref[0] ? "increments were lost" : "some counted twice");
+		else
+			kit_buf_printf(msg, "%llu ripe items of %llu, the defined count",
+				       (unsigned long long)count, (unsigned long long)p->n);
+		return count == ref[0];
+	}
+	uint64_t bad = 0, first = 0;
+	for (uint64_t i = 0; i < p->n; i++)
+		if (values[i] != ref[i] && bad++ == 0)
+			first = i;
+	if (bad)
+		kit_buf_printf(msg, "%llu of %llu task values wrong, the first task %llu: %llu, "
+			       "not %llu", (unsigned long long)bad, (unsigned long long)p->n,
+			       (unsigned long long)first, (unsigned long long)values[first],
+			       (unsigned long long)ref[first]);
+	else
+		kit_buf_printf(msg, "all %llu task values are the defined ones",
+			       (unsigned long long)p->n);
+	return bad == 0;
+}
+
+static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_buf *msg)
+{
+	problem *p = prob;
+	return check_answer(p, c->kernel, p->values, *(const uint64_t *)result, msg);
+}
+
+static void describe(const void *result, kit_buf *msg)
+{
+	kit_buf_printf(msg, "result %llu", (unsigned long long)*(const uint64_t *)result);
+}
+
+static kit_ex_work work(const kit_ex_ctx *c)
+{
+	return (kit_ex_work){ .samples = (double)c->n };
+}
+
+static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
+		const char *dir)
+{
+	problem *p = prob;
+	uint64_t v = *(const uint64_t *)result;
+	if (has_values(c->kernel)) {
+		char hex[20];
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)v);
+		cJSON_AddStringToObject(out, "digest", hex);	/* values.u64 is checked */
+	} else
+		cJSON_AddNumberToObject(out, "count", (double)v);
+	cJSON_AddNumberToObject(out, "children", p->children);
+	cJSON_AddNumberToObject(out, "child_cpu_s", p->child_cpu);
+	if (!has_values(c->kernel))
+		return 0;
+	char *path = kit_xasprintf("%s/values.u64", dir);
+	kit_atomic a;
+	int rc = kit_atomic_open(&a, path);
+	if (rc == 0) {
+		fwrite(p->values, sizeof(uint64_t), (size_t)p->n, a.f);	/* this machine's byte order */
+		rc = kit_atomic_commit(&a);
+	}
+	free(path);
+	return rc;
+}
+
+/* The work was forked: at least min(procs, 2) children, with CPU time. */
+static bool forked(const cJSON *result, const kit_ex_ctx *c, kit_buf *msg)
+{
+	uint64_t n;
+	double cpu;
+	if (kit_ex_json_u64(result, "children", &n, msg) ||
+	    kit_ex_json_double(result, "child_cpu_s", &cpu, msg))
+		return false;
+	uint64_t want = c->procs < 2 ? 1 : 2;
+	if (n >= want && cpu > 0)
+		return true;
+	msg->len = 0;	/* only this failure, not what passed before */
+	kit_buf_printf(msg, "the work ran in this process: %llu child process%s forked (%d "
+		       "asked for), %.3f s of CPU in children", (unsigned long long)n,
+		       n == 1 ? "" : "es", c->procs, cpu);
+	return false;
+}
+
+static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *result,
+		  void *got, kit_buf *msg)
+{
+	problem *p = prob;
+	uint64_t *count = got;
+	if (has_values(c->kernel)) {
+		if (kit_ex_read_exact(dir, "values.u64", p->values, (size_t)p->n * 8, msg))
+			return KIT_FAIL;
+		*count = digest(p->values, p->n);
+	} else if (kit_ex_json_u64(result, "count", count, msg))
+		return KIT_FAIL;
+	if (!check_answer(p, c->kernel, p->values, *count, msg))
+		return KIT_FAIL;
+	if ((c->ex->kernels[c->kernel].flags & KIT_EX_PROCESSES) && !forked(result, c, msg))
+		return KIT_FAIL;
+	return KIT_PASS;
+}
+
+static const kit_exercise ipc_exercise = {
+	.name = "05-processes-ipc",
+	.title = "Processes and inter-process communication",
+	.program = "ipc",
+	.edit = "ipc.c",
+	.about = "Runs independent tasks, a count of ripe tomatoes and Fibonacci numbers,\n"
+		 "first in this process, then in child processes that communicate\n"
+		 "through pipes, sockets and shared memory. Every answer is defined and\n"
+		 "checked exactly. Kernels: serial (step 1), pool (2), shared (3),\n"
+		 "partial (4), fib-threads (5), fib-procs (6).\n",
+	.examples = "  ipc --kernel pool --procs 2 --validate --expect-children\n"
+		    "  ipc --kernel pool -n 1e5 --size 100 --procs 2\n"
+		    "  ipc --kernel all --procs 2\n"
+		    "  ipc --kernel fib-threads --threads 1,2 --fib 36\n"
+		    "  ipc --kernel fib-procs --procs 2 --emit out/ && ipc --kernel fib-procs "
+		    "--procs 2 --verify out/\n",
+	.kernels = kernels,
+	.nkernels = sizeof(kernels) / sizeof(kernels[0]),
+	.options = options,
+	.n_help = "tasks (serial, pool, fib-*) or items to count (shared, partial)",
+	.n_min = 1,
+	.n_max = UINT64_C(100000000000),
+	.n_time = 200000,
+	.n_check = 50000,
+	.seed = 2026,
+	.demo_program = "ipc-demos",
+	.n_linear = true,
+	.make = make,
+	.free = free_problem,
+	.run = run,
+	.result_size = sizeof(uint64_t),
+	.validate = validate,
+	.describe = describe,
+	.work = work,
+	.emit = emit,
+	.verify = verify,
+};
+
+int main(int argc, char **argv)
+{
+	return kit_exercise_main(argc, argv, &ipc_exercise);
+}
