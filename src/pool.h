@@ -21,7 +21,10 @@
  * records cannot deadlock, then reaps every child with waitpid. Every system
  * call is retried on EINTR. A worker killed by a signal, or one that exits
  * before sending its whole record, closes its pipe: the parent sees the end of
- * the file and reports it; nothing waits forever on a dead worker.
+ * the file and reports it; nothing waits forever on a dead worker. A worker
+ * dies with the thread that started it (PR_SET_PDEATHSIG): a parent stopped
+ * by Ctrl-C leaves no worker computing on (so start pools from the main
+ * thread, not from inside a parallel region).
  *
  * Rules for FN: it must not use OpenMP. libgomp's threads do not survive
  * fork(): a child that opens a parallel region after the parent has used one

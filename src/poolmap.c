@@ -6,9 +6,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,6 +107,7 @@ static int start(mapstate *m, int k)
 		return -1;
 	}
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* dies with the parent */
 		close(sv[0]);
 		for (int j = 0; j < k; j++)	/* the earlier workers' parent ends */
 			if (m->w[j].fd >= 0)
@@ -170,24 +173,26 @@ static void lost(mapstate *m, int k)
 		return;		/* idle: nothing lost */
 	m->rep.lost++;
 	size_t a = w->start, b = w->start + w->count;
+	char how[96];
+	if (sig)
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)", code, strsignal(code));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", code);
 	if (!sig && code != 0 && code < 126) {
 		kit_error("task %zu failed (its worker, pid %d, exited with status %d)",
 			  a + w->got / m->record_size, (int)-w->pid, code);
 		m->failed = true;
 	} else if (w->tries < 2 && m->alive > 0) {
 		kit_error("worker %d of %d (pid %d) %s during tasks %zu-%zu; they are given to "
-			  "another worker", k + 1, m->n, (int)-w->pid, sig ? "was killed" : "exited",
-			  a, b - 1);
+			  "another worker", k + 1, m->n, (int)-w->pid, how, a, b - 1);
 		m->queue[m->nqueue++] = (redo){ a, w->count };
 	} else {
 		kit_error("worker %d of %d (pid %d) %s during tasks %zu-%zu; %s", k + 1, m->n,
-			  (int)-w->pid, sig ? "was killed" : "exited", a, b - 1,
+			  (int)-w->pid, how, a, b - 1,
 			  m->alive ? "they had already lost a worker: not redone"
 				   : "no worker is left to redo them");
 		m->failed = true;
 	}
-	if (sig)
-		kit_error("  (signal %d, %s)", code, strsignal(code));
 	w->count = 0;
 	/* an idle live worker takes the redone chunk */
 	for (int j = 0; j < m->n && m->nqueue; j++)

@@ -104,14 +104,21 @@ static bool is_fib(int kernel)
 	return kernel == K_FIB_THREADS || kernel == K_FIB_PROCS;
 }
 
+/* -n within what kernel C->kernel keeps in memory. 0, or -1 after a message. */
+static int check_n(const kit_ex_ctx *c)
+{
+	unsigned most = is_fib(c->kernel) ? 10000 : MAX_TASKS;
+	if (!has_values(c->kernel) || c->n <= most)
+		return 0;
+	kit_error("-n %llu is too many tasks: the %s kernel takes at most %u",
+		  (unsigned long long)c->n, c->ex->kernels[c->kernel].name, most);
+	return -1;
+}
+
 static void *make(const kit_ex_ctx *c)
 {
-	if (has_values(c->kernel) && c->n > (is_fib(c->kernel) ? 10000 : MAX_TASKS)) {
-		kit_error("-n %llu: the %s kernel takes at most %u tasks",
-			  (unsigned long long)c->n, c->ex->kernels[c->kernel].name,
-			  is_fib(c->kernel) ? 10000 : MAX_TASKS);
+	if (check_n(c))
 		return NULL;
-	}
 	if (!forks) {
 		forks = kit_shared_alloc(sizeof(*forks));
 		pthread_atfork(NULL, NULL, note_fork);
@@ -349,6 +356,7 @@ static const kit_exercise ipc_exercise = {
 	.work = work,
 	.emit = emit,
 	.verify = verify,
+	.check_options = check_n,
 };
 
 int main(int argc, char **argv)
