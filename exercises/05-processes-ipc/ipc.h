@@ -1,24 +1,17 @@
 /*
- * ipc.h - the kernels of exercise 05, processes and inter-process
- * communication, with fixed signatures, and the work they do (given).
- *
- * Three problems, each first solved serially in this process (given or
- * the skeleton), then in child processes:
- *   tasks     N independent tasks, task i = ipc_task(seed, i, size), each
- *             about SIZE nanoseconds of arithmetic (steps 1-2);
- *   tomatoes  how many of items 0..N-1 are ripe (ipc_is_ripe), counted by
- *             several processes (steps 3-4);
- *   Fibonacci N tasks, task i = fib(k[i]) by naive recursion, CPU-bound
- *             and long (steps 5-6).
- * Every kernel's answer is defined exactly: the checks demand it.
+ * ipc.h - the kernels of exercise 05 (processes and IPC), with fixed
+ * signatures, and the work they do (given). Three problems, each solved
+ * serially first, then in child processes: N tasks, task i = ipc_task(seed,
+ * i, size) (steps 1-2); how many of items 0..N-1 are ripe (ipc_is_ripe),
+ * counted by several processes (steps 3-4); N tasks fib(k[i]), CPU-bound
+ * and long (steps 5-6). Every answer is defined exactly: the checks demand it.
  */
 #ifndef IPC_H
 #define IPC_H
 #include <stddef.h>
 #include <stdint.h>
 
-/* The tasks of steps 1 and 2. */
-typedef struct ipc_tasks {
+typedef struct ipc_tasks {	/* the tasks of steps 1 and 2 */
 	uint64_t seed;
 	uint64_t size;		/* rounds of arithmetic per task, ~1 ns each */
 	size_t n;		/* tasks */

@@ -1,21 +1,12 @@
 /*
- * NAME
- *   ipc_check.c - exercise 05, processes and IPC, as the kit's exercise
- *   driver sees it: the kernels of ipc.h as a table, and how their answers
- *   are checked. Shared by the skeleton and the reference; not edited.
- *
- * USAGE
- *   ipc --help
- *   ipc --kernel pool --procs 2 --validate --expect-children
- *   ipc --kernel all -n 1e5
- *
- * NOTES
- *   Every answer is defined: the task values, the count of ripe items and
- *   the Fibonacci numbers are computed here serially and compared exactly.
- *   A process kernel must also have forked its workers: every fork during a
- *   run is noted (pthread_atfork) with the CPU time of the reaped children,
- *   and --emit writes both for --verify. The grader watches the processes
- *   from outside as well; these are the honest program's own account.
+ * ipc_check.c - exercise 05 (processes and IPC) as the kit's exercise driver
+ * sees it: the kernels of ipc.h as a table, how their answers are checked
+ * (ipc --help). Shared by the skeleton and the reference; not edited.
+ * Every answer is defined: task values, the count of ripe items and the
+ * Fibonacci numbers are computed here serially and compared exactly. The
+ * forks during a run are counted (pthread_atfork) with the CPU time of the
+ * reaped children; --emit writes both, and --verify demands children for a
+ * process kernel. The grader also watches the processes from outside.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,27 +25,21 @@
 enum { K_SERIAL, K_POOL, K_SHARED, K_PARTIAL, K_FIB_THREADS, K_FIB_PROCS };
 #define PROC (KIT_EX_PROCESSES | KIT_EX_SAME_ANY)
 #define MAX_TASKS 10000000u	/* values kept: 80 MB */
-#define MAX_FORKS 256
 
 static const kit_ex_kernel kernels[] = {
-	[K_SERIAL] = { "serial", 1, "ipc_map_serial", "ipc_map_serial is step 1, given: "
-		"restore it from the original ipc.c", KIT_EX_SAME_ANY, 200000, 50000 },
-	[K_POOL] = { "pool", 2, "ipc_map_pool", "look at TODO(2) in ipc.c: a task function "
-		"computing ipc_task(seed, i, size), kit_pool_map with nproc workers and a "
-		"chunk of many tasks", PROC, 200000, 50000 },
-	[K_SHARED] = { "shared", 3, "ipc_count_shared", "look at TODO(3) in ipc.c: the "
-		"counter in kit_shared_alloc memory, an _Atomic uint64_t incremented with "
-		"atomic_fetch_add_explicit, the workers started with kit_pool_run", PROC,
+	[K_SERIAL] = { "serial", 1, "ipc_map_serial", "ipc_map_serial is given: restore it "
+		"from the original ipc.c", KIT_EX_SAME_ANY, 200000, 50000 },
+	[K_POOL] = { "pool", 2, "ipc_map_pool", "look at TODO(2) in ipc.c: a task function and "
+		"kit_pool_map with nproc workers, many tasks a chunk", PROC, 200000, 50000 },
+	[K_SHARED] = { "shared", 3, "ipc_count_shared", "look at TODO(3) in ipc.c: an _Atomic "
+		"counter in kit_shared_alloc memory, workers from kit_pool_run", PROC,
 		20000000, 10000000 },
 	[K_PARTIAL] = { "partial", 4, "ipc_count_partial", "look at TODO(4) in ipc.c: each "
-		"worker counts its share [w*n/nw, (w+1)*n/nw) into its record; the parent "
-		"adds the records", PROC, 100000000, 40000000 },
+		"worker's count in its record, added by the parent", PROC, 100000000, 40000000 },
 	[K_FIB_THREADS] = { "fib-threads", 5, "ipc_fib_threads", "look at TODO(5) in ipc.c: "
-		"'omp parallel for schedule(dynamic, 1)' over the tasks",
-		KIT_EX_PARALLEL | KIT_EX_SAME_ANY, 5, 8 },
-	[K_FIB_PROCS] = { "fib-procs", 6, "ipc_fib_processes", "look at TODO(6) in ipc.c: a "
-		"task function computing ipc_fib(k[i]), kit_pool_map with nproc workers and "
-		"chunks of 1", PROC, 5, 8 },
+		"'omp parallel for schedule(dynamic, 1)'", KIT_EX_PARALLEL | KIT_EX_SAME_ANY, 5, 8 },
+	[K_FIB_PROCS] = { "fib-procs", 6, "ipc_fib_processes", "look at TODO(6) in ipc.c: "
+		"kit_pool_map with nproc workers, chunks of 1", PROC, 5, 8 },
 };
 
 static uint64_t task_size = 1000;	/* --size */
@@ -69,19 +54,13 @@ static const kit_opt options[] = {
 	KIT_OPT_END,
 };
 
-/* The forks of the current run, noted in each child as it starts. */
-static struct forks {
-	_Atomic unsigned n;
-	pid_t pid[MAX_FORKS];
-} *forks;
+/* The forks of the current run, counted in each child as it starts. */
+static _Atomic unsigned *forks;
 
 static void note_fork(void)
 {
-	if (!forks)
-		return;
-	unsigned i = atomic_fetch_add(&forks->n, 1);
-	if (i < MAX_FORKS)
-		forks->pid[i] = getpid();
+	if (forks)
+		atomic_fetch_add(forks, 1);
 }
 
 typedef struct problem {
@@ -94,15 +73,10 @@ typedef struct problem {
 	double child_cpu;
 } problem;
 
-static bool has_values(int kernel)
-{
-	return kernel != K_SHARED && kernel != K_PARTIAL;
-}
-
-static bool is_fib(int kernel)
-{
-	return kernel == K_FIB_THREADS || kernel == K_FIB_PROCS;
-}
+/* The kernels that give one value per task (the others a count), and the
+ * Fibonacci ones. */
+#define has_values(k) ((k) != K_SHARED && (k) != K_PARTIAL)
+#define is_fib(k) ((k) == K_FIB_THREADS || (k) == K_FIB_PROCS)
 
 /* -n within what kernel C->kernel keeps in memory. 0, or -1 after a message. */
 static int check_n(const kit_ex_ctx *c)
@@ -179,12 +153,11 @@ static int run(void *prob, const kit_ex_ctx *c, void *result)
 {
 	problem *p = prob;
 	uint64_t *value = result;
-	atomic_store(&forks->n, 0);
+	atomic_store(forks, 0);
 	double cpu0 = children_cpu();
 	int rc = call_kernel(p, c, value);
 	p->child_cpu = children_cpu() - cpu0;
-	unsigned n = atomic_load(&forks->n);
-	p->children = n < MAX_FORKS ? n : MAX_FORKS;
+	p->children = atomic_load(forks);
 	if (has_values(c->kernel))
 		*value = digest(p->values, p->n);
 	return rc;
@@ -212,12 +185,14 @@ static const uint64_t *reference(problem *p, int kernel)
 	return p->ref;
 }
 
-/* VALUES (or COUNT) against the definition; MSG says what differs or what held. */
-static bool check_answer(problem *p, int kernel, const uint64_t *values, uint64_t count,
-			 kit_buf *msg)
+/* The values (or the count in RESULT) against the definition; MSG says what
+ * differs or what held. */
+static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_buf *msg)
 {
-	const uint64_t *ref = reference(p, kernel);
-	if (!has_values(kernel)) {
+	problem *p = prob;
+	const uint64_t *ref = reference(p, c->kernel), *values = p->values;
+	uint64_t count = *(const uint64_t *)result;
+	if (!has_values(c->kernel)) {
 		if (count != ref[0])
 			kit_buf_printf(msg, "%llu ripe items counted, not %llu (%s)",
 				       (unsigned long long)count, (unsigned long long)ref[0],
@@ -242,33 +217,17 @@ static bool check_answer(problem *p, int kernel, const uint64_t *values, uint64_
 	return bad == 0;
 }
 
-static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_buf *msg)
-{
-	problem *p = prob;
-	return check_answer(p, c->kernel, p->values, *(const uint64_t *)result, msg);
-}
-
 static void describe(const void *result, kit_buf *msg)
 {
 	kit_buf_printf(msg, "result %llu", (unsigned long long)*(const uint64_t *)result);
-}
-
-static kit_ex_work work(const kit_ex_ctx *c)
-{
-	return (kit_ex_work){ .samples = (double)c->n };
 }
 
 static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 		const char *dir)
 {
 	problem *p = prob;
-	uint64_t v = *(const uint64_t *)result;
-	if (has_values(c->kernel)) {
-		char hex[20];
-		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)v);
-		cJSON_AddStringToObject(out, "digest", hex);	/* values.u64 is checked */
-	} else
-		cJSON_AddNumberToObject(out, "count", (double)v);
+	if (!has_values(c->kernel))	/* else values.u64, written below */
+		cJSON_AddNumberToObject(out, "count", (double)*(const uint64_t *)result);
 	cJSON_AddNumberToObject(out, "children", p->children);
 	cJSON_AddNumberToObject(out, "child_cpu_s", p->child_cpu);
 	if (!has_values(c->kernel))
@@ -313,7 +272,7 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 		*count = digest(p->values, p->n);
 	} else if (kit_ex_json_u64(result, "count", count, msg))
 		return KIT_FAIL;
-	if (!check_answer(p, c->kernel, p->values, *count, msg))
+	if (!validate(p, c, count, msg))
 		return KIT_FAIL;
 	if ((c->ex->kernels[c->kernel].flags & KIT_EX_PROCESSES) && !forked(result, c, msg))
 		return KIT_FAIL;
@@ -331,32 +290,19 @@ static const kit_exercise ipc_exercise = {
 		 "checked exactly. Kernels: serial (step 1), pool (2), shared (3),\n"
 		 "partial (4), fib-threads (5), fib-procs (6).\n",
 	.examples = "  ipc --kernel pool --procs 2 --validate --expect-children\n"
-		    "  ipc --kernel pool -n 1e5 --size 100 --procs 2\n"
-		    "  ipc --kernel all --procs 2\n"
-		    "  ipc --kernel fib-threads --threads 1,2 --fib 36\n"
+		    "  ipc --kernel pool -n 5e5 --size 20 --procs 2\n"
 		    "  ipc --kernel fib-procs --procs 2 --emit out/ && ipc --kernel fib-procs "
 		    "--procs 2 --verify out/\n",
 	.kernels = kernels,
 	.nkernels = sizeof(kernels) / sizeof(kernels[0]),
 	.options = options,
 	.n_help = "tasks (serial, pool, fib-*) or items to count (shared, partial)",
-	.n_min = 1,
-	.n_max = UINT64_C(100000000000),
-	.n_time = 200000,
-	.n_check = 50000,
-	.seed = 2026,
+	.n_min = 1, .n_max = UINT64_C(100000000000),
+	.n_time = 200000, .n_check = 50000, .seed = 2026, .n_linear = true,
 	.demo_program = "ipc-demos",
-	.n_linear = true,
-	.make = make,
-	.free = free_problem,
-	.run = run,
-	.result_size = sizeof(uint64_t),
-	.validate = validate,
-	.describe = describe,
-	.work = work,
-	.emit = emit,
-	.verify = verify,
-	.check_options = check_n,
+	.make = make, .free = free_problem, .run = run, .result_size = sizeof(uint64_t),
+	.validate = validate, .describe = describe,
+	.emit = emit, .verify = verify, .check_options = check_n,
 };
 
 int main(int argc, char **argv)
