@@ -162,6 +162,37 @@ no-leftovers)
 	pid=$!
 	wait $pid
 	[ -z "$(leftovers $pid)" ] && pass "nothing left after a sender died" || fail "left: $(leftovers $pid)" ;;
+worker-killed)
+	# a worker killed in the middle of the run: kit_pool_map (pool, fib-procs)
+	# gives its chunk to the other worker and the answer is still right;
+	# kit_pool_run (shared) reports the worker and the check fails; no hang
+	killed() {	# killed EXIT PROGRAM ARGS...: SIGKILL to a worker (a grandchild
+			# of this script: timeout, the program, its workers)
+		local want=$1; shift
+		"$@" >"$tmp/out" 2>"$tmp/err" &
+		local pid=$! w="" prog
+		for _ in $(seq 1 40); do
+			sleep 0.1
+			prog=$(pgrep -P $pid | head -n 1)
+			[ -n "$prog" ] && w=$(pgrep -P "$prog" | head -n 1)
+			[ -n "$w" ] && break
+		done
+		sleep 0.3
+		[ -n "$w" ] && kill -KILL "$w"
+		wait $pid
+		local rc=$?
+		[ -n "$w" ] || fail "$4 $5: no worker seen to kill"
+		[ $rc = "$want" ] && pass "$4 $5: exit $rc with a worker killed" ||
+			{ fail "$4 $5: exit $rc, expected $want"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2; }
+		grep -q "was killed by signal 9" "$tmp/err" || fail "$4 $5: the killed worker was not reported"
+	}
+	killed 0 timeout 120 "$reference" --kernel pool --procs 2 -n 200 --size 10000000 --validate
+	last_line_is "PASS:"
+	has err "given to another worker"
+	killed 0 timeout 120 "$reference" --kernel fib-procs --procs 2 --fib 41 -n 4 --validate
+	last_line_is "PASS:"
+	killed 1 timeout 120 "$reference" --kernel shared --procs 2 -n 6e8 --validate
+	last_line_is "FAIL:" ;;
 demos)
 	# each demo at test size: exit 0, its CSV and JSON written
 	for d in pool messages fork-memory counter fib; do
