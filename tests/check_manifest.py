@@ -2,11 +2,15 @@
 """check_manifest.py - an exercise.json has the shape conventions.md section 3
 defines (the 'manifest' case of tests/exNN/exNN.sh).
 
-usage: check_manifest.py EXERCISE_JSON PROGRAM DEMO[,DEMO...] [--hint-prefix P]...
+usage: check_manifest.py EXERCISE_JSON PROGRAM DEMO[,DEMO...]|- [--hint-prefix P]...
                          [--every-step] [--print-args]
 
 Checks: the top-level keys; "program" is PROGRAM and "edit" is [PROGRAM.c];
-the demos are named DEMO,... in that order; every item has its keys, a unique
+the demos are named DEMO,... in that order ("-": the exercise has none, and
+then no "demos" key); demos and benchmarks are optional, each entry has a name
+and args, and "demo_program" (the program built in demos/NN-name/ that runs
+them; without it they run the reference program) is a non-empty string when
+present; every item has its keys, a unique
 id, a known kind, a step of "steps", points > 0, a hint (starting with one of
 the --hint-prefix values when given) and thread counts that are numbers or
 cores/cpus/cpus+1. --every-step: every step has an item. --print-args: prints
@@ -25,11 +29,16 @@ ap.add_argument("--print-args", action="store_true")
 a = ap.parse_args()
 
 m = json.load(open(a.manifest))
-for key in ("exercise", "title", "program", "edit", "steps", "demos", "bench", "items"):
+for key in ("exercise", "title", "program", "edit", "steps", "items"):
     assert key in m, "missing " + key
 assert m["program"] == a.program and m["edit"] == [a.program + ".c"], (m["program"], m["edit"])
-names = [d["name"] for d in m["demos"]]
-assert names == a.demos.split(","), names
+names = [d["name"] for d in m.get("demos", [])]
+assert names == ([] if a.demos == "-" else a.demos.split(",")), names
+if "demo_program" in m:
+    assert isinstance(m["demo_program"], str) and m["demo_program"], "empty demo_program"
+if "demos" in m or "bench" in m:
+    for d in m.get("demos", []) + ([m["bench"]] if isinstance(m.get("bench"), dict) else m.get("bench", [])):
+        assert d.get("name") and isinstance(d.get("args"), list), ("bad demo entry", d)
 ids = set()
 for it in m["items"]:
     for key in ("id", "step", "points", "kind", "name", "args", "threads", "hint"):

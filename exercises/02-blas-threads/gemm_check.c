@@ -1,15 +1,20 @@
 /*
- * gemm_check.c - the matrices of exercise 02 and the check of a product
- * (gemm_check.h). Shared by the driver, the demos and the benchmark.
+ * gemm_check.c - the matrices of exercise 02, the check of a product, and a
+ * gemm program run in a fresh process (gemm_check.h). Shared by the
+ * exercise's descriptor (gemm_exercise.c), the demos and the benchmark.
  */
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "exercise.h"
 #include "gemm_check.h"
 #include "kit.h"
 
@@ -230,3 +235,47 @@ const char *gemm_check_coverage(const gemm_mats *m)
 	return all ? "4 rows and 4 columns" : "4 rows and 4 columns of matrices first, middle, last";
 }
 
+/* ------------------------------------------------------------------------
+ * A gemm program again, in a fresh process
+ */
+
+static void str_of(const cJSON *o, const char *key, char *buf, size_t len)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+	snprintf(buf, len, "%s", cJSON_IsString(x) ? x->valuestring : "?");
+}
+
+void gemm_run_child(const gemm_child_opts *o, gemm_child *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->blas_threads = out->omp_threads = -1;
+	char nbuf[32], cbuf[32], rbuf[32], core[96];
+	snprintf(nbuf, sizeof(nbuf), "%d", o->n);
+	snprintf(cbuf, sizeof(cbuf), "%d", o->count > 0 ? o->count : 1);
+	snprintf(rbuf, sizeof(rbuf), "%d", o->reps > 0 ? o->reps : 3);
+	snprintf(core, sizeof(core), "OPENBLAS_CORETYPE=%s", o->coretype ? o->coretype : "");
+	const char *args[] = { "--kernel", o->kernel, "-n", nbuf, "--count", cbuf, "--reps", rbuf,
+			       NULL };
+	const char *env[] = { o->coretype && *o->coretype ? core : NULL, NULL };
+	kit_ex_fresh f;
+	kit_ex_fresh_run(o->program, args, o->threads, env, o->timeout, &f);
+	out->ok = f.ok;
+	out->invalid = f.invalid;
+	snprintf(out->why, sizeof(out->why), "gemm --kernel %s -n %d: %.400s", o->kernel, o->n,
+		 f.why);
+	if (f.ok) {
+		const cJSON *blas = cJSON_GetObjectItemCaseSensitive(f.env, "blas");
+		const cJSON *omp = cJSON_GetObjectItemCaseSensitive(f.env, "openmp");
+		out->median_s = kit_ex_num(f.columns, "median_s", NAN);
+		out->min_s = kit_ex_num(f.columns, "min_s", NAN);
+		out->gflops = kit_ex_num(f.columns, "gflops", NAN);
+		out->err_bound = kit_ex_num(f.columns, "err_bound", NAN);
+		out->blas_threads = (int)kit_ex_num(f.columns, "blas_threads", -1);
+		out->omp_threads = (int)kit_ex_num(omp, "max_threads", -1);
+		str_of(blas, "core", out->core, sizeof(out->core));
+		str_of(blas, "variant", out->variant, sizeof(out->variant));
+		str_of(blas, "fix", out->fix, sizeof(out->fix));
+		out->fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(blas, "fallback"));
+	}
+	kit_ex_fresh_free(&f);
+}

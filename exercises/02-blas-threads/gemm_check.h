@@ -52,4 +52,36 @@ gemm_verdict gemm_check(const gemm_mats *m, uint64_t seed);
  * 4 columns", "... of matrices first, middle, last". */
 const char *gemm_check_coverage(const gemm_mats *m);
 
+/* ------------------------------------------------------------------------
+ * A gemm program again, in a fresh process (--check-sweep, the demos)
+ */
+
+typedef struct gemm_child_opts {
+	const char *program;	/* the gemm program to run; NULL: this program */
+	const char *kernel;	/* "blas", "batch" */
+	int n, count;
+	int threads;		/* OMP_NUM_THREADS of the child */
+	const char *coretype;	/* OPENBLAS_CORETYPE of the child; NULL: inherited */
+	int reps;		/* timed runs after the checked one */
+	double timeout;		/* seconds; 0: none */
+} gemm_child_opts;
+
+typedef struct gemm_child {
+	bool ok;		/* ran, its product passed the check, results read */
+	bool invalid;		/* it ran and its product failed the check (exit 1) */
+	char why[512];		/* when not ok: what happened, with its last error line */
+	double median_s, min_s, gflops, err_bound;
+	int blas_threads;	/* openblas_get_num_threads() after the runs */
+	int omp_threads;	/* omp_get_max_threads() */
+	char core[64];		/* openblas_get_corename() */
+	char variant[16];	/* "openmp", "pthreads", "serial" */
+	bool fallback;		/* core is a generic fallback on this CPU */
+	char fix[64];		/* "OPENBLAS_CORETYPE=SkylakeX", or "" */
+} gemm_child;
+
+/* Runs `PROGRAM --kernel K -n N --reps R -q --json FILE` with OMP_NUM_THREADS
+ * (and OPENBLAS_CORETYPE) set, and reads what it measured. Fills *OUT; never
+ * fails otherwise (OUT->ok false and OUT->why say why). */
+void gemm_run_child(const gemm_child_opts *o, gemm_child *out);
+
 #endif

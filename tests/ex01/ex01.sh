@@ -82,6 +82,57 @@ bad-arguments)
 	grep -q OMP_NUM_THREADS "$tmp/err" || fail "OMP_NUM_THREADS=abc: not named"
 	expect 0 -- "$reference" --help
 	grep -q '^usage: pi' "$tmp/out" || fail "--help prints no usage" ;;
+emit-verify)
+	# the protocol the grader uses: the program writes, the reference judges
+	v() { expect "$1" -- "$reference" "${@:2}"; }
+	for d in a b c e f g; do mkdir -p "$tmp/$d"; done
+	expect 0 OMP_NUM_THREADS=1 -- "$reference" --kernel same -n "$small" --emit "$tmp/a"
+	expect 0 OMP_NUM_THREADS=3 -- "$reference" --kernel same -n "$small" --emit "$tmp/b"
+	[ -s "$tmp/a/result.json" ] || fail "--emit wrote no result.json"
+	[ -s "$tmp/out" ] && fail "--emit printed on stdout"
+	v 0 --kernel same -n "$small" --verify "$tmp/a,$tmp/b"
+	last_line_is "PASS: same:"
+	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "--verify printed more than one line"
+	# the skeleton's step 4 is not the defined count
+	expect 0 OMP_NUM_THREADS=2 -- "$student" --kernel same -n "$small" --emit "$tmp/c"
+	v 1 --kernel same -n "$small" --verify "$tmp/c"
+	last_line_is "FAIL: $tmp/c:"
+	grep -q 'TODO(4)' "$tmp/out" || fail "the verdict does not name TODO(4)"
+	# a count off by one, and another run's n
+	sed 's/"hits":[^,]*/"hits": 1/' "$tmp/a/result.json" >"$tmp/e/result.json"
+	v 1 --kernel same -n "$small" --verify "$tmp/e"
+	v 1 --kernel same -n 1000 --verify "$tmp/a"
+	# step 3: the same count at one thread count, not across them
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" --kernel streams -n "$small" --emit "$tmp/f"
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" --kernel streams -n "$small" --emit "$tmp/g"
+	expect 0 OMP_NUM_THREADS=3 -- "$reference" --kernel streams -n "$small" --emit "$tmp/c"
+	v 0 --kernel streams -n "$small" --verify "$tmp/f,$tmp/g,$tmp/c"
+	sed 's/"hits":\t*\([0-9]*\)[0-9]/"hits": \14/' "$tmp/f/result.json" >"$tmp/g/result.json"
+	cmp -s "$tmp/f/result.json" "$tmp/g/result.json" &&
+		sed -i 's/"hits":\t*\([0-9]*\)[0-9]/"hits": \15/' "$tmp/g/result.json"
+	v 1 --kernel streams -n "$small" --verify "$tmp/f,$tmp/g"
+	grep -q 'promises the same result at a fixed thread count' "$tmp/out" ||
+		fail "two different counts at 2 threads: not reported as such"
+	# step 5 in processes; step 1 within 5 standard errors
+	expect 0 OMP_NUM_THREADS=2 -- "$reference" --kernel processes --procs 3 -n "$small" --emit "$tmp/e"
+	v 0 --kernel processes -n "$small" --verify "$tmp/e"
+	expect 0 -- "$reference" --kernel serial -n "$small" --emit "$tmp/e"
+	v 0 --kernel serial -n "$small" --verify "$tmp/e"
+	# untrusted folders: missing, not JSON, too large, a FIFO (no hang), a link
+	v 1 --kernel same -n "$small" --verify "$tmp/none"
+	echo '{"exercise": ' >"$tmp/e/result.json"
+	v 1 --kernel same -n "$small" --verify "$tmp/e"
+	head -c 2000000 /dev/zero | tr '\0' ' ' >"$tmp/e/result.json"
+	v 1 --kernel same -n "$small" --verify "$tmp/e"
+	grep -q 'more than the' "$tmp/out" || fail "a 2 MB result.json: not refused for its size"
+	rm -f "$tmp/e/result.json"; mkfifo "$tmp/e/result.json"
+	timeout 10 "$reference" --kernel same -n "$small" --verify "$tmp/e" >"$tmp/out" 2>&1
+	[ $? = 1 ] || fail "a FIFO result.json: not a plain FAIL (hang or crash?)"
+	rm -f "$tmp/e/result.json"; ln -s "$tmp/a/result.json" "$tmp/e/result.json"
+	v 1 --kernel same -n "$small" --verify "$tmp/e"
+	# usage: one kernel, a folder that exists
+	v 2 --kernel all --verify "$tmp/a"
+	v 2 --kernel same --emit "$tmp/none" ;;
 manifest)
 	# exercise.json has the shape conventions.md section 3 defines
 	py=/usr/bin/python3

@@ -4,7 +4,7 @@
 # usage: check_demo.sh NAME PROGRAM OPENMP
 #   NAME     pi | race | rand | gil | false-sharing: `PROGRAM --demo NAME`
 #            bench: `PROGRAM --bench`; unknown: a demo that does not exist
-#   PROGRAM  the reference build of pi (build/solutions/01-monte-carlo-pi/pi)
+#   PROGRAM  the demo program of exercise 01 (build/demos/01-monte-carlo-pi/pi-demos)
 #   OPENMP   1 when the build has OpenMP, 0 for -Dopenmp=disabled
 # Runs it with --quick --out TMP and checks: exit status 0; NAME.csv (header
 # and one row at least) and NAME.json (parses; schema ompkit-results/1; every

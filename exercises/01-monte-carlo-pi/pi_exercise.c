@@ -1,6 +1,6 @@
 /*
  * NAME
- *   pi_check.c - exercise 01, Monte Carlo pi, as the kit's exercise driver
+ *   pi_exercise.c - exercise 01, Monte Carlo pi, as the kit's exercise driver
  *   sees it: the kernels of pi.h as a table, and how a count is checked.
  *   Shared by the skeleton and the reference build; students do not edit it.
  *
@@ -171,6 +171,7 @@ static const kit_exercise pi_exercise = {
 		 "errors of pi; steps 4 and 5: the defined count), then times it.\n"
 		 "Kernels: serial (step 1), reduction (2), streams (3), same (4),\n"
 		 "processes (5, in child processes).\n",
+	.table_title = "Monte Carlo pi: ns per sample by kernel and threads",
 	.examples = "  pi --kernel same --threads 1,2 --chart\n"
 		    "  pi --kernel all -n 1e7\n"
 		    "  OMP_NUM_THREADS=2 pi --kernel reduction --validate --expect-parallel\n"

@@ -181,7 +181,7 @@ int gemm_bench(const gemm_demo_opts *o)
 
 	/* What core does the library pick in a fresh process? */
 	gemm_child probe;
-	gemm_child_opts po = { .kernel = "blas", .n = 64, .count = 1, .threads = 1, .reps = 1,
+	gemm_child_opts po = { .program = gemm_reference(), .kernel = "blas", .n = 64, .count = 1, .threads = 1, .reps = 1,
 			       .timeout = 60 };
 	gemm_run_child(&po, &probe);
 	if (!probe.ok) {
@@ -200,7 +200,7 @@ int gemm_bench(const gemm_demo_opts *o)
 	}
 
 	char script[PATH_MAX + 64];
-	snprintf(script, sizeof(script), "%s/exercises/02-blas-threads/matmul.py", kit_root());
+	snprintf(script, sizeof(script), "%s/demos/02-blas-threads/matmul.py", kit_root());
 	bool have_python = access(PYTHON, X_OK) == 0 && access(script, R_OK) == 0;
 	char nopy[256];
 	snprintf(nopy, sizeof(nopy), "%s", access(PYTHON, X_OK) ?
@@ -234,7 +234,7 @@ int gemm_bench(const gemm_demo_opts *o)
 		snprintf(what, sizeof(what), "n = %d, %d thread%s, %s", x->n, x->threads,
 			 x->threads == 1 ? "" : "s", x->core ? x->core : probe.core);
 		kit_progress_step(&pg, what);
-		gemm_child_opts co = { .kernel = "blas", .n = x->n, .count = 1,
+		gemm_child_opts co = { .program = gemm_reference(), .kernel = "blas", .n = x->n, .count = 1,
 				       .threads = x->threads, .coretype = x->core, .reps = reps,
 				       .timeout = 600 };
 		gemm_run_child(&co, &x->c);

@@ -1,7 +1,6 @@
 /*
  * NAME
- *   demos.c - the live-class demos of exercise 02 (demos.h), and the helper
- *   that runs this program again in a fresh process.
+ *   demos.c - the live-class demos of exercise 02 (demos.h).
  *
  * PURPOSE
  *   Two short experiments an instructor runs in front of a room, each with a
@@ -18,8 +17,8 @@
  *   a generic core on this CPU, and say so.
  *
  * USAGE
- *   ./kit demo blas                       the driver: gemm --demo NAME [--quick] [--out DIR]
- *   build/solutions/02-blas-threads/gemm --demo batch --quick --out /tmp/batch
+ *   ./kit demo blas                       or: gemm-demos --demo NAME [--quick] [--out DIR]
+ *   build/demos/02-blas-threads/gemm-demos --demo batch --quick --out /tmp/batch
  *
  * NOTES
  *   blas: n = 2048 (--quick 256), 3 timed runs per process. batch: about
@@ -47,154 +46,25 @@
 
 const char *const gemm_demo_names[] = { "blas", "batch", NULL };
 
-#define MAX_SWEEP 64
-
-/* ------------------------------------------------------------------------
- * This program again, in a fresh process
- */
-
-/* The path of this program, for running it again. */
-static const char *self_path(void)
+const char *gemm_reference(void)
 {
-	static char path[PATH_MAX];
+	static char path[PATH_MAX + 64];
 	if (!path[0]) {
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (n <= 0)
-			snprintf(path, sizeof(path), "%s", kit_progname());
-		else
-			path[n] = '\0';
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		/* BUILD/demos/02-blas-threads/gemm-demos -> BUILD */
+		for (int up = 0; up < 3; up++) {
+			char *slash = strrchr(exe, '/');
+			if (slash)
+				*slash = '\0';
+		}
+		snprintf(path, sizeof(path), "%s/solutions/02-blas-threads/gemm", exe);
 	}
 	return path;
 }
 
-/* The last non-empty line of TEXT into BUF (the child's error). */
-static void last_line(const char *text, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	if (!text)
-		return;
-	const char *end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	const char *p = end;
-	while (p > text && p[-1] != '\n')
-		p--;
-	snprintf(buf, len, "%.*s", (int)(end - p), p);
-}
-
-static double num_of(const cJSON *o, const char *key, double dflt)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(x) ? x->valuedouble : dflt;
-}
-
-static void str_of(const cJSON *o, const char *key, char *buf, size_t len)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-	snprintf(buf, len, "%s", cJSON_IsString(x) ? x->valuestring : "?");
-}
-
-/* Reads the child's ompkit-results/1 file into OUT. 0, or -1 (OUT->why). */
-static int read_child(const char *path, gemm_child *out)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(out->why, sizeof(out->why), "it wrote no results file");
-		return -1;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 65536;
-			char *t = realloc(text, cap);
-			if (!t)
-				abort();
-			text = t;
-		}
-		size_t got = fread(text + len, 1, 4096, f);
-		len += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(f);
-	text[len] = '\0';
-	cJSON *o = cJSON_Parse(text);
-	free(text);
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(o, "rows");
-	const cJSON *row = cJSON_GetArrayItem(rows, 0);
-	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(row, "columns");
-	const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "env");
-	const cJSON *omp = cJSON_GetObjectItemCaseSensitive(env, "openmp");
-	const cJSON *blas = cJSON_GetObjectItemCaseSensitive(env, "blas");
-	if (!cols || !blas) {
-		snprintf(out->why, sizeof(out->why), "its results file has no rows or no blas");
-		cJSON_Delete(o);
-		return -1;
-	}
-	out->median_s = num_of(cols, "median_s", NAN);
-	out->min_s = num_of(cols, "min_s", NAN);
-	out->gflops = num_of(cols, "gflops", NAN);
-	out->err_bound = num_of(cols, "err_bound", NAN);
-	out->blas_threads = (int)num_of(cols, "blas_threads", -1);
-	out->omp_threads = (int)num_of(omp, "max_threads", -1);
-	str_of(blas, "core", out->core, sizeof(out->core));
-	str_of(blas, "variant", out->variant, sizeof(out->variant));
-	str_of(blas, "fix", out->fix, sizeof(out->fix));
-	out->fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(blas, "fallback"));
-	cJSON_Delete(o);
-	if (!isfinite(out->median_s)) {
-		snprintf(out->why, sizeof(out->why), "its results have no median_s");
-		return -1;
-	}
-	return 0;
-}
-
-void gemm_run_child(const gemm_child_opts *o, gemm_child *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->blas_threads = out->omp_threads = -1;
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX], json[PATH_MAX + 32];
-	snprintf(dir, sizeof(dir), "%s/gemm-child.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		snprintf(out->why, sizeof(out->why), "cannot make a temporary folder '%.200s': %s; "
-			 "set TMPDIR to a writable folder", dir, strerror(errno));
-		return;
-	}
-	snprintf(json, sizeof(json), "%s/results.json", dir);
-
-	char nbuf[32], cbuf[32], rbuf[32], omp[48], core[96];
-	snprintf(nbuf, sizeof(nbuf), "%d", o->n);
-	snprintf(cbuf, sizeof(cbuf), "%d", o->count > 0 ? o->count : 1);
-	snprintf(rbuf, sizeof(rbuf), "%d", o->reps > 0 ? o->reps : 3);
-	snprintf(omp, sizeof(omp), "OMP_NUM_THREADS=%d", o->threads);
-	char *argv[] = { (char *)self_path(), "--kernel", (char *)o->kernel, "-n", nbuf,
-			 "--count", cbuf, "--reps", rbuf, "-q", "--json", json, NULL };
-	/* KIT_RESULTS_JSON empty: a child of a sweep must not overwrite the
-	 * sweep's own results file. */
-	const char *env[4] = { omp, "KIT_RESULTS_JSON=", NULL, NULL };
-	if (o->coretype && *o->coretype) {
-		snprintf(core, sizeof(core), "OPENBLAS_CORETYPE=%s", o->coretype);
-		env[2] = core;
-	}
-	kit_proc_opts po = { .timeout = o->timeout, .setenv = env, .capture = true };
-	kit_proc_result r;
-	if (kit_proc_run(argv, &po, &r) != 0) {
-		snprintf(out->why, sizeof(out->why), "%.300s could not start", self_path());
-	} else if (r.timed_out || r.signal || r.exit_code != 0) {
-		char line[256];
-		last_line(r.err && *r.err ? r.err : r.out, line, sizeof(line));
-		out->invalid = !r.timed_out && !r.signal && r.exit_code == KIT_EXIT_INVALID;
-		snprintf(out->why, sizeof(out->why), "gemm --kernel %s -n %d with %s %s%s%s",
-			 o->kernel, o->n, omp, kit_proc_describe(&r), *line ? ": " : "", line);
-	} else if (read_child(json, out) == 0) {
-		out->ok = true;
-	}
-	kit_proc_result_free(&r);
-	unlink(json);
-	rmdir(dir);
-}
+#define MAX_SWEEP 64
 
 /* ------------------------------------------------------------------------
  * What both demos share
@@ -302,7 +172,7 @@ static int demo_blas(const gemm_demo_opts *o)
 		char what[64];
 		snprintf(what, sizeof(what), "OMP_NUM_THREADS=%d", th[i]);
 		kit_progress_step(&pg, what);
-		gemm_child_opts co = { .kernel = "blas", .n = n, .count = 1, .threads = th[i],
+		gemm_child_opts co = { .program = gemm_reference(), .kernel = "blas", .n = n, .count = 1, .threads = th[i],
 				       .coretype = core, .reps = 3, .timeout = 300 };
 		gemm_run_child(&co, &ch[i]);
 		if (!ch[i].ok) {
