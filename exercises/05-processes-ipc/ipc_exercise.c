@@ -1,5 +1,5 @@
 /*
- * ipc_check.c - exercise 05 (processes and IPC) as the kit's exercise driver
+ * ipc_exercise.c - exercise 05 (processes and IPC) as the kit's exercise driver
  * sees it: the kernels of ipc.h as a table, how their answers are checked
  * (ipc --help). Shared by the skeleton and the reference; not edited.
  * Every answer is defined: task values, the count of ripe items and the
