@@ -6,7 +6,9 @@
  *   The C channels and pool beside the Python version of this lesson
  *   (ipc_bench.py: Pool.map with chunk sizes 1, 10, 100, 1000; Pipe and
  *   Queue carrying the integers 0..count-1; Pipe.send_bytes of 8 MB), in the
- *   same run on the same machine, as ratios. Targets: C's message rate at
+ *   same run on the same machine, as ratios; and the speed-up of Fibonacci
+ *   tasks (one per worker) on threads and in processes, C beside Python
+ *   (whose threads take turns: the GIL). Targets: C's message rate at
  *   least 10x Python's for small messages (pipe against Pipe, message queue
  *   against Queue), and at least 0.7 of memcpy's bandwidth for 8 MB
  *   messages through the shared-memory ring. Speed is reported, never
@@ -30,6 +32,7 @@
 
 #include "channel.h"
 #include "demos.h"
+#include "ipc.h"
 #include "kit.h"
 #include "pool.h"
 
@@ -82,6 +85,36 @@ static double stream_rate(ch_kind k, size_t size, uint64_t count, char *why, siz
 		best = fmin(best, s.seconds);
 	}
 	return (double)count / best;
+}
+
+/* Seconds of P tasks fib(K): serially, on P threads, in P processes (T[0..2]);
+ * false when a value differs. */
+static bool fib_times(int k, int p, double t[3])
+{
+	int *ks = kit_xcalloc((size_t)p, sizeof(int));
+	uint64_t *got = kit_xcalloc((size_t)p, 8), want = 0;
+	bool same = true;
+	for (int i = 0; i < p; i++)
+		ks[i] = k;
+	for (int v = 0; v < 3; v++) {
+		int before = kit_omp_max_threads();
+		double t0 = kit_wtime();
+		if (v == 0)
+			for (int i = 0; i < p; i++)
+				got[i] = want = ipc_fib(k);
+		else if (v == 1) {
+			kit_omp_set_threads(p);
+			ipc_fib_threads(ks, (size_t)p, got);
+			kit_omp_set_threads(before);
+		} else
+			same &= ipc_fib_processes(ks, (size_t)p, p, got) == 0;
+		t[v] = kit_wtime() - t0;
+		for (int i = 0; i < p; i++)
+			same &= got[i] == want;
+	}
+	free(ks);
+	free(got);
+	return same;
 }
 
 /* Runs ipc_bench.py; its JSON, or NULL with WHY. */
@@ -169,6 +202,13 @@ int ipc_bench(const ipc_demo_opts *o)
 	row(r, "pipe, 8 MB messages (Python: send_bytes)", "bytes/s", bpipe, pybig);
 	row(r, "ring, 8 MB messages (Python: send_bytes)", "bytes/s", bring, pybig);
 	row(r, "memcpy, 8 MB (the limit)", "bytes/s", mc, pybig);
+	double ft[3];
+	bool fib_ok = fib_times(o->quick ? 30 : 38, o->procs, ft);
+	double pys = num(py, "fib", "serial");
+	row(r, "Fibonacci on threads: speed-up", "x", fib_ok ? ft[0] / ft[1] : 0,
+	    pys / num(py, "fib", "threads"));
+	row(r, "Fibonacci in processes: speed-up", "x", fib_ok ? ft[0] / ft[2] : 0,
+	    pys / num(py, "fib", "processes"));
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(py, "python");
 	kit_results_config(r, "python", "%s", cJSON_IsString(ver) ? ver->valuestring : "not run");
 	kit_results_config(r, "ring_frac_memcpy", "%.3f", bring / mc);

@@ -4,8 +4,9 @@
 
 The code is the lesson's multiprocessing code: Pool.map over tiny tasks with
 several chunk sizes, a reader process fed through Pipe() and through Queue()
-with the integers 0..count-1 and then 'DONE', and Pipe().send_bytes of large
-messages. Prints one JSON object of rates.
+with the integers 0..count-1 and then 'DONE', Pipe().send_bytes of large
+messages, and Fibonacci tasks serially, on threads and in processes. Prints
+one JSON object of rates and seconds.
 
 usage: ipc_bench.py [--quick] [--procs P]
 """
@@ -84,6 +85,28 @@ def big_rate(size, n):
     return size * n / (time.time() - start)
 
 
+def fibonacci(n):
+    return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)
+
+
+def fib_times(k, tasks):
+    import threading
+    start = time.time()
+    for _ in range(tasks):
+        fibonacci(k)
+    serial = time.time() - start
+    times = {'serial': serial}
+    for name, kind in (('threads', threading.Thread), ('processes', Process)):
+        workers = [kind(target=fibonacci, args=(k,)) for _ in range(tasks)]
+        start = time.time()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        times[name] = time.time() - start
+    return times
+
+
 def pool_rates(ntasks, chunks, procs):
     out = {}
     with Pool(procs) as pool:
@@ -110,4 +133,7 @@ if __name__ == '__main__':
         'queue': queue_rate(count),
         'big_bytes': big,
         'big': big_rate(big, 4 if quick else 16),
+        'fib_k': 22 if quick else 28,
+        'fib_tasks': procs,
+        'fib': fib_times(22 if quick else 28, procs),
     }))
