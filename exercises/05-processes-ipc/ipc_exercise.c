@@ -1,12 +1,12 @@
 /*
  * ipc_exercise.c - exercise 05 (processes and IPC) as the kit's exercise driver
  * sees it: the kernels of ipc.h as a table, how their answers are checked
- * (ipc --help). Shared by the skeleton and the reference; not edited.
- * Every answer is defined: task values, the count of ripe items and the
- * Fibonacci numbers are computed here serially and compared exactly. The
- * forks during a run are counted (pthread_atfork) with the CPU time of the
- * reaped children; --emit writes both, and --verify demands children for a
- * process kernel. The grader also watches the processes from outside.
+ * (ipc --help). Shared by the skeleton and the reference; not edited. Every
+ * answer is defined: task values, the count of ripe items and the Fibonacci
+ * numbers are computed here and compared exactly. The forks of a run are
+ * counted (pthread_atfork) with the CPU time of the reaped children; --emit
+ * writes both; --verify demands children for a process kernel (the grader
+ * also watches the processes from outside).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -196,7 +196,9 @@ static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_bu
 		if (count != ref[0])
 			kit_buf_printf(msg, "%llu ripe items counted, not %llu (%s)",
 				       (unsigned long long)count, (unsigned long long)ref[0],
-				       count < ref[0] ? "increments were lost" : "some counted twice");
+				       count == 0 ? "no increment reached this process: each forked "
+				       "worker added to its own copy of the counter" : count < ref[0]
+				       ? "increments were lost" : "some counted twice");
 		else
 			kit_buf_printf(msg, "%llu ripe items of %llu, the defined count",
 				       (unsigned long long)count, (unsigned long long)p->n);
