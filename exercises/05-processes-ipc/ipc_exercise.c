@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -73,8 +72,7 @@ typedef struct problem {
 	double child_cpu;
 } problem;
 
-/* The kernels that give one value per task (the others a count), and the
- * Fibonacci ones. */
+/* The kernels with one value per task (the others: a count); Fibonacci's. */
 #define has_values(k) ((k) != K_SHARED && (k) != K_PARTIAL)
 #define is_fib(k) ((k) == K_FIB_THREADS || (k) == K_FIB_PROCS)
 
