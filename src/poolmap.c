@@ -98,7 +98,7 @@ static int start(mapstate *m, int k)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
 	fflush(NULL);	/* nothing buffered is written twice */
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(sv[0]);
@@ -108,6 +108,8 @@ static int start(mapstate *m, int k)
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* dies with the parent */
+		if (getppid() != parent)	/* it died before prctl */
+			_exit(127);
 		close(sv[0]);
 		for (int j = 0; j < k; j++)	/* the earlier workers' parent ends */
 			if (m->w[j].fd >= 0)
