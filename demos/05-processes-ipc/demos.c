@@ -407,6 +407,53 @@ static int count_locked(int w, int nw, void *arg, void *out)
 	return 0;
 }
 
+/* The Python version's list that several workers append to, in shared memory. */
+typedef struct shared_list {
+	pthread_mutex_t *lock;	/* NULL: no lock */
+	volatile uint64_t *len;
+	uint64_t *item;
+	uint64_t per;		/* appends per worker */
+} shared_list;
+
+static int append_items(int w, int nw, void *arg, void *out)
+{
+	const shared_list *l = arg;
+	(void)nw;
+	(void)out;
+	for (uint64_t i = 0; i < l->per; i++) {
+		if (l->lock)
+			pthread_mutex_lock(l->lock);
+		l->item[*l->len] = (uint64_t)w;	/* two workers may write one slot */
+		*l->len = *l->len + 1;
+		if (l->lock)
+			pthread_mutex_unlock(l->lock);
+	}
+	return 0;
+}
+
+/* Appends PER items from each of PROCS workers, with or without LOCK; rows in R. */
+static void append_rows(kit_results *r, int procs, uint64_t per, pthread_mutex_t *lock)
+{
+	uint64_t total = per * (uint64_t)procs;
+	char *mem = kit_shared_alloc(64 + total * 8), *unused = kit_xcalloc((size_t)procs, 1);
+	shared_list l = { lock, (volatile uint64_t *)mem, (uint64_t *)(mem + 64), per };
+	for (int k = 0; k < 2; k++, l.lock = NULL) {
+		*l.len = 0;
+		double t0 = kit_wtime();
+		int rc = kit_pool_run(procs, append_items, &l, unused, 1, NULL);
+		double s = kit_wtime() - t0;
+		kit_results_row(r, l.lock ? "list append, mutex" : "list append, no lock");
+		kit_results_num(r, "count", (double)*l.len, "%.0f");
+		kit_results_num(r, "lost", (double)total - (double)*l.len, "%.0f");
+		kit_results_num(r, "seconds", s, "%.3f");
+		kit_results_num(r, "ns_per_item", s * 1e9 / (double)total, "%.2f");
+		kit_results_valid(r, rc == 0 && *l.len == total,
+				  l.lock ? "entries lost with a lock" : "entries lost: no lock (expected)");
+	}
+	kit_shared_free(mem, 64 + total * 8);
+	free(unused);
+}
+
 /* Runs variant V (0 plain, 1 mutex, 2 atomic, 3 partial); the count in *C. */
 static double run_variant(int v, tally *t, int procs, uint64_t *c)
 {
@@ -438,7 +485,8 @@ static int demo_counter(const ipc_demo_opts *o)
 	      "write it back: one increment is lost, more the longer they run side by "
 	      "side. A process-shared mutex and an atomic add are right and slow: every "
 	      "ripe tomato is a trip to a shared cache line. Partial counts share nothing "
-	      "until the end: right and fastest.");
+	      "until the end: right and fastest. A list several workers append to without "
+	      "a lock loses entries the same way (two write one slot).");
 	tally t = { .n = o->quick ? 2000000 : 20000000, .seed = o->seed };
 	char *mem = kit_shared_alloc(4096);
 	t.plain = (volatile uint64_t *)mem;
@@ -475,6 +523,7 @@ static int demo_counter(const ipc_demo_opts *o)
 			       c == ref ? " this time: the processes rarely ran at the same moment "
 					  "(a busy machine); run it again" : "");
 	}
+	append_rows(r, o->procs, t.n / 20, t.lock);	/* the Python version's list */
 	printf("\n");
 	pthread_mutex_destroy(t.lock);
 	kit_shared_free(mem, 4096);
