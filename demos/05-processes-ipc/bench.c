@@ -219,6 +219,8 @@ int ipc_bench(const ipc_demo_opts *o)
 	target("C pipe / Python Pipe, small messages", pipe / num(py, "pipe", NULL), TARGET_SMALL);
 	target("C message queue / Python Queue, small messages",
 	       mq > 0 ? mq / num(py, "queue", NULL) : NAN, TARGET_SMALL);
+	target("C shared-memory ring / Python Queue, small messages",
+	       ring / num(py, "queue", NULL), TARGET_SMALL);
 	target("ring bandwidth / memcpy bandwidth, 8 MB messages", bring / mc, TARGET_BIG);
 	printf("  (pipe, 8 MB: %.2f of memcpy; Python send_bytes: %.2f)\n", bpipe / mc, pybig / mc);
 	bool all = kit_results_all_valid(r);
