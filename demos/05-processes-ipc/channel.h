@@ -57,7 +57,8 @@ void ch_close(channel *c);
  * fault, to show that the receiver notices. 0 when it ran (OUT says whether
  * all arrived), -1 when the channel could not be opened (OUT->why). */
 typedef struct ch_stream {
-	double seconds;		/* from the first message sent to the last received */
+	double seconds;		/* messages 2..COUNT (the first pays for start-up and
+				 * first touches), scaled to COUNT messages */
 	uint64_t received;	/* whole messages received in order */
 	bool ok;		/* all COUNT arrived, in order */
 	char why[256];		/* when not ok */
