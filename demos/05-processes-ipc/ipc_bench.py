@@ -133,7 +133,7 @@ if __name__ == '__main__':
         'queue': queue_rate(count),
         'big_bytes': big,
         'big': big_rate(big, 4 if quick else 16),
-        'fib_k': 22 if quick else 28,
+        'fib_k': 22 if quick else 30,
         'fib_tasks': procs,
-        'fib': fib_times(22 if quick else 28, procs),
+        'fib': fib_times(22 if quick else 30, procs),
     }))
