@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <semaphore.h>
@@ -450,12 +451,15 @@ double ch_memcpy_time(size_t size, uint64_t count)
 	char *src = kit_xmalloc(size), *dst = kit_xmalloc(size);
 	memset(src, 1, size);
 	memcpy(dst, src, size);	/* every page touched before the clock starts */
-	double t0 = kit_wtime();
-	for (uint64_t i = 0; i < count; i++) {
-		memcpy(dst, src, size);
-		__asm__ volatile("" : : "r"(dst) : "memory");	/* every copy happens */
+	double t = INFINITY;
+	for (int round = 0; round < 3; round++) {	/* the fastest of 3: a limit */
+		double t0 = kit_wtime();
+		for (uint64_t i = 0; i < count; i++) {
+			memcpy(dst, src, size);
+			__asm__ volatile("" : : "r"(dst) : "memory");	/* every copy happens */
+		}
+		t = fmin(t, (kit_wtime() - t0) / (double)count);
 	}
-	double t = (kit_wtime() - t0) / (double)count;
 	free(src);
 	free(dst);
 	return t;
