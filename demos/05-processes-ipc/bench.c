@@ -19,9 +19,9 @@
  *   build/demos/05-processes-ipc/ipc-demos --bench --quick --out /tmp/b
  *
  * NOTES
- *   count = 1e5 messages or tasks (--quick: 1e4), each C figure the best of
- *   3 runs, Python's one run of /usr/bin/python3 (Debian's: another python3
- *   may come first on PATH). Files: DIR/ipc.csv, DIR/ipc.json, DIR/ipc.png.
+ *   count = 1e5 messages or tasks (--quick: 1e4), each rate the best of 3
+ *   runs in C and in Python (/usr/bin/python3, Debian's: another python3 may
+ *   come first on PATH; its large messages and Fibonacci: one run). Files: DIR/ipc.csv, DIR/ipc.json, DIR/ipc.png.
  */
 #include <math.h>
 #include <stdio.h>

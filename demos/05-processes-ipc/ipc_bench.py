@@ -5,8 +5,8 @@
 The code is the lesson's multiprocessing code: Pool.map over tiny tasks with
 several chunk sizes, a reader process fed through Pipe() and through Queue()
 with the integers 0..count-1 and then 'DONE', Pipe().send_bytes of large
-messages, and Fibonacci tasks serially, on threads and in processes. Prints
-one JSON object of rates and seconds.
+messages, and Fibonacci tasks serially, on threads and in processes. Rates
+are the best of 3 runs, as bench.c's. Prints one JSON object.
 
 usage: ipc_bench.py [--quick] [--procs P]
 """
@@ -112,10 +112,13 @@ def pool_rates(ntasks, chunks, procs):
     with Pool(procs) as pool:
         pool.map(square, range(4 * procs), 1)   # the workers are up
         for c in chunks:
-            start = time.time()
-            res = pool.map(square, range(ntasks), c)
-            out[str(c)] = ntasks / (time.time() - start)
-            assert res[-1] == (ntasks - 1) ** 2
+            best = 0
+            for _ in range(3):
+                start = time.time()
+                res = pool.map(square, range(ntasks), c)
+                best = max(best, ntasks / (time.time() - start))
+                assert res[-1] == (ntasks - 1) ** 2
+            out[str(c)] = best
     return out
 
 
@@ -129,8 +132,8 @@ if __name__ == '__main__':
         'count': count,
         'pool_tasks': count,
         'pool': pool_rates(count, [1, 10, 100, 1000], procs),
-        'pipe': pipe_rate(count),
-        'queue': queue_rate(count),
+        'pipe': max(pipe_rate(count) for _ in range(3)),     # the best of 3, as the C
+        'queue': max(queue_rate(count) for _ in range(3)),
         'big_bytes': big,
         'big': big_rate(big, 4 if quick else 16),
         'fib_k': 22 if quick else 30,
