@@ -184,7 +184,7 @@ static int verify_one(const drv *d, runner *r, emitted *e, kit_buf *msg)
 		kit_buf_add_str(msg, "result.json is not valid JSON");
 	else if (check_header(d, &r->c, j, &e->threads, msg) == 0) {
 		r->c.threads = e->threads;
-		r->c.procs = e->threads;
+		r->c.procs = d->procs ? d->procs : e->threads;	/* --procs as asked */
 		r->c.exact = true;
 		const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "result");
 		v = d->ex->verify ? d->ex->verify(r->prob, &r->c, e->dir, res, e->got, msg)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ static pid_t start(int w, int nw, kit_pool_fn fn, void *arg, size_t size, int *r
 	if (pipe2(fd, O_CLOEXEC))
 		return -1;
 	fflush(NULL);	/* nothing buffered is written twice */
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(fd[0]);
@@ -58,6 +59,9 @@ static pid_t start(int w, int nw, kit_pool_fn fn, void *arg, size_t size, int *r
 		return -1;
 	}
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* dies with the parent (SIGINT) */
+		if (getppid() != parent)	/* it died before prctl */
+			_exit(127);
 		close(fd[0]);
 		for (int k = 0; k < w; k++)	/* the earlier workers' read ends */
 			if (rfds[k] >= 0)

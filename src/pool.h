@@ -21,7 +21,10 @@
  * records cannot deadlock, then reaps every child with waitpid. Every system
  * call is retried on EINTR. A worker killed by a signal, or one that exits
  * before sending its whole record, closes its pipe: the parent sees the end of
- * the file and reports it; nothing waits forever on a dead worker.
+ * the file and reports it; nothing waits forever on a dead worker. A worker
+ * dies with the thread that started it (PR_SET_PDEATHSIG): a parent stopped
+ * by Ctrl-C leaves no worker computing on (so start pools from the main
+ * thread, not from inside a parallel region).
  *
  * Rules for FN: it must not use OpenMP. libgomp's threads do not survive
  * fork(): a child that opens a parallel region after the parent has used one
@@ -79,5 +82,73 @@ int kit_pool_run(int nworkers, kit_pool_fn fn, void *arg, void *records,
  * (Resource temporarily unavailable)": W's state in words, in static storage
  * overwritten by the next call. Cannot fail. */
 const char *kit_pool_describe(const kit_pool_worker *w, size_t record_size);
+
+
+
+/* ------------------------------------------------------------------------
+ * kit_pool_map: many small tasks, handed out in chunks (Python's
+ * Pool.map(fn, range(ntasks), chunksize)), and memory the workers share.
+ *
+ *   static int square(size_t i, void *arg, void *out)
+ *   {
+ *           *(uint64_t *)out = (uint64_t)i * i;
+ *           return 0;
+ *   }
+ *   uint64_t sq[1000];
+ *   if (kit_pool_map(4, 1000, 50, square, NULL, sq, sizeof(sq[0]), NULL))
+ *           return -1;   // what went wrong was reported on stderr
+ *
+ * How it works: kit_pool_map forks NWORKERS children, each joined to the
+ * parent by a socket pair. The parent sends a worker the range of its next
+ * CHUNK tasks (16 bytes) and gets back one record per task; a worker that
+ * sends its chunk's last record is given the next chunk at once, so fast
+ * workers take more chunks (dynamic scheduling). Each chunk costs one round
+ * trip, a few microseconds: tasks much shorter than that want big chunks;
+ * a few long tasks want chunks of 1 so that every worker gets some.
+ *
+ * Faults: a worker killed (or exiting) in the middle of a chunk is reported
+ * on stderr and its chunk is given to another live worker, once; a chunk
+ * that loses a second worker, a task whose FN returns non-zero, or running
+ * out of workers ends the map with -1 and a message naming the tasks. The
+ * parent never waits on a dead worker: its socket reads as end of file.
+ * Every worker is reaped before kit_pool_map returns. The same rules as
+ * kit_pool_run for FN: no OpenMP in the workers.
+ */
+
+/* One task: computes task I into OUT (RECORD_SIZE bytes, zeroed). Returns 0
+ * on success; non-zero fails the map (the task is named on stderr). */
+typedef int (*kit_pool_task_fn)(size_t i, void *arg, void *out);
+
+/* What a map did (for demos and tests). */
+typedef struct kit_pool_map_report {
+	size_t chunks;		/* chunks handed out, redone ones included */
+	size_t redone;		/* chunks given to a second worker */
+	int lost;		/* workers that died in the middle of a chunk */
+} kit_pool_map_report;
+
+/*
+ * Runs tasks 0..NTASKS-1 in NWORKERS (1..KIT_POOL_MAX_WORKERS) child
+ * processes, CHUNK (>= 1) consecutive tasks per message, storing task I's
+ * record at RECORDS + I * RECORD_SIZE (RECORD_SIZE in 1..KIT_POOL_MAX_RECORD;
+ * NTASKS * RECORD_SIZE bytes). NTASKS may be 0 (nothing is forked). REPORT
+ * may be NULL. Returns 0 when every task's record arrived; -1 after one line
+ * on stderr per fault (see above), records of unfinished tasks undefined.
+ */
+int kit_pool_map(int nworkers, size_t ntasks, size_t chunk, kit_pool_task_fn fn, void *arg,
+		 void *records, size_t record_size, kit_pool_map_report *report);
+
+/*
+ * SIZE bytes of zeroed memory shared with every process forked after this
+ * call (mmap MAP_SHARED | MAP_ANONYMOUS): a worker's write there is seen by
+ * the parent and the other workers, unlike a write to any other variable,
+ * which only changes the worker's own copy. Nothing is left in /dev/shm,
+ * whatever way the program ends. Never NULL: aborts with a message, as
+ * kit_xmalloc does, when the system has no memory. Free with
+ * kit_shared_free(P, SIZE).
+ */
+void *kit_shared_alloc(size_t size);
+
+/* Unmaps what kit_shared_alloc(SIZE) returned; NULL is allowed. */
+void kit_shared_free(void *p, size_t size);
 
 #endif /* KIT_POOL_H */
