@@ -66,6 +66,8 @@ typedef struct item {
 	bool parallel;		/* every run at T > 1 threads: T threads did the work */
 	int procs;		/* > 0: that many child processes did the work */
 	bool inputs;		/* the reference makes input files (--make-inputs) */
+	char **inputs_args;	/* more arguments for --make-inputs ("--count", "24") */
+	size_t ninputs_args;
 	bool no_blas;		/* tsan: the race-check build without OpenBLAS */
 
 	/* outcome */
@@ -345,9 +347,10 @@ void run_out_free(run_out *o);
 int run_verify(session *s, const char *ref, char **args, size_t nargs, int threads,
 	       uint64_t seed, const char *inputs, char **dirs, size_t ndirs, char **line);
 
-/* Makes input files for SEED with the reference (--make-inputs) in a fresh
- * folder the sandbox can read; malloc'd path, or NULL with *ERR set. */
-char *run_make_inputs(session *s, const char *ref, uint64_t seed, char **err);
+/* Makes input files for SEED with the reference (--make-inputs, and IT's
+ * "inputs_args") in a fresh folder the sandbox can read; malloc'd path, or
+ * NULL with *ERR set. */
+char *run_make_inputs(session *s, const item *it, const char *ref, uint64_t seed, char **err);
 
 /* The item's arguments with the session's --speed-arg values applied
  * (timed items only), strings borrowed; *N set. */

@@ -208,7 +208,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 						rm_rf(inputs);
 					free(inputs);
 					char *err = NULL;
-					inputs = run_make_inputs(s, ref, seed, &err);
+					inputs = run_make_inputs(s, it, ref, seed, &err);
 					if (!inputs) {
 						free(e->error);
 						((exercise *)e)->error = err;

@@ -30,6 +30,9 @@ static void item_free(item *it)
 	for (size_t i = 0; i < it->nthreads; i++)
 		free(it->threads[i]);
 	free(it->threads);
+	for (size_t i = 0; i < it->ninputs_args; i++)
+		free(it->inputs_args[i]);
+	free(it->inputs_args);
 	kit_buf_free(&it->out);
 	free(it->observed);
 	free(it->skip_why);
@@ -148,6 +151,8 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 	it->args = string_array(cJSON_GetObjectItemCaseSensitive(j, "args"), &it->nargs);
 	if (!it->args)
 		it->args = kit_xcalloc(1, sizeof(char *));
+	it->inputs_args = string_array(cJSON_GetObjectItemCaseSensitive(j, "inputs_args"),
+				       &it->ninputs_args);
 	it->threads = string_array(cJSON_GetObjectItemCaseSensitive(j, "threads"), &it->nthreads);
 	if (!it->nthreads) {
 		free(it->threads);

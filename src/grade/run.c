@@ -299,7 +299,7 @@ int run_verify(session *s, const char *ref, char **args, size_t nargs, int threa
 	return verdict;
 }
 
-char *run_make_inputs(session *s, const char *ref, uint64_t seed, char **err)
+char *run_make_inputs(session *s, const item *it, const char *ref, uint64_t seed, char **err)
 {
 	char *dir = kit_xasprintf("%s/inputs-%d", s->tmp, s->seq++);
 	if (mkdir(dir, 0755)) {
@@ -309,10 +309,19 @@ char *run_make_inputs(session *s, const char *ref, uint64_t seed, char **err)
 	}
 	char sd[32];
 	snprintf(sd, sizeof(sd), "%" PRIu64, seed);
-	char *argv[] = { (char *)ref, "--make-inputs", dir, "--seed", sd, NULL };
+	char **argv = kit_xcalloc(it->ninputs_args + 6, sizeof(char *));
+	size_t k = 0;
+	argv[k++] = (char *)ref;
+	argv[k++] = "--make-inputs";
+	argv[k++] = dir;
+	argv[k++] = "--seed";
+	argv[k++] = sd;
+	for (size_t i = 0; i < it->ninputs_args; i++)
+		argv[k++] = it->inputs_args[i];
 	const char *env[] = { "KIT_QUIET=1", NULL };
 	kit_proc_result r;
 	run_captured(argv, env, VERIFY_TIMEOUT, &r);
+	free(argv);
 	if (!(r.started && !r.timed_out && !r.signal && r.exit_code == 0)) {
 		char *l = trimmed_last_line(r.err);
 		*err = kit_xasprintf("the reference could not make the input files (%s%s%s)",

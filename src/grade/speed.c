@@ -45,7 +45,7 @@ static int time_once(session *s, const exercise *e, item *it, const char *prog, 
 	uint64_t seed = fresh_seed();
 	char *inputs = NULL, *err = NULL;
 	int rc = -1;
-	if (it->inputs && !(inputs = run_make_inputs(s, ref, seed, &err))) {
+	if (it->inputs && !(inputs = run_make_inputs(s, it, ref, seed, &err))) {
 		free(((exercise *)e)->error);
 		((exercise *)e)->error = err;
 		item_fail(it, "the grader could not make input files");
