@@ -7,7 +7,7 @@
  *   pi_same_answer at 1 .. logical CPUs threads; and, where /usr/bin/python3
  *   with numpy is present, the seed lesson's calc_pi (pure Python and numpy,
  *   calc_pi.py) timed in the same run on the same machine, printed as ratios
- *   per core. Then the targets of DESIGN section 5 and issue 3 beside the
+ *   per core. Then the kit's speed targets beside the
  *   measured values, each marked met or not met. Speed is reported, never
  *   asserted: the exit status says only whether every C count validated.
  *
@@ -42,7 +42,7 @@
 #define PYTHON "/usr/bin/python3"
 #define PY_RUNS 3
 
-/* The targets (DESIGN section 5, issue 3). */
+/* The speed targets this benchmark reports. */
 #define TARGET_RATE_2T 1e9	/* samples/s on 2 threads */
 #define TARGET_SPEEDUP_2T 1.85	/* 1 -> 2 threads, on a quiet machine */
 #define TARGET_VS_PURE 300.0	/* C on 1 thread against pure Python */
@@ -60,7 +60,7 @@ static int run_fn(void *ctx)
 }
 
 /* ------------------------------------------------------------------------
- * The seed's Python
+ * The Python version of this lesson
  */
 
 struct py {
@@ -157,7 +157,7 @@ struct target {
 
 static void target_print(const struct target *t, size_t n, kit_results *r)
 {
-	printf("\nTargets (DESIGN section 5, issue 3; reported, not asserted):\n");
+	printf("\nTargets (reported, not asserted):\n");
 	printf("  %-34s  %-9s  %-10s  %s\n", "target", "wanted", "measured", "verdict");
 	for (size_t i = 0; i < n; i++) {
 		const char *mark = isnan(t[i].value) ? "not measured" :
@@ -210,7 +210,7 @@ int pi_bench(const pi_demo_opts *o)
 	if (kit_mkdirs(dir))
 		return KIT_EXIT_USAGE;
 
-	printf("\n== Benchmark pi: pi_same_answer against the seed's Python ==\n\n");
+	printf("\n== Benchmark pi: pi_same_answer against the Python version of this lesson ==\n\n");
 	kit_env_print(stdout);
 	printf("\n");
 	fflush(stdout);
@@ -379,7 +379,7 @@ int pi_bench(const pi_demo_opts *o)
 	}
 
 	/* The comparison with the seed, per core. */
-	printf("\nAgainst the seed's Python, per core:\n");
+	printf("\nAgainst the Python version of this lesson, per core:\n");
 	if (!isnan(ns1) && (py[0].ok || py[1].ok)) {
 		printf("  C, 1 thread: ");
 		if (py[0].ok)

@@ -2,7 +2,7 @@
 """calc_pi.py - the seed lesson's calc_pi (seed 002), timed for `pi --bench`.
 
 USAGE
-    /usr/bin/python3 calc_pi.py pure N     the seed's pure-Python calc_pi
+    /usr/bin/python3 calc_pi.py pure N     the Python lesson's pure-Python calc_pi
     /usr/bin/python3 calc_pi.py numpy N    the same with numpy (calc_pi_numpy)
 
 Prints one line of JSON:

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	kit_opt opts[] = {
 		KIT_OPT_STRING(0, "demo", &demo, "NAME", "a live demo: pi, race, rand, gil, "
 			       "false-sharing"),
-		KIT_OPT_BOOL(0, "bench", &bench, "ns/sample and speed-up, beside the seed's Python"),
+		KIT_OPT_BOOL(0, "bench", &bench, "ns/sample and speed-up, beside the Python version of this lesson"),
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a few seconds)"),
 		KIT_OPT_STRING(0, "out", &out, "DIR", "where the files go (default: "
 			       "results/demos/NAME,\nresults/bench/pi)"),

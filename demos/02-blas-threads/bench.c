@@ -8,10 +8,10 @@
  *   OpenBLAS's own choice of core and, when that is a generic fallback on an
  *   AVX2/AVX-512 CPU, again with OPENBLAS_CORETYPE set to the fix; the
  *   fraction of the FMA peak measured in this process (kit_machine_measure),
- *   speed-up and efficiency. Where /usr/bin/python3 has numpy, the seed's
+ *   speed-up and efficiency. Where /usr/bin/python3 has numpy, the Python lesson's
  *   `x @ x` (matmul.py) under the same settings in the same run: numpy calls
  *   the same OpenBLAS, so the two must agree within 15%; the gap is printed.
- *   Then the targets of issue 5 beside the measured values, each marked met
+ *   Then the speed targets beside the measured values, each marked met
  *   or not met. Speed is reported, never asserted: the exit status says only
  *   whether every product passed its check.
  *
@@ -46,7 +46,7 @@
 #define MAX_T 16		/* thread counts */
 #define MAX_N 4
 
-/* The targets (issue 5). */
+/* The speed targets this benchmark reports. */
 #define TARGET_FRAC_1T 0.8	/* of the FMA peak, 1 thread, n = 2048, right core */
 #define TARGET_SPEEDUP 1.6	/* 1 -> 2 threads at n = 4096 */
 #define TARGET_NUMPY_GAP 0.15	/* |numpy / C - 1| */
@@ -58,7 +58,7 @@ struct py {
 	char why[256];
 };
 
-/* The seed's x @ x at N with THREADS and CORE, REPS timed runs, fresh
+/* The Python lesson's x @ x at N with THREADS and CORE, REPS timed runs, fresh
  * /usr/bin/python3. */
 static void time_numpy(struct py *py, const char *script, int n, int threads,
 		       const char *core, int reps)
@@ -348,7 +348,7 @@ int gemm_bench(const gemm_demo_opts *o)
 	}
 
 	/* Targets. */
-	printf("\nTargets (issue 5; reported, not asserted):\n");
+	printf("\nTargets (reported, not asserted):\n");
 	struct {
 		const char *what, *want;
 		double v, need;

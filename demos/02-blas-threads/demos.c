@@ -6,7 +6,7 @@
  *   Two short experiments an instructor runs in front of a room, each with a
  *   title, one paragraph of what to notice, a progress bar, a checked table,
  *   a terminal chart, and CSV + JSON + PNG for the slides:
- *     blas   the seed's experiment in C: one large dgemm timed once per
+ *     blas   the Python lesson's experiment in C: one large dgemm timed once per
  *            OMP_NUM_THREADS = 1 .. 2 x logical CPUs, each a fresh process;
  *            speed-up against the ideal line: "how many cores does this
  *            machine have?"
@@ -122,7 +122,7 @@ static int write_files(const char *dir, const char *name, const kit_results *r)
 }
 
 /* ------------------------------------------------------------------------
- * blas: the seed's experiment, one fresh process per OMP_NUM_THREADS
+ * blas: the Python lesson's experiment, one fresh process per OMP_NUM_THREADS
  */
 
 static int demo_blas(const gemm_demo_opts *o)
@@ -131,7 +131,7 @@ static int demo_blas(const gemm_demo_opts *o)
 	if (demo_dir(dir, sizeof(dir), "demos", "blas", o))
 		return KIT_EXIT_USAGE;
 	intro("blas", "one large matrix product, once per OMP_NUM_THREADS",
-	      "each thread count runs in a fresh process, as the seed's "
+	      "each thread count runs in a fresh process, as the Python lesson's "
 	      "`OMP_NUM_THREADS=4 python timing.py` did. The speed-up climbs while "
 	      "threads get cores of their own and stops at the number of physical "
 	      "cores: read the core count off the curve. Logical CPUs beyond the cores "

@@ -1,7 +1,7 @@
 /*
  * NAME
  *   etl_demos.c - the demo program of exercise 04, built with the reference
- *   etl.c only: the live demo (the seed's etl_demo in C, then every mode at
+ *   etl.c only: the live demo (the Python lesson's etl_demo in C, then every mode at
  *   1 .. 2 x CPUs workers) and the benchmark (every mode, warm and cold,
  *   against a plain copy and the Python version of this lesson, etl.py).
  *
@@ -304,18 +304,18 @@ static int sweep_demo(const etl_demo_opts *o, bool bench)
 		printf("%s\n\n", bench
 		       ? "Benchmark: the audio ETL in every mode, in MB/s of input, against a "
 			 "plain copy\nof the same bytes (the I/O limit), warm and cold page cache."
-		       : "Demo: the audio ETL, the seed's etl_demo in C.");
+		       : "Demo: the audio ETL, the Python lesson's etl_demo in C.");
 		kit_env_print(stdout);
 		printf("inputs    %d files of %g s (%s), outputs in a scratch folder\n\n", files,
 		       seconds, gen);
 		fflush(stdout);
 	}
 	if (!bench) {
-		/* Part 1: the seed's run, Pool.map(etl, filenames), one line per file. */
+		/* Part 1: the Python lesson's run, Pool.map(etl, filenames), one line per file. */
 		etl_plan pl;
 		int procs = w[nw - 1] > 0 ? (o->workers ? w[nw - 1] : kit_omp_max_threads()) : 1;
 		etl_plan_make(&pl, in, (size_t)files, scratch, true, &o->p);
-		printf("starting etl (a pool of %d processes, as the seed's Pool())\n", procs);
+		printf("starting etl (a pool of %d processes, as the Python lesson's Pool())\n", procs);
 		double t0 = kit_wtime();
 		int failed = etl_plan_run(&pl, M_PROCESSES, procs);
 		double t = kit_wtime() - t0;

@@ -4,7 +4,7 @@
  *   skeleton and the reference build; students do not edit it).
  *
  * PURPOSE
- *   The C form of the seed's etl_demo: for each WAV file, read it, add
+ *   The C form of the Python lesson's etl_demo: for each WAV file, read it, add
  *   Gaussian noise (sigma 0.1), clip to [-1, 1] and write
  *   NAME-transformed.wav; time each file and the whole run. It plans the job
  *   (outputs, files already done, names it must refuse), runs one kernel of
@@ -26,7 +26,7 @@
  * NOTES
  *   Inputs: files or folders on the command line (outputs beside each input,
  *   as the seed), or by default the generated set data/cache/audio-5s/ (24
- *   files; --seconds 240 for the seed's 4-minute files, 1 GB in all), whose
+ *   files; --seconds 240 for the Python lesson's 4-minute files, 1 GB in all), whose
  *   outputs go to results/etl/audio-5s/. --dest DIR puts outputs in DIR.
  *   Checks write into a scratch folder they remove, and run on the generated
  *   set unless files are given.
@@ -166,7 +166,7 @@ static int writable_dir(const char *dir)
 }
 
 /* ------------------------------------------------------------------------
- * The job: the seed's etl_demo
+ * The job: the Python lesson's etl_demo
  */
 
 const char *etl_base_of(const char *path)
@@ -560,7 +560,7 @@ static const char *const kernel_names[] = { "serial", "threads", "processes", "i
 					    NULL };
 
 static const char about_text[] =
-"Audio ETL (exercise 04), the seed's etl_demo in C: for each WAV file, read it,\n"
+"Audio ETL (exercise 04), the Python lesson's etl_demo in C: for each WAV file, read it,\n"
 "add Gaussian noise (sigma 0.1), clip to [-1, 1], write NAME-transformed.wav\n"
 "(a temporary file renamed when complete). One line per file, then a summary.\n"
 "Exit status: 0 every file done, 1 some failed, 2 nothing could run. Without\n"
@@ -568,7 +568,7 @@ static const char about_text[] =
 "outputs in results/etl/audio-5s/. Checks end with one line PASS: or FAIL:.\n";
 
 static const char examples_text[] =
-"  etl                                   the seed's job, threads over files\n"
+"  etl                                   the Python lesson's job, threads over files\n"
 "  etl sounds/ --kernel processes --procs 2\n"
 "  etl --kernel all --time --threads 1,2 --chart\n"
 "  OMP_NUM_THREADS=2 etl --kernel threads --validate --expect-serial-open\n"
@@ -583,7 +583,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	bool kernel_seen = false, check_outputs = false;
 	kit_opt_counts threads = { 0 }, same = { 0 };
 	const kit_opt opts[] = {
-		KIT_OPT_GROUP("the job (the seed's etl_demo):"),
+		KIT_OPT_GROUP("the job (the Python lesson's etl_demo):"),
 		{ 0, "kernel", KIT_OPT_KIND_CHOICE, &kernel, "K", "serial (step 1), threads (2), "
 		  "processes (3), inner (4: threads\ninside each file); all with --time and "
 		  "checks (default: threads)", 0, 0, 0, 0, kernel_names, &kernel_seen },
@@ -600,7 +600,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			     "outputs already there against\ntheir inputs (as --validate does); "
 			     "--verify with no folder\nis the same"),
 		KIT_OPT_DOUBLE(0, "seconds", &o->seconds, "S", "length of each generated file "
-			       "(default 5; 240 is the seed's)", 0.01, 3600),
+			       "(default 5; 240 is the Python lesson's)", 0.01, 3600),
 		KIT_OPT_INT(0, "files", &o->files, "N", "how many generated files (default 24)",
 			    1, 1000),
 		KIT_OPT_DOUBLE(0, "sigma", &o->p.sigma, "S", "standard deviation of the noise "

@@ -30,7 +30,7 @@ rc=$?
 tail -n 12 fuzz.log
 if [ $rc != 0 ]; then
 	for c in crash-* leak-* timeout-*; do
-		[ -e "$c" ] && { echo "finding: $c"; xxd "$c" | head -8; }
+		[ -e "$c" ] && { echo "finding: $c"; od -A x -t x1z "$c" | head -8; }
 	done
 	echo "FAIL: the fuzzer found a problem in etl_wav_check (above)"
 	exit 1
