@@ -292,7 +292,10 @@ void kit_opt_help(const kit_opt_prog *p, FILE *out)
 		while (*s) {
 			const char *nl = strchr(s, '\n');
 			int len = nl ? (int)(nl - s) : (int)strlen(s);
-			fprintf(out, "%s%.*s\n", prefix, len, s);
+			/* fwrite, not "%.*s": gcc -Og believes s may be null there */
+			fputs(prefix, out);
+			fwrite(s, 1, (size_t)len, out);
+			fputc('\n', out);
 			prefix = "       ";
 			s = nl ? nl + 1 : s + len;
 		}
