@@ -1,0 +1,58 @@
+/*
+ * tasks.h - the kernels of exercise 06, tasks and load balance, one per
+ * step, with fixed signatures; and the given pieces of work they call.
+ *
+ * The given functions (defined in tasks_exercise.c) do one piece of work
+ * each and record which thread did it and when, for the timelines
+ * (--timeline): call them as they are, from any thread.
+ */
+#ifndef TASKS_H
+#define TASKS_H
+#include <stdint.h>
+
+/* A picture of the Mandelbrot set: pixel (x, y) is the point
+ * c = (x0 + x dx) + i (y0 + y dy); its count is the number of steps
+ * z <- z^2 + c, from z = 0, before |z| > 2, at most ITERS. The top rows
+ * cross the set (every pixel costs ITERS steps), the bottom rows hardly:
+ * the cost per row varies by 100x. */
+typedef struct mandel {
+	int width, height, iters;
+	double x0, y0, dx, dy;
+} mandel;
+
+/* Given: computes row Y of M into COUNTS[Y * width ...] (writes nothing
+ * else) and records it in the timeline. */
+void mandel_row(const mandel *m, int y, uint32_t *counts);
+
+/* Step 1: every row, the loop shared with schedule(static). */
+void mandel_static(const mandel *m, uint32_t *counts);
+/* Step 2: the same with schedule(dynamic, CHUNK). */
+void mandel_dynamic(const mandel *m, int chunk, uint32_t *counts);
+/* Step 3: the same with schedule(guided). */
+void mandel_guided(const mandel *m, uint32_t *counts);
+
+/* Given: Fibonacci number N (fib(0) = 0, fib(1) = 1) the slow way, by
+ * recursion, in this thread; recorded in the timeline when N is 10 or more. */
+uint64_t fib_serial(int n);
+/* Step 4: fib(N) by recursion with a task per call, calls with n below
+ * CUTOFF done by fib_serial. */
+uint64_t fib_tasks(int n, int cutoff);
+
+/* A list node: work of COST steps on KEY gives RESULT. */
+typedef struct node {
+	struct node *next;
+	uint64_t key;
+	uint32_t cost;
+	uint64_t result;
+} node;
+
+/* Given: does P's work: sets P->result (and nothing else) and records it. */
+void node_work(node *p);
+/* Step 5: node_work on every node of the list at HEAD, a task per node;
+ * returns the sum of the results (modulo 2^64). */
+uint64_t list_tasks(node *head);
+
+/* Step 6: the picture of step 1 with taskloop, GRAIN rows a task. */
+void mandel_taskloop(const mandel *m, int grain, uint32_t *counts);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * NAME
+ *   tasks_exercise.c - exercise 06, tasks and load balance, as the kit's
+ *   exercise driver sees it: the kernels of tasks.h as a table, how a result
+ *   is checked, and --timeline. Students do not edit it.
+ *
+ * USAGE
+ *   tasks --kernel all --threads 1,2
+ *   tasks --kernel static --timeline --timeline-png static.png
+ *
+ * NOTES
+ *   Every answer is defined: the picture's counts equal the serial
+ *   tasks_mandel_ref bit for bit (counts.u32 in --emit), fib(n) and the
+ *   list's sum equal their serial references exactly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "exercise.h"
+#include "tasks_work.h"
+
+enum { K_STATIC, K_DYNAMIC, K_GUIDED, K_FIB, K_LIST, K_TASKLOOP };
+#define PIC(k) ((k) <= K_GUIDED || (k) == K_TASKLOOP)
+#define SAME (KIT_EX_PARALLEL | KIT_EX_SAME_ANY)
+
+static const kit_ex_kernel kernels[] = {
+	[K_STATIC] = { "static", 1, "mandel_static", "look at TODO(1) in tasks.c: 'parallel for "
+		"schedule(static)' over the rows, each row by mandel_row", SAME, 0, 0 },
+	[K_DYNAMIC] = { "dynamic", 2, "mandel_dynamic", "look at TODO(2) in tasks.c: 'parallel for "
+		"schedule(dynamic, chunk)' over the rows", SAME, 0, 0 },
+	[K_GUIDED] = { "guided", 3, "mandel_guided", "look at TODO(3) in tasks.c: 'parallel for "
+		"schedule(guided)' over the rows", SAME, 0, 0 },
+	[K_FIB] = { "fib", 4, "fib_tasks", "look at TODO(4) in tasks.c: 'task shared(x)', 'task "
+		"shared(y)', then 'taskwait' before x + y; started in 'parallel' + 'single'",
+		SAME, 32, 27 },
+	[K_LIST] = { "list", 5, "list_tasks", "look at TODO(5) in tasks.c: 'parallel' + 'single', "
+		"then 'task firstprivate(p)' calling node_work(p) for each node", SAME, 40000, 8000 },
+	[K_TASKLOOP] = { "taskloop", 6, "mandel_taskloop", "look at TODO(6) in tasks.c: 'parallel' "
+		"+ 'single', then 'taskloop grainsize(grain)' over the rows", SAME, 0, 0 },
+};
+
+static int chunk = 4, cutoff = 20, grain = 4, iters = 1000;
+static bool timeline;
+static const char *timeline_png;
+
+static const kit_opt options[] = {
+	KIT_OPT_INT(0, "chunk", &chunk, "K", "dynamic: rows per chunk (default 4)", 1, 1000000),
+	KIT_OPT_INT(0, "cutoff", &cutoff, "C", "fib: calls with n below C run serially "
+		    "(default 20)", 0, 90),
+	KIT_OPT_INT(0, "grain", &grain, "G", "taskloop: rows per task (default 4)", 1, 1000000),
+	KIT_OPT_INT(0, "iters", &iters, "I", "most steps per pixel (default 1000)", 1, 1000000),
+	KIT_OPT_BOOL(0, "timeline", &timeline, "run once and chart which thread did what, when"),
+	KIT_OPT_STRING(0, "timeline-png", &timeline_png, "FILE", "the timeline as a PNG too"),
+	KIT_OPT_END,
+};
+
+typedef struct problem {
+	mandel m;
+	uint32_t *counts, *ref;	/* the picture, and the reference's (made when needed) */
+	node *nodes, *head;
+	int fib_n;
+	bool have_ref;
+	uint64_t ref_value;
+} problem;
+
+typedef struct result {
+	uint64_t value;		/* fib(n), the list's sum, or the picture's total steps */
+	uint64_t hash;		/* the picture's FNV-1a hash (0 for fib and list) */
+} result;
+
+static void *make(const kit_ex_ctx *c)
+{
+	problem *p = kit_xcalloc(1, sizeof(*p));
+	int k = c->kernel;
+	if ((k == K_FIB && c->n > 60) || (PIC(k) && (c->n < 2 || c->n > 40000))) {
+		kit_error("-n %llu is out of range for --kernel %s: use %s",
+			  (unsigned long long)c->n, kernels[k].name,
+			  k == K_FIB ? "0 to 60 (fib(n))" : "2 to 40000 (the picture's width)");
+		free(p);
+		return NULL;
+	}
+	if (PIC(k)) {
+		p->m = tasks_mandel((int)c->n, iters);
+		p->counts = kit_xmalloc((size_t)p->m.width * p->m.height * sizeof(uint32_t));
+	} else if (k == K_LIST)
+		p->nodes = tasks_list_new(c->n, c->seed, &p->head);
+	p->fib_n = (int)c->n;
+	return p;
+}
+
+static void pfree(void *prob)
+{
+	problem *p = prob;
+	free(p->counts);
+	free(p->ref);
+	free(p->nodes);
+	free(p);
+}
+
+static size_t npix(const problem *p)
+{
+	return (size_t)p->m.width * (size_t)p->m.height;
+}
+
+static result summary_of(const uint32_t *counts, size_t n)
+{
+	result r = { 0, UINT64_C(14695981039346656037) };
+	for (size_t i = 0; i < n; i++) {
+		r.value += counts[i];
+		r.hash = (r.hash ^ counts[i]) * UINT64_C(1099511628211);
+	}
+	return r;
+}
+
+static int run(void *prob, const kit_ex_ctx *c, void *out)
+{
+	problem *p = prob;
+	result *r = out;
+	if (PIC(c->kernel))
+		memset(p->counts, 0xff, npix(p) * sizeof(uint32_t));	/* a row left out shows */
+	switch (c->kernel) {
+	case K_STATIC: mandel_static(&p->m, p->counts); break;
+	case K_DYNAMIC: mandel_dynamic(&p->m, chunk, p->counts); break;
+	case K_GUIDED: mandel_guided(&p->m, p->counts); break;
+	case K_TASKLOOP: mandel_taskloop(&p->m, grain, p->counts); break;
+	case K_FIB: r->value = fib_tasks(p->fib_n, cutoff); return 0;
+	default:
+		for (node *q = p->head; q; q = q->next)
+			q->result = 0;
+		r->value = list_tasks(p->head);
+		return 0;
+	}
+	*r = summary_of(p->counts, npix(p));
+	return 0;
+}
+
+/* The reference's answer for P (the picture into P->ref). */
+static uint64_t reference(problem *p, int k)
+{
+	if (!p->have_ref) {
+		if (PIC(k)) {
+			p->ref = kit_xmalloc(npix(p) * sizeof(uint32_t));
+			tasks_mandel_ref(&p->m, p->ref);
+		} else
+			p->ref_value = k == K_FIB ? tasks_fib_ref(p->fib_n) : tasks_list_ref(p->head);
+		p->have_ref = true;
+	}
+	return p->ref_value;
+}
+
+/* Compares the picture GOT with the reference's, pixel by pixel. */
+static bool same_picture(problem *p, int k, const uint32_t *got, kit_buf *msg)
+{
+	reference(p, k);
+	size_t bad = 0, first = 0;
+	for (size_t i = npix(p); i-- > 0;)
+		if (got[i] != p->ref[i]) {
+			bad++;
+			first = i;
+		}
+	if (!bad) {
+		kit_buf_printf(msg, "the %d x %d picture equals the reference's, every pixel",
+			       p->m.width, p->m.height);
+		return true;
+	}
+	int w = p->m.width;
+	kit_buf_printf(msg, "%zu of %zu pixels differ from the reference's; the first at row "
+		       "%zu, column %zu: %u steps, not %u%s", bad, npix(p), first / w, first % w,
+		       got[first], p->ref[first], got[first] == UINT32_MAX ? " (never written: "
+		       "was that row computed?)" : "");
+	return false;
+}
+
+static bool validate(void *prob, const kit_ex_ctx *c, const void *res, kit_buf *msg)
+{
+	problem *p = prob;
+	const result *r = res;
+	if (PIC(c->kernel))
+		return same_picture(p, c->kernel, p->counts, msg);
+	uint64_t want = reference(p, c->kernel);
+	kit_buf_printf(msg, c->kernel == K_FIB ? "fib(%d) = %llu" : "the sum over %d nodes is "
+		       "%llu", p->fib_n, (unsigned long long)r->value);
+	if (r->value != want)
+		kit_buf_printf(msg, ", not %llu", (unsigned long long)want);
+	return r->value == want;
+}
+
+static void describe(const void *res, kit_buf *msg)
+{
+	kit_buf_printf(msg, "%llu", (unsigned long long)((const result *)res)->value);
+}
+
+static kit_ex_work work(const kit_ex_ctx *c)
+{
+	double n = (double)c->n;
+	return (kit_ex_work){ .samples = PIC(c->kernel) ? n * (double)(c->n / 2)
+						: c->kernel == K_LIST ? n : 0 };
+}
+
+static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
+{
+	problem *p = prob;
+	const result *r = res;
+	cJSON_AddNumberToObject(out, "value", (double)r->value);
+	if (!PIC(c->kernel))
+		return 0;
+	char *path = kit_xasprintf("%s/counts.u32", dir);
+	kit_atomic a;
+	int rc = kit_atomic_open(&a, path);
+	if (!rc && fwrite(p->counts, sizeof(uint32_t), npix(p), a.f) != npix(p)) {
+		kit_atomic_abort(&a);
+		kit_error("cannot write '%s'; is the disk full?", path);
+		rc = -1;
+	} else if (!rc)
+		rc = kit_atomic_commit(&a);
+	free(path);
+	cJSON_AddStringToObject(out, "counts", "counts.u32");
+	return rc;
+}
+
+static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *res,
+		  void *got, kit_buf *msg)
+{
+	problem *p = prob;
+	result *r = got;
+	if (!PIC(c->kernel)) {
+		if (kit_ex_json_u64(res, "value", &r->value, msg))
+			return KIT_FAIL;
+		return validate(prob, c, r, msg) ? KIT_PASS : KIT_FAIL;
+	}
+	if (kit_ex_read_exact(dir, "counts.u32", p->counts, npix(p) * sizeof(uint32_t), msg))
+		return KIT_FAIL;
+	*r = summary_of(p->counts, npix(p));
+	return same_picture(p, c->kernel, p->counts, msg) ? KIT_PASS : KIT_FAIL;
+}
+
+/* The chunk of each row under kernel K's schedule on NT threads, as libgomp
+ * hands them out (its algorithms for static, dynamic, guided and taskloop
+ * grainsize): the timeline draws a bar per chunk. NULL for fib and list. */
+static int64_t *chunks_of(int k, int h, int nt)
+{
+	if (!PIC(k))
+		return NULL;
+	int64_t *c = kit_xmalloc((size_t)h * sizeof(*c));
+	int q = h / nt, extra = h % nt, ntask = h / grain > 1 ? h / grain : 1;
+	for (int y = 0, start = 0, label = 0; y < h; y++) {
+		if (k == K_STATIC)	/* thread t: q rows, one more for the first extra */
+			c[y] = y < extra * (q + 1) ? y / (q + 1) : extra + (y - extra * (q + 1)) / (q ? q : 1);
+		else if (k == K_DYNAMIC)
+			c[y] = y / chunk;
+		else if (k == K_TASKLOOP)	/* ntask tasks, the first h % ntask one row more */
+			c[y] = y < (h % ntask) * (h / ntask + 1) ? y / (h / ntask + 1)
+				: h % ntask + (y - (h % ntask) * (h / ntask + 1)) / (h / ntask);
+		else {	/* guided: ceil(rows left / threads) at each hand-out */
+			if (y == start) {
+				label++;
+				start += (h - y + nt - 1) / nt;
+			}
+			c[y] = label;
+		}
+	}
+	return c;
+}
+
+/* --timeline: one warm-up run, one recorded run, its chart, its check. */
+static int timeline_mode(const kit_ex_ctx *c)
+{
+	if (!timeline && !timeline_png)
+		return -1;
+	problem *p = make(c);
+	if (!p)
+		return KIT_EXIT_USAGE;
+	result r;
+	run(p, c, &r);
+	kit_timeline *tl = kit_tl_new(kit_omp_max_threads(), 1 << 16);
+	kit_tl_start(tl);
+	tasks_tl = tl;
+	double t0 = kit_wtime();
+	run(p, c, &r);
+	double t = kit_wtime() - t0;
+	tasks_tl = NULL;
+	char *title = kit_xasprintf("%s (%s) on %d threads: %.4f s", kernels[c->kernel].name,
+				    kernels[c->kernel].func, kit_omp_max_threads(), t);
+	int64_t *chunk = chunks_of(c->kernel, p->m.height, kit_omp_max_threads());
+	int rc = kit_tl_draw(tl, title, chunk, chunk ? (size_t)p->m.height : 0, timeline_png,
+			     timeline ? stdout : NULL);
+	free(chunk);
+	kit_buf msg = { 0 };
+	bool ok = validate(p, c, &r, &msg);
+	printf("%s: %s\n", ok ? "PASS" : "FAIL", msg.s ? msg.s : "");
+	kit_buf_free(&msg);
+	free(title);
+	kit_tl_free(tl);
+	pfree(p);
+	return rc ? KIT_EXIT_USAGE : ok ? KIT_EXIT_OK : KIT_EXIT_INVALID;
+}
+
+static const kit_exercise tasks_exercise = {
+	.name = "06-tasks-load-balance",
+	.title = "Tasks and load balance",
+	.program = "tasks",
+	.edit = "tasks.c",
+	.about = "Steps 1-3: a Mandelbrot picture of n x n/2 pixels whose rows cost from\n"
+		 "1 to 1000 steps a pixel, under schedule static, dynamic and guided.\n"
+		 "Steps 4-6: tasks for fib(n), a list of n nodes, a taskloop over the\n"
+		 "picture's rows. Every answer is checked exactly, then timed;\n"
+		 "--timeline charts which thread did which piece of work, and when.\n",
+	.examples = "  tasks --kernel all --threads 1,2\n"
+		    "  tasks --kernel dynamic --chunk 1 --timeline --timeline-png dyn.png\n"
+		    "  tasks --kernel fib -n 32 --cutoff 25 --threads 1,2\n"
+		    "  OMP_NUM_THREADS=2 tasks --kernel list --validate --expect-parallel\n",
+	.kernels = kernels,
+	.nkernels = sizeof(kernels) / sizeof(kernels[0]),
+	.options = options,
+	.n_help = "picture width (default 800; 300 in checks), fib's n, or list nodes",
+	.n_min = 0,
+	.n_max = 10000000,
+	.n_time = 800,
+	.n_check = 300,
+	.seed = 2026,
+	.make = make,
+	.free = pfree,
+	.run = run,
+	.result_size = sizeof(result),
+	.validate = validate,
+	.describe = describe,
+	.work = work,
+	.emit = emit,
+	.verify = verify,
+	.mode = timeline_mode,
+};
+
+int main(int argc, char **argv)
+{
+	return kit_exercise_main(argc, argv, &tasks_exercise);
+}
