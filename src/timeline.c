@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exercise.h"
 #include "kit.h"
 #include "kit_omp.h"
 #include "timeline.h"
@@ -202,4 +203,55 @@ int kit_tl_draw(const kit_timeline *tl, const char *title, const int64_t *chunk,
 				   png);
 	free(b);
 	return rc;
+}
+
+void kit_tl_chunks(kit_tl_sched s, int n, int threads, int chunk, int64_t *out)
+{
+	int nt = threads > 0 ? threads : 1, c = chunk > 0 ? chunk : 1;
+	/* static: NT blocks; grainsize: N / C tasks; the first N % blocks get one more */
+	int blocks = s == KIT_TL_STATIC ? nt : n / c > 1 ? n / c : 1;
+	int q = n / blocks, extra = n % blocks;
+	int64_t label = -1;
+	for (int i = 0, next = 0; i < n; i++) {
+		if (s == KIT_TL_STATIC || s == KIT_TL_GRAINSIZE)
+			out[i] = i < extra * (q + 1) ? i / (q + 1)
+						     : extra + (i - extra * (q + 1)) / (q ? q : 1);
+		else {
+			if (i == next) {
+				label++;
+				next += s == KIT_TL_DYNAMIC ? c : (n - i + nt - 1) / nt;
+			}
+			out[i] = label;
+		}
+	}
+}
+
+int kit_tl_exercise(const kit_ex_ctx *c, kit_timeline **hook, const int64_t *chunk,
+		    size_t nchunk, bool text, const char *png)
+{
+	const kit_exercise *ex = c->ex;
+	void *prob = ex->make(c);
+	if (!prob)
+		return KIT_EXIT_USAGE;
+	void *res = kit_xcalloc(1, ex->result_size);
+	int nt = kit_omp_max_threads(), rc = ex->run(prob, c, res);	/* the warm-up */
+	kit_timeline *tl = kit_tl_new(nt, 1 << 16);
+	kit_tl_start(tl);
+	*hook = tl;
+	double t0 = kit_wtime();
+	rc = rc ? rc : ex->run(prob, c, res);
+	double t = kit_wtime() - t0;
+	*hook = NULL;
+	char *title = kit_xasprintf("%s (%s) on %d threads: %.4f s", ex->kernels[c->kernel].name,
+				    ex->kernels[c->kernel].func, nt, t);
+	int drawn = rc ? 0 : kit_tl_draw(tl, title, chunk, nchunk, png, text ? stdout : NULL);
+	kit_buf msg = { 0 };
+	bool ok = !rc && ex->validate(prob, c, res, &msg);
+	printf("%s: %s\n", ok ? "PASS" : "FAIL", rc ? "the kernel reported an error" : msg.s);
+	kit_buf_free(&msg);
+	free(title);
+	kit_tl_free(tl);
+	free(res);
+	ex->free(prob);
+	return drawn ? KIT_EXIT_USAGE : ok ? KIT_EXIT_OK : KIT_EXIT_INVALID;
 }

@@ -68,4 +68,31 @@ void kit_tl_summarize(const kit_timeline *tl, kit_tl_summary *out);
 int kit_tl_draw(const kit_timeline *tl, const char *title, const int64_t *chunk,
 		size_t nchunk, const char *png, FILE *text);
 
+/* How an OpenMP loop hands out its iterations (libgomp's algorithms). */
+typedef enum kit_tl_sched {
+	KIT_TL_STATIC,		/* schedule(static): one block per thread */
+	KIT_TL_DYNAMIC,		/* schedule(dynamic, CHUNK): CHUNK at a time */
+	KIT_TL_GUIDED,		/* schedule(guided): ceil(left / threads) at a time */
+	KIT_TL_GRAINSIZE,	/* taskloop grainsize(CHUNK): N / CHUNK tasks */
+} kit_tl_sched;
+
+/* Fills OUT[i] (N entries) with the chunk that iteration i falls in under S
+ * on THREADS threads with CHUNK (dynamic, grainsize): the labels
+ * kit_tl_draw merges by. Chunks are numbered in loop order. Cannot fail. */
+void kit_tl_chunks(kit_tl_sched s, int n, int threads, int chunk, int64_t *out);
+
+struct kit_ex_ctx;
+
+/*
+ * The --timeline of an exercise program (exercise.h): runs kernel C->kernel
+ * once (a warm-up), then once with *HOOK pointing at a new timeline (the
+ * exercise's recorded work writes there), draws it (TEXT: on stdout; PNG:
+ * to that file; CHUNK, NCHUNK as kit_tl_draw, may be NULL) and checks the
+ * result with the exercise's validate, printing "PASS: ..." or "FAIL: ...".
+ * Returns the exit status: 0 valid, 1 invalid, 2 the problem could not be
+ * made or the chart not drawn.
+ */
+int kit_tl_exercise(const struct kit_ex_ctx *c, kit_timeline **hook, const int64_t *chunk,
+		    size_t nchunk, bool text, const char *png);
+
 #endif /* KIT_TIMELINE_H */

@@ -52,6 +52,10 @@ void node_work(node *p);
  * returns the sum of the results (modulo 2^64). */
 uint64_t list_tasks(node *head);
 
+/* Step 5, the other way: the same, the list first copied into an array of
+ * node pointers, then a parallel loop over the array. */
+uint64_t list_array(node *head);
+
 /* Step 6: the picture of step 1 with taskloop, GRAIN rows a task. */
 void mandel_taskloop(const mandel *m, int grain, uint32_t *counts);
 

@@ -21,7 +21,7 @@
 #include "exercise.h"
 #include "tasks_work.h"
 
-enum { K_STATIC, K_DYNAMIC, K_GUIDED, K_FIB, K_LIST, K_TASKLOOP };
+enum { K_STATIC, K_DYNAMIC, K_GUIDED, K_FIB, K_LIST, K_ARRAY, K_TASKLOOP };
 #define PIC(k) ((k) <= K_GUIDED || (k) == K_TASKLOOP)
 #define SAME (KIT_EX_PARALLEL | KIT_EX_SAME_ANY)
 
@@ -37,16 +37,18 @@ static const kit_ex_kernel kernels[] = {
 		SAME, 32, 27 },
 	[K_LIST] = { "list", 5, "list_tasks", "look at TODO(5) in tasks.c: 'parallel' + 'single', "
 		"then 'task firstprivate(p)' calling node_work(p) for each node", SAME, 40000, 8000 },
+	[K_ARRAY] = { "array", 5, "list_array", "look at TODO(5) in tasks.c: count, copy the node "
+		"addresses into an array, then 'parallel for schedule(dynamic, ...)'", SAME, 40000, 8000 },
 	[K_TASKLOOP] = { "taskloop", 6, "mandel_taskloop", "look at TODO(6) in tasks.c: 'parallel' "
 		"+ 'single', then 'taskloop grainsize(grain)' over the rows", SAME, 0, 0 },
 };
 
-static int chunk = 4, cutoff = 20, grain = 4, iters = 1000;
+static int chunk_size = 4, cutoff = 20, grain = 4, iters = 1000;
 static bool timeline;
 static const char *timeline_png;
 
 static const kit_opt options[] = {
-	KIT_OPT_INT(0, "chunk", &chunk, "K", "dynamic: rows per chunk (default 4)", 1, 1000000),
+	KIT_OPT_INT(0, "chunk", &chunk_size, "K", "dynamic: rows per chunk (default 4)", 1, 1000000),
 	KIT_OPT_INT(0, "cutoff", &cutoff, "C", "fib: calls with n below C run serially "
 		    "(default 20)", 0, 90),
 	KIT_OPT_INT(0, "grain", &grain, "G", "taskloop: rows per task (default 4)", 1, 1000000),
@@ -84,7 +86,7 @@ static void *make(const kit_ex_ctx *c)
 	if (PIC(k)) {
 		p->m = tasks_mandel((int)c->n, iters);
 		p->counts = kit_xmalloc((size_t)p->m.width * p->m.height * sizeof(uint32_t));
-	} else if (k == K_LIST)
+	} else if (k == K_LIST || k == K_ARRAY)
 		p->nodes = tasks_list_new(c->n, c->seed, &p->head);
 	p->fib_n = (int)c->n;
 	return p;
@@ -122,14 +124,14 @@ static int run(void *prob, const kit_ex_ctx *c, void *out)
 		memset(p->counts, 0xff, npix(p) * sizeof(uint32_t));	/* a row left out shows */
 	switch (c->kernel) {
 	case K_STATIC: mandel_static(&p->m, p->counts); break;
-	case K_DYNAMIC: mandel_dynamic(&p->m, chunk, p->counts); break;
+	case K_DYNAMIC: mandel_dynamic(&p->m, chunk_size, p->counts); break;
 	case K_GUIDED: mandel_guided(&p->m, p->counts); break;
 	case K_TASKLOOP: mandel_taskloop(&p->m, grain, p->counts); break;
 	case K_FIB: r->value = fib_tasks(p->fib_n, cutoff); return 0;
 	default:
 		for (node *q = p->head; q; q = q->next)
 			q->result = 0;
-		r->value = list_tasks(p->head);
+		r->value = c->kernel == K_LIST ? list_tasks(p->head) : list_array(p->head);
 		return 0;
 	}
 	*r = summary_of(p->counts, npix(p));
@@ -196,7 +198,7 @@ static kit_ex_work work(const kit_ex_ctx *c)
 {
 	double n = (double)c->n;
 	return (kit_ex_work){ .samples = PIC(c->kernel) ? n * (double)(c->n / 2)
-						: c->kernel == K_LIST ? n : 0 };
+						: c->kernel >= K_LIST ? n : 0 };
 }
 
 static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
@@ -236,65 +238,22 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 	return same_picture(p, c->kernel, p->counts, msg) ? KIT_PASS : KIT_FAIL;
 }
 
-/* The chunk of each row under kernel K's schedule on NT threads, as libgomp
- * hands them out (its algorithms for static, dynamic, guided and taskloop
- * grainsize): the timeline draws a bar per chunk. NULL for fib and list. */
-static int64_t *chunks_of(int k, int h, int nt)
-{
-	if (!PIC(k))
-		return NULL;
-	int64_t *c = kit_xmalloc((size_t)h * sizeof(*c));
-	int q = h / nt, extra = h % nt, ntask = h / grain > 1 ? h / grain : 1;
-	for (int y = 0, start = 0, label = 0; y < h; y++) {
-		if (k == K_STATIC)	/* thread t: q rows, one more for the first extra */
-			c[y] = y < extra * (q + 1) ? y / (q + 1) : extra + (y - extra * (q + 1)) / (q ? q : 1);
-		else if (k == K_DYNAMIC)
-			c[y] = y / chunk;
-		else if (k == K_TASKLOOP)	/* ntask tasks, the first h % ntask one row more */
-			c[y] = y < (h % ntask) * (h / ntask + 1) ? y / (h / ntask + 1)
-				: h % ntask + (y - (h % ntask) * (h / ntask + 1)) / (h / ntask);
-		else {	/* guided: ceil(rows left / threads) at each hand-out */
-			if (y == start) {
-				label++;
-				start += (h - y + nt - 1) / nt;
-			}
-			c[y] = label;
-		}
-	}
-	return c;
-}
-
-/* --timeline: one warm-up run, one recorded run, its chart, its check. */
+/* --timeline: a recorded run, a bar per chunk of the picture's rows. */
 static int timeline_mode(const kit_ex_ctx *c)
 {
 	if (!timeline && !timeline_png)
 		return -1;
-	problem *p = make(c);
-	if (!p)
-		return KIT_EXIT_USAGE;
-	result r;
-	run(p, c, &r);
-	kit_timeline *tl = kit_tl_new(kit_omp_max_threads(), 1 << 16);
-	kit_tl_start(tl);
-	tasks_tl = tl;
-	double t0 = kit_wtime();
-	run(p, c, &r);
-	double t = kit_wtime() - t0;
-	tasks_tl = NULL;
-	char *title = kit_xasprintf("%s (%s) on %d threads: %.4f s", kernels[c->kernel].name,
-				    kernels[c->kernel].func, kit_omp_max_threads(), t);
-	int64_t *chunk = chunks_of(c->kernel, p->m.height, kit_omp_max_threads());
-	int rc = kit_tl_draw(tl, title, chunk, chunk ? (size_t)p->m.height : 0, timeline_png,
-			     timeline ? stdout : NULL);
+	static const kit_tl_sched sched[] = { [K_STATIC] = KIT_TL_STATIC,
+		[K_DYNAMIC] = KIT_TL_DYNAMIC, [K_GUIDED] = KIT_TL_GUIDED,
+		[K_TASKLOOP] = KIT_TL_GRAINSIZE };
+	int h = (int)(c->n / 2 ? c->n / 2 : 1), k = c->kernel;
+	int64_t *chunk = PIC(k) && c->n <= 40000 ? kit_xmalloc((size_t)h * sizeof(*chunk)) : NULL;
+	if (chunk)
+		kit_tl_chunks(sched[k], h, kit_omp_max_threads(), k == K_DYNAMIC ? chunk_size : grain,
+			      chunk);
+	int rc = kit_tl_exercise(c, &tasks_tl, chunk, chunk ? (size_t)h : 0, timeline, timeline_png);
 	free(chunk);
-	kit_buf msg = { 0 };
-	bool ok = validate(p, c, &r, &msg);
-	printf("%s: %s\n", ok ? "PASS" : "FAIL", msg.s ? msg.s : "");
-	kit_buf_free(&msg);
-	free(title);
-	kit_tl_free(tl);
-	pfree(p);
-	return rc ? KIT_EXIT_USAGE : ok ? KIT_EXIT_OK : KIT_EXIT_INVALID;
+	return rc;
 }
 
 static const kit_exercise tasks_exercise = {

@@ -13,7 +13,9 @@
  *             "schedule(dynamic, chunk)", "schedule(guided)".
  *     step 4: the two calls as tasks with x and y shared, a taskwait before
  *             x + y; the first call in "parallel" + "single".
- *     step 5: "parallel" + "single", a "task firstprivate(p)" per node.
+ *     step 5: "parallel" + "single", a "task firstprivate(p)" per node;
+ *             list_array: the addresses copied into an array, then
+ *             "parallel for schedule(dynamic, 16)" over it.
  *     step 6: "parallel" + "single" + "taskloop grainsize(grain)".
  *
  * USAGE
@@ -28,6 +30,7 @@
  *   also builds without OpenMP; the pragmas are then ignored.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "kit.h"
 #include "tasks.h"
@@ -100,6 +103,30 @@ uint64_t list_tasks(node *head)
 #pragma omp task firstprivate(p)
 		node_work(p);
 	}
+	uint64_t sum = 0;
+	for (const node *p = head; p; p = p->next)
+		sum += p->result;
+	return sum;
+}
+
+/* Step 5, the other way: the nodes' addresses copied into an array first. */
+uint64_t list_array(node *head)
+{
+	/* Step 5: one serial walk to count and one to copy (cheap: a pointer
+	 * a node), then an ordinary loop, dynamic because costs vary. */
+	size_t n = 0;
+	for (node *p = head; p; p = p->next)
+		n++;
+	node **a = malloc((n ? n : 1) * sizeof(*a));
+	if (!a)
+		return 0;
+	n = 0;
+	for (node *p = head; p; p = p->next)
+		a[n++] = p;
+#pragma omp parallel for schedule(dynamic, 16)
+	for (size_t i = 0; i < n; i++)
+		node_work(a[i]);
+	free(a);
 	uint64_t sum = 0;
 	for (const node *p = head; p; p = p->next)
 		sum += p->result;
