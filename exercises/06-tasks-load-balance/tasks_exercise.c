@@ -72,17 +72,32 @@ typedef struct result {
 	uint64_t hash;		/* the picture's FNV-1a hash (0 for fib and list) */
 } result;
 
+/* -n for kernel K: 0, or -1 after one line (exit 2). */
+static int check_n(int k, uint64_t n)
+{
+	if ((k == K_FIB && n > 60) || (PIC(k) && (n < 2 || n > 40000))) {
+		kit_error("-n %llu is out of range for --kernel %s: use %s", (unsigned long long)n,
+			  kernels[k].name, k == K_FIB ? "0 to 60 (fib(n))"
+						  : "2 to 40000 (the picture's width)");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_options(const kit_ex_ctx *c)
+{
+	for (int k = 0; c->n_given && k < (int)(sizeof(kernels) / sizeof(kernels[0])); k++)
+		if ((c->all_kernels || k == c->kernel) && check_n(k, c->n))
+			return -1;
+	return 0;
+}
+
 static void *make(const kit_ex_ctx *c)
 {
-	problem *p = kit_xcalloc(1, sizeof(*p));
 	int k = c->kernel;
-	if ((k == K_FIB && c->n > 60) || (PIC(k) && (c->n < 2 || c->n > 40000))) {
-		kit_error("-n %llu is out of range for --kernel %s: use %s",
-			  (unsigned long long)c->n, kernels[k].name,
-			  k == K_FIB ? "0 to 60 (fib(n))" : "2 to 40000 (the picture's width)");
-		free(p);
+	if (check_n(k, c->n))
 		return NULL;
-	}
+	problem *p = kit_xcalloc(1, sizeof(*p));
 	if (PIC(k)) {
 		p->m = tasks_mandel((int)c->n, iters);
 		p->counts = kit_xmalloc((size_t)p->m.width * p->m.height * sizeof(uint32_t));
@@ -205,7 +220,9 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, co
 {
 	problem *p = prob;
 	const result *r = res;
-	cJSON_AddNumberToObject(out, "value", (double)r->value);
+	char v[24];	/* a string: 64-bit values do not fit a JSON number */
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)r->value);
+	cJSON_AddStringToObject(out, "value", v);
 	if (!PIC(c->kernel))
 		return 0;
 	char *path = kit_xasprintf("%s/counts.u32", dir);
@@ -222,14 +239,28 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, co
 	return rc;
 }
 
+/* True when V's digits overflow 64 bits (strtoull saturates). */
+static bool overflows_u64(const cJSON *v)
+{
+	return strlen(v->valuestring) > 20 ||
+	       (strlen(v->valuestring) == 20 && strcmp(v->valuestring, "18446744073709551615") > 0);
+}
+
 static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *res,
 		  void *got, kit_buf *msg)
 {
 	problem *p = prob;
 	result *r = got;
 	if (!PIC(c->kernel)) {
-		if (kit_ex_json_u64(res, "value", &r->value, msg))
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, "value");
+		char *end = NULL;
+		if (cJSON_IsString(v) && v->valuestring[0] >= '0' && v->valuestring[0] <= '9')
+			r->value = strtoull(v->valuestring, &end, 10);
+		if (!end || *end || overflows_u64(v)) {
+			kit_buf_printf(msg, "result.json's \"value\" is not a whole number from 0 "
+				       "to 2^64 - 1 written as a string");
 			return KIT_FAIL;
+		}
 		return validate(prob, c, r, msg) ? KIT_PASS : KIT_FAIL;
 	}
 	if (kit_ex_read_exact(dir, "counts.u32", p->counts, npix(p) * sizeof(uint32_t), msg))
@@ -289,6 +320,7 @@ static const kit_exercise tasks_exercise = {
 	.emit = emit,
 	.verify = verify,
 	.mode = timeline_mode,
+	.check_options = check_options,
 };
 
 int main(int argc, char **argv)
