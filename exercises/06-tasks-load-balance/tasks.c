@@ -43,10 +43,10 @@ void mandel_static(const mandel *m, uint32_t *counts)
 /* Step 2: rows handed out CHUNK at a time to whichever thread is free. */
 void mandel_dynamic(const mandel *m, int chunk, uint32_t *counts)
 {
+	(void)chunk;	/* read only by a pragma: unused where OpenMP is off */
 	/* TODO(2): as step 1 with schedule(dynamic, chunk): a thread that
 	 * finishes its chunk takes the next one, so no thread idles while rows
 	 * are left. */
-	(void)chunk;
 	for (int y = 0; y < m->height; y++)
 		mandel_row(m, y, counts);
 	/* TODO end */
@@ -125,10 +125,10 @@ uint64_t list_array(node *head)
 /* Step 6: the rows as tasks of GRAIN rows each. */
 void mandel_taskloop(const mandel *m, int grain, uint32_t *counts)
 {
+	(void)grain;	/* read only by a pragma: unused where OpenMP is off */
 	/* TODO(6): in a parallel region, one thread (single) makes the tasks
 	 * with 'taskloop grainsize(grain)' over the rows: tasks of grain rows,
 	 * run by every thread of the team. */
-	(void)grain;
 	for (int y = 0; y < m->height; y++)
 		mandel_row(m, y, counts);
 	/* TODO end */

@@ -48,6 +48,7 @@ void mandel_static(const mandel *m, uint32_t *counts)
 /* Step 2: rows handed out CHUNK at a time to whichever thread is free. */
 void mandel_dynamic(const mandel *m, int chunk, uint32_t *counts)
 {
+	(void)chunk;	/* read only by a pragma: unused where OpenMP is off */
 	/* Step 2: a free thread takes the next CHUNK rows: an even finish, for
 	 * one hand-out (a few hundred nanoseconds) per chunk. */
 #pragma omp parallel for schedule(dynamic, chunk)
@@ -136,6 +137,7 @@ uint64_t list_array(node *head)
 /* Step 6: the rows as tasks of GRAIN rows each. */
 void mandel_taskloop(const mandel *m, int grain, uint32_t *counts)
 {
+	(void)grain;	/* read only by a pragma: unused where OpenMP is off */
 	/* Step 6: tasks of GRAIN rows (between grain and 2 x grain - 1), run
 	 * by whichever thread is free. */
 #pragma omp parallel
