@@ -130,6 +130,13 @@ typedef struct kit_exercise {
 	 * 0, or -1 when the kernel reported an error (already printed). */
 	int (*run)(void *prob, const kit_ex_ctx *c, void *result);
 	size_t result_size;	/* bytes of a result; compared bytewise for "same" */
+	const char *result_name;	/* a result that is ONE number (a uint64_t, or a
+					 * double with RESULT_IS_DOUBLE): its name in
+					 * result.json and messages ("hits"). describe,
+					 * emit and verify may then be NULL: the driver
+					 * writes {"hits": N}, and --verify reads it back
+					 * and calls validate with EXACT set. */
+	bool result_is_double;
 	/* Students' plain check: true when RESULT is right. MSG gets what was
 	 * observed, in the student's words ("pi ~= 3.1416, 0.3 standard errors
 	 * from pi"); the driver adds the kernel's hint to a failure. */
@@ -141,6 +148,9 @@ typedef struct kit_exercise {
 	/* The work of one run of C, for rates. Optional (no rates). */
 	kit_ex_work (*work)(const kit_ex_ctx *c);
 
+	/* make, free, run, result_size and validate are required; the rest are
+	 * optional (without emit or verify, and no RESULT_NAME, --emit or
+	 * --verify exits 2). */
 	/* --emit: adds RESULT's scalars to OUT (the "result" object) and writes
 	 * large outputs into DIR (atomically). 0, or -1 after a message. */
 	int (*emit)(void *prob, const kit_ex_ctx *c, const void *result, struct cJSON *out,
@@ -152,8 +162,10 @@ typedef struct kit_exercise {
 	 * -1 when the reference itself cannot run (MSG says why; exit 2). */
 	int (*verify)(void *prob, const kit_ex_ctx *c, const char *dir,
 		      const struct cJSON *result, void *got, kit_buf *msg);
-	/* --make-inputs DIR --seed S [--count K]: writes the input files. 0 or -1
-	 * after a message. NULL: the exercise has no input files. */
+	/* --make-inputs DIR --seed S [--count K]: writes the input files (COUNT 0:
+	 * the exercise's default). 0 or -1 after a message. NULL: the exercise has
+	 * no input files. With it the driver owns the option --count, so the
+	 * exercise's own options must not use that name. */
 	int (*make_inputs)(const char *dir, uint64_t seed, int count);
 	/* Optional: the threads that could work in kernel C->kernel, when a
 	 * library runs threads of its own (OpenBLAS threads even in a build

@@ -2,7 +2,9 @@
  * kit.h - the ompkit harness (libkit): one API for timing, statistics, rates,
  * scaling, environment snapshots, results (table, CSV, JSON), plots, progress,
  * child processes, the verdicts of check modes and folders. Every exercise
- * driver, demo and the kit CLI use it.
+ * driver, demo and the kit CLI use it. Beside it, built on it: opt.h (option
+ * tables), exercise.h (the one exercise driver, kit_exercise_main) and pool.h
+ * (the process pool students call).
  *
  * Conventions
  *  - Functions that can fail return 0 on success and -1 on failure, after
