@@ -25,7 +25,7 @@
 
 #include "kit.h"
 #include "opt.h"
-#include "tasks_work.h"
+#include "tasks.h"
 
 static bool quick, quiet;
 static const char *outdir;

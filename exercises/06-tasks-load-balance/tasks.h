@@ -2,13 +2,19 @@
  * tasks.h - the kernels of exercise 06, tasks and load balance, one per
  * step, with fixed signatures; and the given pieces of work they call.
  *
- * The given functions (defined in tasks_exercise.c) do one piece of work
- * each and record which thread did it and when, for the timelines
- * (--timeline): call them as they are, from any thread.
+ * The given functions (at the top of tasks.c) do one piece of work each and
+ * record which thread did it and when, for the timelines (--timeline): call
+ * them as they are, from any thread. The rest of this header is for the
+ * kit's side (tasks_exercise.c, tasks_work.c, the demos).
  */
 #ifndef TASKS_H
 #define TASKS_H
 #include <stdint.h>
+
+#include "timeline.h"
+
+/* The timeline the given work records into, or NULL (nothing recorded). */
+extern kit_timeline *tasks_tl;
 
 /* A picture of the Mandelbrot set: pixel (x, y) is the point
  * c = (x0 + x dx) + i (y0 + y dy); its count is the number of steps
@@ -46,7 +52,9 @@ typedef struct node {
 	uint64_t result;
 } node;
 
-/* Given: does P's work: sets P->result (and nothing else) and records it. */
+/* Given: COST rounds of mixing from KEY, the value of a node. */
+uint64_t node_value(uint64_t key, uint32_t cost);
+/* Given: does P's work: P->result = node_value(key, cost), and records it. */
 void node_work(node *p);
 /* Step 5: node_work on every node of the list at HEAD, a task per node;
  * returns the sum of the results (modulo 2^64). */
@@ -58,5 +66,18 @@ uint64_t list_array(node *head);
 
 /* Step 6: the picture of step 1 with taskloop, GRAIN rows a task. */
 void mandel_taskloop(const mandel *m, int grain, uint32_t *counts);
+
+/* The kit's side (tasks_work.c): the picture of N x N/2 pixels, at most
+ * ITERS steps a pixel, in the window [-2, 0.6] x [-0.3, 1.0] (heavy rows
+ * on top); the serial references the checks compare with; the list of N
+ * nodes linked in an order drawn from SEED (the array, *HEAD its first). */
+mandel tasks_mandel(int n, int iters);
+void tasks_mandel_ref(const mandel *m, uint32_t *counts);
+uint64_t tasks_fib_ref(int n);
+node *tasks_list_new(uint64_t n, uint64_t seed, node **head);
+uint64_t tasks_list_ref(const node *head);
+/* How many of the N counts GOT and WANT differ (0: the same picture);
+ * *FIRST gets the first that differs. */
+size_t tasks_picture_diff(const uint32_t *got, const uint32_t *want, size_t n, size_t *first);
 
 #endif

@@ -73,8 +73,8 @@ emit-verify)
 	# fib and the list: the exact value, and one off is a FAIL
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" --kernel fib -n 30 --cutoff 12 --emit "$tmp/e"
 	v 0 --kernel fib -n 30 --verify "$tmp/e"
-	grep -q '832040' "$tmp/out" || fail "fib(30) = 832040 not in the verdict"
-	sed -i 's/832040/832041/' "$tmp/e/result.json"
+	grep -q "832040" "$tmp/out" || fail "fib(30) = 832040 not in the verdict"
+	sed -i "s/832040/832041/" "$tmp/e/result.json"
 	v 1 --kernel fib -n 30 --verify "$tmp/e"
 	rm -rf "$tmp/e"; mkdir "$tmp/e"
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" --kernel list -n 3000 --seed 7 --emit "$tmp/e"
