@@ -226,8 +226,9 @@ void kit_tl_chunks(kit_tl_sched s, int n, int threads, int chunk, int64_t *out)
 	}
 }
 
-int kit_tl_exercise(const kit_ex_ctx *c, kit_timeline **hook, const int64_t *chunk,
-		    size_t nchunk, bool text, const char *png)
+/* kit_tl_exercise with the chunk labels made. */
+static int tl_exercise(const kit_ex_ctx *c, kit_timeline **hook, const int64_t *chunk,
+		       size_t nchunk, bool text, const char *png)
 {
 	const kit_exercise *ex = c->ex;
 	void *prob = ex->make(c);
@@ -254,4 +255,15 @@ int kit_tl_exercise(const kit_ex_ctx *c, kit_timeline **hook, const int64_t *chu
 	free(res);
 	ex->free(prob);
 	return drawn ? KIT_EXIT_USAGE : ok ? KIT_EXIT_OK : KIT_EXIT_INVALID;
+}
+
+int kit_tl_exercise(const kit_ex_ctx *c, kit_timeline **hook, int sched, int n, int chunk,
+		    bool text, const char *png)
+{
+	int64_t *label = sched >= 0 && n > 0 ? kit_xmalloc((size_t)n * sizeof(*label)) : NULL;
+	if (label)
+		kit_tl_chunks((kit_tl_sched)sched, n, kit_omp_max_threads(), chunk, label);
+	int rc = tl_exercise(c, hook, label, label ? (size_t)n : 0, text, png);
+	free(label);
+	return rc;
 }

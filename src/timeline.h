@@ -87,12 +87,13 @@ struct kit_ex_ctx;
  * The --timeline of an exercise program (exercise.h): runs kernel C->kernel
  * once (a warm-up), then once with *HOOK pointing at a new timeline (the
  * exercise's recorded work writes there), draws it (TEXT: on stdout; PNG:
- * to that file; CHUNK, NCHUNK as kit_tl_draw, may be NULL) and checks the
- * result with the exercise's validate, printing "PASS: ..." or "FAIL: ...".
- * Returns the exit status: 0 valid, 1 invalid, 2 the problem could not be
- * made or the chart not drawn.
+ * to that file) and checks the result with the exercise's validate,
+ * printing "PASS: ..." or "FAIL: ...". SCHED >= 0 (a kit_tl_sched): the
+ * pieces are the N iterations of a loop with that schedule and CHUNK, drawn
+ * a bar per chunk; -1: a bar per piece. Returns the exit status: 0 valid,
+ * 1 invalid, 2 the problem could not be made or the chart not drawn.
  */
-int kit_tl_exercise(const struct kit_ex_ctx *c, kit_timeline **hook, const int64_t *chunk,
-		    size_t nchunk, bool text, const char *png);
+int kit_tl_exercise(const struct kit_ex_ctx *c, kit_timeline **hook, int sched, int n,
+		    int chunk, bool text, const char *png);
 
 #endif /* KIT_TIMELINE_H */

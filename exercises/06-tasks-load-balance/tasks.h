@@ -9,6 +9,8 @@
  */
 #ifndef TASKS_H
 #define TASKS_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "timeline.h"
@@ -76,8 +78,15 @@ void tasks_mandel_ref(const mandel *m, uint32_t *counts);
 uint64_t tasks_fib_ref(int n);
 node *tasks_list_new(uint64_t n, uint64_t seed, node **head);
 uint64_t tasks_list_ref(const node *head);
-/* How many of the N counts GOT and WANT differ (0: the same picture);
- * *FIRST gets the first that differs. */
-size_t tasks_picture_diff(const uint32_t *got, const uint32_t *want, size_t n, size_t *first);
+/* The FNV-1a hash of N counts. */
+uint64_t tasks_picture_hash(const uint32_t *counts, size_t n);
+/* True when M's picture GOT equals WANT pixel for pixel; MSG says so, or
+ * how many pixels differ and the first of them. */
+struct kit_buf;
+bool tasks_picture_check(const uint32_t *got, const uint32_t *want, const mandel *m,
+			 struct kit_buf *msg);
+/* Writes the N COUNTS to DIR/counts.u32 (raw, little-endian) atomically. 0,
+ * or -1 with a message. */
+int tasks_write_counts(const char *dir, const uint32_t *counts, size_t n);
 
 #endif

@@ -55,29 +55,22 @@ typedef struct problem {
 	int n;
 } problem;
 
-/* -n for kernel K: 0, or -1 after one line (exit 2). */
-static int check_n(int k, uint64_t n)
-{
-	if ((k == K_FIB && n > 60) || (PIC(k) && (n < 2 || n > 40000))) {
-		kit_error("-n %llu is out of range for --kernel %s: use %s", (unsigned long long)n,
-			  kernels[k].name, k == K_FIB ? "0 to 60" : "2 to 40000 (the picture's width)");
-		return -1;
-	}
-	return 0;
-}
-
+/* -n for each kernel asked for (make trusts it: this runs first). */
 static int check_options(const kit_ex_ctx *c)
 {
 	for (int k = 0; c->n_given && k < NK; k++)
-		if ((c->all_kernels || k == c->kernel) && check_n(k, c->n))
+		if ((c->all_kernels || k == c->kernel) &&
+		    ((k == K_FIB && c->n > 60) || (PIC(k) && (c->n < 2 || c->n > 40000)))) {
+			kit_error("-n %llu is out of range for --kernel %s: use %s",
+				  (unsigned long long)c->n, kernels[k].name,
+				  k == K_FIB ? "0 to 60" : "2 to 40000 (the picture's width)");
 			return -1;
+		}
 	return 0;
 }
 
 static void *make(const kit_ex_ctx *c)
 {
-	if (check_n(c->kernel, c->n))
-		return NULL;
 	problem *p = kit_xcalloc(1, sizeof(*p));
 	p->n = (int)c->n;
 	if (PIC(c->kernel)) {
@@ -116,10 +109,7 @@ static int run(void *prob, const kit_ex_ctx *c, void *out)
 	default: *r = LOW53(c->kernel == K_LIST ? list_tasks(p->head) : list_array(p->head));
 		return 0;
 	}
-	*r = UINT64_C(14695981039346656037);
-	for (size_t i = 0; i < p->npix; i++)
-		*r = (*r ^ p->counts[i]) * UINT64_C(1099511628211);
-	*r = LOW53(*r);
+	*r = LOW53(tasks_picture_hash(p->counts, p->npix));
 	return 0;
 }
 
@@ -139,16 +129,7 @@ static bool validate(void *prob, const kit_ex_ctx *c, const void *res, kit_buf *
 		p->ref = kit_xmalloc(p->npix * sizeof(uint32_t));
 		tasks_mandel_ref(&p->m, p->ref);
 	}
-	size_t first = 0, bad = tasks_picture_diff(p->counts, p->ref, p->npix, &first), w = p->m.width;
-	if (!bad)
-		kit_buf_printf(msg, "the %d x %d picture equals the reference's, every pixel",
-			       p->m.width, p->m.height);
-	else
-		kit_buf_printf(msg, "%zu of %zu pixels differ from the reference's; the first at "
-			       "row %zu, column %zu: %u steps, not %u%s", bad, p->npix, first / w,
-			       first % w, p->counts[first], p->ref[first], p->counts[first] ==
-			       UINT32_MAX ? " (never written: was that row computed?)" : "");
-	return !bad;
+	return tasks_picture_check(p->counts, p->ref, &p->m, msg);
 }
 
 static kit_ex_work work(const kit_ex_ctx *c)
@@ -158,24 +139,12 @@ static kit_ex_work work(const kit_ex_ctx *c)
 						: c->kernel >= K_LIST ? n : 0 };
 }
 
-/* The picture's raw counts go to counts.u32 beside result.json's "value". */
+/* The picture's counts go to counts.u32 beside result.json's "value". */
 static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
 {
 	problem *p = prob;
 	cJSON_AddNumberToObject(out, "value", (double)*(const uint64_t *)res);
-	if (!PIC(c->kernel))
-		return 0;
-	char *path = kit_xasprintf("%s/counts.u32", dir);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, path);
-	if (!rc && fwrite(p->counts, 4, p->npix, a.f) != p->npix) {
-		kit_atomic_abort(&a);
-		kit_error("cannot write '%s'; is the disk full?", path);
-		rc = -1;
-	} else if (!rc)
-		rc = kit_atomic_commit(&a);
-	free(path);
-	return rc;
+	return PIC(c->kernel) ? tasks_write_counts(dir, p->counts, p->npix) : 0;
 }
 
 /* The student's counts are read into p->counts and judged as a run's. */
@@ -192,19 +161,12 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 /* --timeline: a recorded run, a bar per chunk of the picture's rows. */
 static int timeline_mode(const kit_ex_ctx *c)
 {
+	static const int sched[] = { KIT_TL_STATIC, KIT_TL_DYNAMIC, KIT_TL_GUIDED, -1, -1, -1,
+				     KIT_TL_GRAINSIZE };
 	if (!timeline && !timeline_png)
 		return -1;
-	static const kit_tl_sched sched[] = { [K_STATIC] = KIT_TL_STATIC,
-		[K_DYNAMIC] = KIT_TL_DYNAMIC, [K_GUIDED] = KIT_TL_GUIDED,
-		[K_TASKLOOP] = KIT_TL_GRAINSIZE };
-	int h = (int)(c->n / 2 ? c->n / 2 : 1), k = c->kernel;
-	int64_t *chunk = PIC(k) && c->n <= 40000 ? kit_xmalloc((size_t)h * sizeof(*chunk)) : NULL;
-	if (chunk)
-		kit_tl_chunks(sched[k], h, kit_omp_max_threads(), k == K_DYNAMIC ? chunk_size : grain,
-			      chunk);
-	int rc = kit_tl_exercise(c, &tasks_tl, chunk, chunk ? (size_t)h : 0, timeline, timeline_png);
-	free(chunk);
-	return rc;
+	return kit_tl_exercise(c, &tasks_tl, sched[c->kernel], (int)(c->n / 2 ? c->n / 2 : 1),
+			       c->kernel == K_DYNAMIC ? chunk_size : grain, timeline, timeline_png);
 }
 
 static const kit_exercise tasks_exercise = {
@@ -228,17 +190,9 @@ static const kit_exercise tasks_exercise = {
 	.n_time = 800,
 	.n_check = 300,
 	.seed = 2026,
-	.make = make,
-	.free = pfree,
-	.run = run,
-	.result_size = sizeof(uint64_t),
-	.result_name = "value",
-	.validate = validate,
-	.work = work,
-	.emit = emit,
-	.verify = verify,
-	.mode = timeline_mode,
-	.check_options = check_options,
+	.make = make, .free = pfree, .run = run, .validate = validate, .work = work,
+	.result_size = sizeof(uint64_t), .result_name = "value", .emit = emit, .verify = verify,
+	.mode = timeline_mode, .check_options = check_options,
 };
 
 int main(int argc, char **argv)

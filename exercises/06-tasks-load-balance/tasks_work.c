@@ -65,13 +65,45 @@ uint64_t tasks_list_ref(const node *head)
 	return sum;
 }
 
-size_t tasks_picture_diff(const uint32_t *got, const uint32_t *want, size_t n, size_t *first)
+uint64_t tasks_picture_hash(const uint32_t *counts, size_t n)
 {
-	size_t bad = 0;
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ counts[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+bool tasks_picture_check(const uint32_t *got, const uint32_t *want, const mandel *m,
+			 kit_buf *msg)
+{
+	size_t w = (size_t)m->width, n = w * (size_t)m->height, bad = 0, first = 0;
 	for (size_t i = n; i-- > 0;)
 		if (got[i] != want[i]) {
 			bad++;
-			*first = i;
+			first = i;
 		}
-	return bad;
+	if (!bad)
+		kit_buf_printf(msg, "the %d x %d picture equals the reference's, every pixel",
+			       m->width, m->height);
+	else
+		kit_buf_printf(msg, "%zu of %zu pixels differ from the reference's; the first at "
+			       "row %zu, column %zu: %u steps, not %u%s", bad, n, first / w,
+			       first % w, got[first], want[first], got[first] == UINT32_MAX ?
+			       " (never written: was that row computed?)" : "");
+	return !bad;
+}
+
+int tasks_write_counts(const char *dir, const uint32_t *counts, size_t n)
+{
+	char *path = kit_xasprintf("%s/counts.u32", dir);
+	kit_atomic a;
+	int rc = kit_atomic_open(&a, path);
+	if (!rc && fwrite(counts, sizeof(*counts), n, a.f) != n) {
+		kit_atomic_abort(&a);
+		kit_error("cannot write '%s'; is the disk full?", path);
+		rc = -1;
+	} else if (!rc)
+		rc = kit_atomic_commit(&a);
+	free(path);
+	return rc;
 }
