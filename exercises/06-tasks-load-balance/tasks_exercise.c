@@ -38,6 +38,7 @@ static bool timeline;
 static const char *timeline_png;
 
 static const kit_opt options[] = {
+	KIT_OPT_GROUP("exercise 06:"),
 	KIT_OPT_INT(0, "chunk", &chunk_size, "K", "dynamic: rows per chunk (default 4)", 1, 1000000),
 	KIT_OPT_INT(0, "cutoff", &cutoff, "C", "fib: n below C runs serially (default 20)", 0, 90),
 	KIT_OPT_INT(0, "grain", &grain, "G", "taskloop: rows per task (default 4)", 1, 1000000),
