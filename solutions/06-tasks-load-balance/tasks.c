@@ -42,19 +42,24 @@
  */
 
 /* Row Y of the picture: for each pixel, the steps z <- z^2 + c before
- * |z| > 2, at most m->iters. Writes only this row's counts. */
+ * |z| > 2, at most m->iters. Writes only this row's counts. One product a
+ * statement: no compiler may fuse a multiply and an add (FMA), so every
+ * compiler gives the same counts, bit for bit. */
 void mandel_row(const mandel *m, int y, uint32_t *counts)
 {
 	double t0 = tasks_tl ? kit_wtime() : 0;
-	double ci = m->y0 + y * m->dy;
+	double yy = y * m->dy, ci = m->y0 + yy;
 	uint32_t *out = counts + (size_t)y * (size_t)m->width;
 	for (int x = 0; x < m->width; x++) {
-		double cr = m->x0 + x * m->dx, zr = 0, zi = 0;
+		double xx = x * m->dx, cr = m->x0 + xx, zr = 0, zi = 0;
+		double zr2 = 0, zi2 = 0;
 		int k = 0;
-		while (k < m->iters && zr * zr + zi * zi <= 4.0) {
-			double t = zr * zr - zi * zi + cr;
-			zi = 2.0 * zr * zi + ci;
-			zr = t;
+		while (k < m->iters && zr2 + zi2 <= 4.0) {
+			double zrzi = zr * zi;
+			zi = (zrzi + zrzi) + ci;
+			zr = (zr2 - zi2) + cr;
+			zr2 = zr * zr;
+			zi2 = zi * zi;
 			k++;
 		}
 		out[x] = (uint32_t)k;
