@@ -126,7 +126,7 @@ enum { NSCHED = sizeof(scheds) / sizeof(scheds[0]) };
 
 static job picture_job(void)
 {
-	job j = { .kind = 0, .m = tasks_mandel(quick ? 240 : 800, quick ? 300 : 1000) };
+	job j = { .kind = 0, .m = tasks_mandel(quick ? 240 : 800, quick ? 300 : 1000, 2026) };
 	j.counts = kit_xmalloc((size_t)j.m.width * j.m.height * sizeof(uint32_t));
 	return j;
 }

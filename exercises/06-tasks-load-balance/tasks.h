@@ -71,9 +71,9 @@ void mandel_taskloop(const mandel *m, int grain, uint32_t *counts);
 
 /* The kit's side (tasks_work.c): the picture of N x N/2 pixels, at most
  * ITERS steps a pixel, in the window [-2, 0.6] x [-0.3, 1.0] (heavy rows
- * on top); the serial references the checks compare with; the list of N
+ * on top) shifted by less than a pixel by SEED; the serial references the checks compare with; the list of N
  * nodes linked in an order drawn from SEED (the array, *HEAD its first). */
-mandel tasks_mandel(int n, int iters);
+mandel tasks_mandel(int n, int iters, uint64_t seed);
 void tasks_mandel_ref(const mandel *m, uint32_t *counts);
 uint64_t tasks_fib_ref(int n);
 node *tasks_list_new(uint64_t n, uint64_t seed, node **head);

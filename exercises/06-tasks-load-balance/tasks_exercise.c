@@ -75,7 +75,7 @@ static void *make(const kit_ex_ctx *c)
 	problem *p = kit_xcalloc(1, sizeof(*p));
 	p->n = (int)c->n;
 	if (PIC(c->kernel)) {
-		p->m = tasks_mandel(p->n, iters);
+		p->m = tasks_mandel(p->n, iters, c->seed);
 		p->npix = (size_t)p->m.width * (size_t)p->m.height;
 		p->counts = kit_xmalloc(p->npix * sizeof(uint32_t));
 	} else if (c->kernel == K_LIST || c->kernel == K_ARRAY)
