@@ -4,7 +4,7 @@
  *   load balance, built with the reference tasks.c only.
  *
  * USAGE
- *   tasks-demos --demo schedules|cutoff|list [--quick] [--out DIR]
+ *   tasks-demos --demo schedules|cutoff|linked-list [--quick] [--out DIR]
  *   tasks-demos --bench [--quick] [--out DIR]
  *   ./kit demo schedules; ./kit bench tasks        (the usual way in)
  *
@@ -14,7 +14,7 @@
  *     share from a recorded run, and a timeline PNG of each.
  *   cutoff: fib(n) with tasks against the cut-off: time and the number of
  *     tasks; the cost of one task from the difference.
- *   list: a task per node against copying the list to an array first.
+ *   linked-list: a task per node against copying the list to an array first.
  *   --bench: every kernel at 1 .. all threads, the speed-up table, the
  *     speed-up chart and the timelines of the schedules.
  *   Files go to DIR (default results/demos/NAME, results/bench/tasks).
@@ -239,7 +239,7 @@ static int demo_list(void)
 		}
 	}
 	free(nodes);
-	int rc = finish(r, "list");
+	int rc = finish(r, "linked-list");
 	return rc ? rc : all_ok ? 0 : KIT_EXIT_INVALID;
 }
 
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	const char *demo = NULL;
 	bool do_bench = false;
 	kit_opt opts[] = {
-		KIT_OPT_STRING(0, "demo", &demo, "NAME", "a live demo: schedules, cutoff, list"),
+		KIT_OPT_STRING(0, "demo", &demo, "NAME", "a live demo: schedules, cutoff, linked-list"),
 		KIT_OPT_BOOL(0, "bench", &do_bench, "every kernel at 1 .. all threads: speed-up"),
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a few seconds)"),
 		KIT_OPT_STRING(0, "out", &outdir, "DIR", "where the files go (default: "
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 	int rc = kit_opt_parse(&p, argc, argv);
 	if (rc == KIT_OPT_HELP)
 		return KIT_EXIT_OK;
-	const char *names[] = { "schedules", "cutoff", "list" };
+	const char *names[] = { "schedules", "cutoff", "linked-list" };
 	int which = -1;
 	for (int i = 0; demo && i < 3; i++)
 		if (!strcmp(demo, names[i]))
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 		kit_error("choose one of --demo NAME and --bench (tasks-demos --help lists them)");
 		rc = -1;
 	} else if (rc == 0 && demo && which < 0) {
-		kit_error("--demo '%s' is not a demo of exercise 06: use schedules, cutoff or list",
+		kit_error("--demo '%s' is not a demo of exercise 06: use schedules, cutoff or linked-list",
 			  demo);
 		rc = -1;
 	}

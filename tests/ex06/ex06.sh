@@ -111,7 +111,7 @@ bad-arguments)
 demos)
 	# the demos and the benchmark at test size write their charts and tables
 	[ -n "$demos" ] || skip "no demo program"
-	for d in schedules cutoff list; do
+	for d in schedules cutoff linked-list; do
 		expect 0 -- "$demos" --demo "$d" --quick --out "$tmp/demo-$d"
 		ls "$tmp/demo-$d"/*.csv >/dev/null 2>&1 || fail "demo $d wrote no CSV"
 	done
@@ -124,7 +124,7 @@ manifest)
 	[ -x "$py" ] || skip "no /usr/bin/python3"
 	grep -q '"correct"' "$(dirname "$0")/../check_manifest.py" ||
 		skip "check_manifest.py does not know the 'correct' item kind yet"
-	"$py" "$(dirname "$0")/../check_manifest.py" "$manifest" tasks schedules,cutoff,list \
+	"$py" "$(dirname "$0")/../check_manifest.py" "$manifest" tasks schedules,cutoff,linked-list \
 		--hint-prefix "Look at TODO" || failed=1 ;;
 *)
 	echo "ex06.sh: error: unknown case '$case_'" >&2
