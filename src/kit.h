@@ -533,6 +533,20 @@ int kit_plot_heatmap(const char *title, const char *xlabel, const char *ylabel,
 		     const double *z, int nx, int ny, const int *xs, const int *ys,
 		     const char *png_path, FILE *text_out);
 
+/* One bar of a timeline: row ROW (a thread) busy from T0 to T1 seconds;
+ * COLOUR 0 or 1 (alternate bars, so that neighbours stay apart). */
+typedef struct kit_bar {
+	int row;
+	double t0, t1;
+	int colour;
+} kit_bar;
+
+/* Draws N bars on NROWS rows (labelled "ROW_LABEL r") against time, XLABEL
+ * under the axis, to PNG_PATH (1024x640) atomically: the timeline of
+ * timeline.h. -1 with a message when N is 0 or gnuplot is missing or fails. */
+int kit_plot_bars(const char *title, const char *xlabel, const char *row_label,
+		  const kit_bar *bars, size_t n, int nrows, const char *png_path);
+
 /* ------------------------------------------------------------------------
  * Progress on stderr (only when stderr is a terminal and KIT_QUIET is unset).
  * Call these from one thread (outside parallel regions). They cannot fail.

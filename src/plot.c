@@ -548,3 +548,67 @@ int kit_plot_heatmap(const char *title, const char *xlabel, const char *ylabel,
 	job_close(&j);
 	return rc;
 }
+
+/* ------------------------------------------------------------------------
+ * Timelines: horizontal bars, a row per thread
+ */
+
+struct bars {
+	const char *title, *xlabel, *row_label;
+	int nrows;
+};
+
+static void bars_body(FILE *f, const struct job *j, const void *arg, bool text)
+{
+	const struct bars *b = arg;
+	(void)text;
+	fputs("set title ", f);
+	gp_quote(f, b->title);
+	fputs("\nset xlabel ", f);
+	gp_quote(f, b->xlabel);
+	fprintf(f, "\nset yrange [%d.5:-0.5]\nset xrange [0:*]\nset ytics (", b->nrows - 1);
+	for (int r = 0; r < b->nrows; r++) {
+		fprintf(f, "%s'", r ? ", " : "");
+		for (const char *p = b->row_label; p && *p; p++)
+			if (*p != '\'')
+				fputc(*p, f);
+		fprintf(f, " %d' %d", r, r);
+	}
+	fputs(")\nset grid xtics\nset tics out nomirror\n"
+	      "set style fill solid 0.9 border lc rgb 'white'\nplot ", f);
+	gp_quote(f, j->data);
+	/* x centre, row, half width, half height, colour */
+	fputs(" using (($1+$2)/2):3:(($2-$1)/2):(0.35):($4 > 0.5 ? 0x4a90d9 : 0xe07b39) "
+	      "with boxxyerror lc rgb variable notitle\n", f);
+}
+
+int kit_plot_bars(const char *title, const char *xlabel, const char *row_label,
+		  const kit_bar *bars, size_t n, int nrows, const char *png_path)
+{
+	if (!n || nrows <= 0) {
+		kit_error("timeline '%s' has nothing to draw", title ? title : "");
+		return -1;
+	}
+	struct job j;
+	if (job_open(&j))
+		return -1;
+	int rc = 0;
+	FILE *f = fopen(j.data, "w");
+	if (!f) {
+		kit_error("cannot write '%s': %s", j.data, strerror(errno));
+		rc = -1;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%.9g %.9g %d %d\n", bars[i].t0, bars[i].t1, bars[i].row,
+				bars[i].colour);
+		if (fclose(f)) {
+			kit_error("cannot write '%s': %s", j.data, strerror(errno));
+			rc = -1;
+		}
+	}
+	struct bars b = { title, xlabel, row_label, nrows };
+	if (!rc)
+		rc = render_png(bars_body, &b, &j, png_path);
+	job_close(&j);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * tasks_exercise.c - exercise 06 as the kit's driver sees it: the kernels of
+ * tasks.h as a table, how an answer is checked, --timeline. Not edited by
+ * students. Every answer is defined: the picture's counts equal the serial
+ * tasks_mandel_ref's bit for bit (counts.u32 in --emit), fib(n) and the
+ * list's sum equal their references exactly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "exercise.h"
+#include "tasks.h"
+
+enum { K_STATIC, K_DYNAMIC, K_GUIDED, K_FIB, K_LIST, K_ARRAY, K_TASKLOOP, NK };
+#define PIC(k) ((k) <= K_GUIDED || (k) == K_TASKLOOP)
+#define SAME (KIT_EX_PARALLEL | KIT_EX_SAME_ANY)
+#define TODO(k) "look at TODO(" #k ") in tasks.c: "
+#define LOW53(v) ((v) & ((UINT64_C(1) << 53) - 1))	/* exact in a JSON number */
+
+static const kit_ex_kernel kernels[] = {
+	{ "static", 1, "mandel_static", TODO(1) "'parallel for schedule(static)' over the rows", SAME, 0, 0 },
+	{ "dynamic", 2, "mandel_dynamic", TODO(2) "'parallel for schedule(dynamic, chunk)'", SAME, 0, 0 },
+	{ "guided", 3, "mandel_guided", TODO(3) "'parallel for schedule(guided)'", SAME, 0, 0 },
+	{ "fib", 4, "fib_tasks", TODO(4) "'task shared(x)', 'task shared(y)', 'taskwait' before "
+		"x + y; the first call in 'parallel' + 'single'", SAME, 32, 27 },
+	{ "list", 5, "list_tasks", TODO(5) "'parallel' + 'single', then 'task firstprivate(p)' "
+		"calling node_work(p)", SAME, 40000, 8000 },
+	{ "array", 5, "list_array", TODO(5) "copy the node addresses into an array, then 'parallel "
+		"for schedule(dynamic, 16)'", SAME, 40000, 8000 },
+	{ "taskloop", 6, "mandel_taskloop", TODO(6) "'parallel' + 'single', then 'taskloop "
+		"grainsize(grain)'", SAME, 0, 0 },
+};
+
+static int chunk_size = 4, cutoff = 20, grain = 4, iters = 1000;
+static bool timeline;
+static const char *timeline_png;
+
+static const kit_opt options[] = {
+	KIT_OPT_GROUP("exercise 06:"),
+	KIT_OPT_INT(0, "chunk", &chunk_size, "K", "dynamic: rows per chunk (default 4)", 1, 1000000),
+	KIT_OPT_INT(0, "cutoff", &cutoff, "C", "fib: n below C runs serially (default 20)", 0, 90),
+	KIT_OPT_INT(0, "grain", &grain, "G", "taskloop: rows per task (default 4)", 1, 1000000),
+	KIT_OPT_INT(0, "iters", &iters, "I", "most steps per pixel (default 1000)", 1, 1000000),
+	KIT_OPT_BOOL(0, "timeline", &timeline, "run once and chart which thread did what, when"),
+	KIT_OPT_STRING(0, "timeline-png", &timeline_png, "FILE", "the timeline as a PNG too"),
+	KIT_OPT_END,
+};
+
+typedef struct problem {
+	mandel m;
+	size_t npix;
+	uint32_t *counts, *ref;	/* the picture, the reference's (made when needed) */
+	node *nodes, *head;
+	int n;
+} problem;
+
+/* -n for each kernel asked for (make trusts it: this runs first). */
+static int check_options(const kit_ex_ctx *c)
+{
+	for (int k = 0; c->n_given && k < NK; k++)
+		if ((c->all_kernels || k == c->kernel) &&
+		    ((k == K_FIB && c->n > 60) || (PIC(k) && (c->n < 2 || c->n > 40000)))) {
+			kit_error("-n %llu is out of range for --kernel %s: use %s",
+				  (unsigned long long)c->n, kernels[k].name,
+				  k == K_FIB ? "0 to 60" : "2 to 40000 (the picture's width)");
+			return -1;
+		}
+	return 0;
+}
+
+static void *make(const kit_ex_ctx *c)
+{
+	problem *p = kit_xcalloc(1, sizeof(*p));
+	p->n = (int)c->n;
+	if (PIC(c->kernel)) {
+		p->m = tasks_mandel(p->n, iters, c->seed);
+		p->npix = (size_t)p->m.width * (size_t)p->m.height;
+		p->counts = kit_xmalloc(p->npix * sizeof(uint32_t));
+	} else if (c->kernel == K_LIST || c->kernel == K_ARRAY)
+		p->nodes = tasks_list_new(c->n, c->seed, &p->head);
+	return p;
+}
+
+static void pfree(void *prob)
+{
+	problem *p = prob;
+	free(p->counts);
+	free(p->ref);
+	free(p->nodes);
+	free(p);
+}
+
+/* The result: fib(n), the list's sum or the picture's FNV-1a hash, low 53 bits. */
+static int run(void *prob, const kit_ex_ctx *c, void *out)
+{
+	problem *p = prob;
+	uint64_t *r = out;
+	if (p->counts)	/* a row left out shows */
+		memset(p->counts, 0xff, p->npix * sizeof(uint32_t));
+	for (node *q = p->head; q; q = q->next)
+		q->result = 0;
+	switch (c->kernel) {
+	case K_STATIC: mandel_static(&p->m, p->counts); break;
+	case K_DYNAMIC: mandel_dynamic(&p->m, chunk_size, p->counts); break;
+	case K_GUIDED: mandel_guided(&p->m, p->counts); break;
+	case K_TASKLOOP: mandel_taskloop(&p->m, grain, p->counts); break;
+	case K_FIB: *r = fib_tasks(p->n, cutoff); return 0;
+	default: *r = LOW53(c->kernel == K_LIST ? list_tasks(p->head) : list_array(p->head));
+		return 0;
+	}
+	*r = LOW53(tasks_picture_hash(p->counts, p->npix));
+	return 0;
+}
+
+static bool validate(void *prob, const kit_ex_ctx *c, const void *res, kit_buf *msg)
+{
+	problem *p = prob;
+	uint64_t got = *(const uint64_t *)res, want;
+	if (!PIC(c->kernel)) {
+		want = c->kernel == K_FIB ? tasks_fib_ref(p->n) : LOW53(tasks_list_ref(p->head));
+		kit_buf_printf(msg, c->kernel == K_FIB ? "fib(%d) = %llu" : "the sum over %d nodes "
+			       "is %llu (mod 2^53)", p->n, (unsigned long long)got);
+		if (got != want)
+			kit_buf_printf(msg, ", not %llu", (unsigned long long)want);
+		return got == want;
+	}
+	if (!p->ref) {
+		p->ref = kit_xmalloc(p->npix * sizeof(uint32_t));
+		tasks_mandel_ref(&p->m, p->ref);
+	}
+	return tasks_picture_check(p->counts, p->ref, &p->m, msg);
+}
+
+static kit_ex_work work(const kit_ex_ctx *c)
+{
+	double n = (double)c->n;
+	return (kit_ex_work){ .samples = PIC(c->kernel) ? n * (double)(c->n / 2)
+						: c->kernel >= K_LIST ? n : 0 };
+}
+
+/* The picture's counts go to counts.u32 beside result.json's "value". */
+static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
+{
+	problem *p = prob;
+	cJSON_AddNumberToObject(out, "value", (double)*(const uint64_t *)res);
+	return PIC(c->kernel) ? tasks_write_counts(dir, p->counts, p->npix) : 0;
+}
+
+/* The student's counts are read into p->counts and judged as a run's. */
+static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *res,
+		  void *got, kit_buf *msg)
+{
+	problem *p = prob;
+	if (PIC(c->kernel) ? kit_ex_read_exact(dir, "counts.u32", p->counts, p->npix * 4, msg)
+			   : kit_ex_json_u64(res, "value", got, msg))
+		return KIT_FAIL;
+	return validate(prob, c, got, msg) ? KIT_PASS : KIT_FAIL;
+}
+
+/* --timeline: a recorded run, a bar per chunk of the picture's rows. */
+static int timeline_mode(const kit_ex_ctx *c)
+{
+	static const int sched[] = { KIT_TL_STATIC, KIT_TL_DYNAMIC, KIT_TL_GUIDED, -1, -1, -1,
+				     KIT_TL_GRAINSIZE };
+	if (!timeline && !timeline_png)
+		return -1;
+	return kit_tl_exercise(c, &tasks_tl, sched[c->kernel], (int)(c->n / 2 ? c->n / 2 : 1),
+			       c->kernel == K_DYNAMIC ? chunk_size : grain, timeline, timeline_png);
+}
+
+static const kit_exercise tasks_exercise = {
+	.name = "06-tasks-load-balance",
+	.title = "Tasks and load balance",
+	.program = "tasks",
+	.edit = "tasks.c",
+	.about = "Steps 1-3: a Mandelbrot picture of n x n/2 pixels, rows of uneven cost,\n"
+		 "under schedules static, dynamic and guided; steps 4-6: tasks for fib(n),\n"
+		 "a list of n nodes, a taskloop. Answers are checked exactly, then timed;\n"
+		 "--timeline charts which thread did which piece of work, and when.\n",
+	.examples = "  tasks --kernel all --threads 1,2\n"
+		    "  tasks --kernel dynamic --chunk 1 --timeline --timeline-png dyn.png\n"
+		    "  tasks --kernel fib -n 32 --cutoff 25 --threads 1,2\n"
+		    "  OMP_NUM_THREADS=2 tasks --kernel list --validate --expect-parallel\n",
+	.kernels = kernels,
+	.nkernels = NK,
+	.options = options,
+	.n_help = "picture width (default 800; 300 in checks), fib's n, or list nodes",
+	.n_max = 10000000,
+	.n_time = 800,
+	.n_check = 300,
+	.seed = 2026,
+	.make = make, .free = pfree, .run = run, .validate = validate, .work = work,
+	.result_size = sizeof(uint64_t), .result_name = "value", .emit = emit, .verify = verify,
+	.mode = timeline_mode, .check_options = check_options,
+};
+
+int main(int argc, char **argv)
+{
+	return kit_exercise_main(argc, argv, &tasks_exercise);
+}
