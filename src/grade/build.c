@@ -11,6 +11,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +195,30 @@ static int copy_sources(const char *root, const char *dst)
 	return rc;
 }
 
+/* In the grading copy the reference solutions' sources are left empty (their
+ * meson.build files stay, so the tree configures): a submission that
+ * includes "../../solutions/NN/file.c" gets nothing from it. Only the
+ * student's program is built there. */
+static int blank_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (flag != FTW_F || !strcmp(path + ftw->base, "meson.build"))
+		return 0;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("/* The reference is not part of a submission's build. */\n", f);
+	return fclose(f) ? -1 : 0;
+}
+
+static int blank_solutions(const char *src)
+{
+	char *dir = kit_xasprintf("%s/solutions", src);
+	int rc = is_dir(dir) ? nftw(dir, blank_entry, 16, FTW_PHYS) : 0;
+	free(dir);
+	return rc;
+}
+
 /* The meson options of the kit's build that the student's build must share. */
 static char **build_options(const char *build, size_t *n, char **cc)
 {
@@ -275,7 +301,7 @@ int build_prepare_grade(session *s, exercise **ex, size_t n, char **err)
 	s->src = kit_xasprintf("%s/src", base);
 	s->stu_build = kit_xasprintf("%s/build", base);
 	s->tsan_build = kit_xasprintf("%s/build-tsan", base);
-	if (copy_sources(s->root, s->src)) {
+	if (copy_sources(s->root, s->src) || blank_solutions(s->src)) {
 		*err = kit_xasprintf("could not copy the kit's sources from %s to %s", s->root, s->src);
 		return -1;
 	}

@@ -100,6 +100,25 @@ static void session_init(session *s, bool grade)
 	s->serial = serial_build(s->ref_build);
 }
 
+/* What student code must not see: the reference solutions' sources, the
+ * programs built from them (which would compute any answer), the demos built
+ * on them, and the kit's git history (which holds every solution). */
+static void hide_reference(session *s)
+{
+	static const char *const in_root[] = { "solutions", ".git" };
+	static const char *const in_build[] = { "solutions", "demos" };
+	for (size_t i = 0; i < sizeof(in_root) / sizeof(in_root[0]); i++) {
+		char *p = kit_xasprintf("%s/%s", s->root, in_root[i]);
+		sandbox_hide(&s->sb, p);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(in_build) / sizeof(in_build[0]); i++) {
+		char *p = kit_xasprintf("%s/%s", s->ref_build, in_build[i]);
+		sandbox_hide(&s->sb, p);
+		free(p);
+	}
+}
+
 /* The session's temporary folder: the grader's, which the sandbox can pass
  * through (0711) and see read-only (input files, grade builds). */
 static int make_tmp(session *s)
@@ -119,6 +138,7 @@ static int make_tmp(session *s)
 	sandbox_add_ro(&s->sb, s->ref_build);
 	if (s->workdir)
 		sandbox_add_ro(&s->sb, s->workdir);
+	hide_reference(s);
 	return 0;
 }
 

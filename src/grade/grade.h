@@ -214,6 +214,8 @@ typedef struct sandbox {
 	gid_t gid;
 	char **ro;		/* folders bound read-only (bwrap) */
 	size_t nro;
+	char **hidden;		/* folders replaced by an empty one (bwrap) */
+	size_t nhidden;
 	bool sanitized;		/* builds with sanitizers: no address-space limit */
 	int cpus;
 	char *why;		/* why the preferred sandbox is not used, or NULL */
@@ -227,6 +229,13 @@ void sandbox_init(sandbox *sb, int cpus, bool sanitized);
 void sandbox_free(sandbox *sb);
 /* Adds PATH to the folders the sandbox sees (read-only). */
 void sandbox_add_ro(sandbox *sb, const char *path);
+/* Hides PATH (an existing folder) from student code: under bubblewrap it is
+ * an empty folder there. The reference solutions, their programs and the
+ * kit's history are hidden so that a submission can neither include the
+ * reference's source nor run the reference program and hand in its output.
+ * Without bubblewrap nothing is hidden (the report names the sandbox used).
+ * A missing PATH is ignored. Cannot fail. */
+void sandbox_hide(sandbox *sb, const char *path);
 /* Makes PATH (a new folder) the sandbox user's, mode 0700. 0 or -1 with a message. */
 int sandbox_own(const sandbox *sb, const char *path);
 /* Gives PATH and everything under it to the sandbox user (builds). */

@@ -203,6 +203,11 @@ void sandbox_free(sandbox *sb)
 	free(sb->why);
 	sb->ro = NULL;
 	sb->nro = 0;
+	for (size_t i = 0; i < sb->nhidden; i++)
+		free(sb->hidden[i]);
+	free(sb->hidden);
+	sb->hidden = NULL;
+	sb->nhidden = 0;
 	sb->why = NULL;
 }
 
@@ -235,6 +240,18 @@ void sandbox_add_ro(sandbox *sb, const char *path)
 		}
 	sb->ro = kit_xrealloc(sb->ro, (sb->nro + 1) * sizeof(char *));
 	sb->ro[sb->nro++] = real;
+}
+
+void sandbox_hide(sandbox *sb, const char *path)
+{
+	char *real = realpath(path, NULL);
+	struct stat st;
+	if (!real || stat(real, &st) || !S_ISDIR(st.st_mode)) {
+		free(real);
+		return;
+	}
+	sb->hidden = kit_xrealloc(sb->hidden, (sb->nhidden + 1) * sizeof(char *));
+	sb->hidden[sb->nhidden++] = real;
 }
 
 int sandbox_own(const sandbox *sb, const char *path)
@@ -493,7 +510,7 @@ static char **full_argv(const sandbox *sb, const sb_opts *o)
 	size_t n = 0;
 	while (o->argv[n])
 		n++;
-	char **v = kit_xcalloc(n + 48 + 3 * sb->nro, sizeof(char *));
+	char **v = kit_xcalloc(n + 48 + 3 * sb->nro + 2 * sb->nhidden, sizeof(char *));
 	size_t k = 0;
 	if (sb->kind == SB_BWRAP) {
 		static const char *const head[] = {
@@ -507,6 +524,10 @@ static char **full_argv(const sandbox *sb, const sb_opts *o)
 			v[k++] = "--ro-bind";
 			v[k++] = sb->ro[i];
 			v[k++] = sb->ro[i];
+		}
+		for (size_t i = 0; i < sb->nhidden; i++) {
+			v[k++] = "--tmpfs";
+			v[k++] = sb->hidden[i];
 		}
 		v[k++] = "--bind";
 		v[k++] = (char *)o->work;
