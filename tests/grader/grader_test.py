@@ -525,6 +525,10 @@ def case_ex01_hostile():
             if not r:
                 continue
             show(r)
+            if v == "hostile_exec" and not str(r.get("sandbox", "")).startswith("bubblewrap"):
+                # only bubblewrap can hide the reference programs (docs/grading.md)
+                print(f"# {label}: not judged: the sandbox here is {r.get('sandbox')}")
+                continue
             expect(r, "s4-correct", "fail", label=label)
             ok(r["score"] == 0 and rc == 1, f"{label}: no points, exit 1 (got {r['score']}, exit {rc})")
             ok(time.time() - t0 < 120, f"{label}: the grader returns promptly ({time.time() - t0:.0f} s)")
