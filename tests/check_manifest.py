@@ -45,7 +45,7 @@ for it in m["items"]:
         assert key in it, (it.get("id"), "missing " + key)
     assert it["id"] not in ids, "duplicate id " + it["id"]
     ids.add(it["id"])
-    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it["kind"]
+    assert it["kind"] in ("correct", "tsan", "speed", "speedup"), it["kind"]
     assert str(it["step"]) in m["steps"], it["id"]
     assert it["points"] > 0 and it["hint"], it["id"]
     if a.hint_prefix:

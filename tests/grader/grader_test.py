@@ -16,6 +16,12 @@ Cases:
                  TODO(k) blocks leave undone.
   ex01-broken    tests/grader/ex01/*.patch, each one bug against the reference pi.c:
                  each fails the item it should, as it should.
+  ex01-hostile   tests/grader/ex01/hostile_*.patch, each an attack a student could try
+                 instead of the work (a PASS line, a guessed count, burner threads, a
+                 setsid child that rewrites the report later, overwriting the reference,
+                 signalling the grader, a fork bomb, a flood of output): each fails its
+                 item, leaves no process and no file of the sandbox user, the reference
+                 and the report intact. As root, also in the bare-uid sandbox.
   ex01-check     ./kit check 01 --step 1 in this build.
   ex02-broken    tests/grader/ex02/*.patch against solutions/02-blas-threads/gemm.c,
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
@@ -112,7 +118,11 @@ def leftovers(root):
         for what in ("exe", "cwd"):
             try:
                 if os.readlink(f"/proc/{pid}/{what}").startswith(root):
-                    found.append(pid)
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:100]
+                    with open(f"/proc/{pid}/stat") as f:
+                        st = f.read().rsplit(")", 1)[1].split()[:2]
+                    found.append(f"{pid} {st} {cmd}")
                     break
             except OSError:
                 pass
@@ -174,8 +184,8 @@ def case_fixture():
     quick = ["--quick", "--timeout", "20"]
 
     # check: the student's own tree, with ninja in KIT_BUILD
-    p = run(["check", "99", "--only", "run", "--json", os.path.join(TMP, "c.json")], env)
-    ok(p.returncode == 0, "check 99 (the skeleton, run items only) exits 0")
+    p = run(["check", "99", "--only", "s1-correct,s2-correct", "--json", os.path.join(TMP, "c.json")], env)
+    ok(p.returncode == 0, "check 99 (the skeleton, its correctness items) exits 0")
     ok(re.search(r"^PASS\s+0/0\s+builds", p.stdout, re.M), "check prints a PASS row for builds")
     ok(re.search(r"^PASS\s+2/2\s+step 2: parallel sum", p.stdout, re.M), "check prints item rows with points")
     ok(re.search(r"^score: 3/3", p.stdout, re.M), "check prints the score line")
@@ -186,6 +196,12 @@ def case_fixture():
     ok(p.returncode == 0 and "step 1" in p.stdout and "step 2" not in p.stdout, "check --step 1 runs step 1 only")
     p = run(["check", "fixture", "--step", "1"], env)
     ok(p.returncode == 0, "check finds an exercise by the folder name without its number")
+    p = run(["check", "99", "--step", "9"], env)
+    ok(p.returncode == 2 and "--step 9" in p.stderr, "check --step 9 (no such step) is an error")
+    p = run(["check", "99", "--only", "s2-parallel"], env)
+    ok(p.returncode == 1 and re.search(r"^FAIL\s+0/1\s+step 2: every thread", p.stdout, re.M)
+       and "did a share of the work" in p.stdout,
+       "check: the serial skeleton fails the parallel item, seen from outside" if OMP else "check: no parallel pass without OpenMP")
     p = run(["check", "7"], env)
     ok(p.returncode == 2 and "no exercise '7'" in p.stderr, "check of a missing exercise: exit 2 and why")
     p = run(["check", "--help"], env)
@@ -196,7 +212,7 @@ def case_fixture():
     good_fx = open(fx).read()
     with open(fx, "a") as f:
         f.write("int oops(void) { return }\n")
-    p = run(["check", "99", "--only", "run"], env)
+    p = run(["check", "99", "--only", "correct"], env)
     ok(p.returncode == 1 and re.search(r"^FAIL\s+0/0\s+builds", p.stdout, re.M) and "error:" in p.stdout
        and "not run: the build failed" in p.stdout, "check: a build failure shows the error and stops the items")
     with open(fx, "w") as f:
@@ -215,6 +231,7 @@ def case_fixture():
         show(r)
         for i in ("builds", "s1-correct", "s2-correct"):
             expect(r, i, "pass", label="ok")
+        expect(r, "s2-parallel", "pass" if OMP else ["pass", "fail"], label="ok")
         expect(r, "s2-race", ["pass", "skip"], label="ok")
         sp = expect(r, "s2-speed", ["pass", "fail", "skip"], label="ok")
         ok(sp and (sp["status"] == "skip" or ("ratio" in sp and len(sp["spread"]) == 2)),
@@ -226,12 +243,12 @@ def case_fixture():
         show(r)
         expect(r, "s1-correct", "pass", label="race")
         expect(r, "s2-race", ["fail", "skip"], r"data race .*fx\.c:\d+", label="race")
-    rc, r, _ = grade_json(["--submission", os.path.join(subs, "wrong"), "--only", "run"] + gq, env)
+    rc, r, _ = grade_json(["--submission", os.path.join(subs, "wrong"), "--only", "s1-correct,s2-correct"] + gq, env)
     if r:
         expect(r, "s1-correct", "pass", label="wrong")
-        expect(r, "s2-correct", "fail", r"FAIL: par\(3000000\) = .*expected", label="wrong")
+        expect(r, "s2-correct", "fail", r"par\(3000000\) = .*expected", label="wrong")
         ok(rc == 1, "wrong: grade exits 1 when an item failed")
-    rc, r, _ = grade_json(["--submission", os.path.join(subs, "crash"), "--only", "run"] + gq, env)
+    rc, r, _ = grade_json(["--submission", os.path.join(subs, "crash"), "--only", "s2-correct"] + gq, env)
     if r:
         expect(r, "s2-correct", "fail", r"SIGSEGV|SEGV|null pointer", label="crash")
     rc, r, _ = grade_json(["--submission", os.path.join(subs, "slow"), "--only", "speed", "--rounds", "3"] + gq, env)
@@ -241,7 +258,7 @@ def case_fixture():
         ok(it and (it["status"] == "skip" or (it["score"] < it["max_score"] and it["ratio"] > 1.25)),
            "slow: a 5x slower variant scores below full speed credit")
     t0 = time.time()
-    rc, r, _ = grade_json(["--submission", os.path.join(subs, "hang"), "--only", "run",
+    rc, r, _ = grade_json(["--submission", os.path.join(subs, "hang"), "--only", "s1-correct,s2-correct",
                            "--timeout", "2"] + gq[:3], env)
     if r:
         expect(r, "s1-correct", "pass", label="hang")
@@ -252,7 +269,7 @@ def case_fixture():
 
     # Gradescope: always written, also on a build failure, a missing file, a grader error
     gs = os.path.join(TMP, "results.json")
-    rc, d, _ = grade_json(["--submission", os.path.join(subs, "broken")] + gq + ["--only", "run"], env, "gradescope")
+    rc, d, _ = grade_json(["--submission", os.path.join(subs, "broken")] + gq + ["--only", "correct"], env, "gradescope")
     if d:
         check_gradescope(d, "broken")
         ok(d["score"] == 0 and "error" in d["tests"][0]["output"] and d["tests"][0]["status"] == "failed",
@@ -288,10 +305,10 @@ def case_fixture():
     os.makedirs(hidden)
     with open(os.path.join(hidden, "99-fixture.json"), "w") as f:
         json.dump({"items": [
-            {"id": "h-big", "step": 2, "points": 2, "kind": "run", "name": "hidden: a larger n",
-             "args": ["--kernel", "par", "--validate", "-n", "4e6"], "threads": ["2"]},
-            {"id": "h-odd", "step": 2, "points": 1, "kind": "run", "name": "hidden: an odd n",
-             "args": ["--kernel", "par", "--validate", "-n", "1001"], "threads": ["3"],
+            {"id": "h-big", "step": 2, "points": 2, "kind": "correct", "name": "hidden: a larger n",
+             "args": ["--kernel", "par", "-n", "4e6"], "threads": ["2"]},
+            {"id": "h-odd", "step": 2, "points": 1, "kind": "correct", "name": "hidden: an odd n",
+             "args": ["--kernel", "par", "-n", "1001"], "threads": ["3"],
              "visibility": "hidden"}]}, f)
     rc, d, _ = grade_json(["--submission", os.path.join(subs, "ok"), "--hidden", hidden, "--only", "h-big,h-odd"]
                           + gq, env, "gradescope")
@@ -332,21 +349,38 @@ def workdir():
     return os.path.join(BUILD, "grader-work")
 
 
+class Hog:
+    """One busy process per CPU beside the grader (graders share machines):
+    a correct submission must still pass every item."""
+    def __enter__(self):
+        self.p = [subprocess.Popen(["/bin/sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 1)]
+        return self
+
+    def __exit__(self, *a):
+        for p in self.p:
+            p.kill()
+            p.wait()
+
+
 def case_ex01_solution():
     wd = workdir()
-    rc, r, _ = grade_json(["01", "--submission", os.path.join(SRC, "solutions", EX), "--only", "run,tsan",
-                           "--workdir", wd], kit_env())
+    with Hog():
+        rc, r, _ = grade_json(["01", "--submission", os.path.join(SRC, "solutions", EX), "--only", "correct,tsan",
+                               "--workdir", wd], kit_env())
     if not r:
         return
     show(r)
     for it in load_items():
-        if it["kind"] not in ("run", "tsan"):
+        if it["kind"] not in ("correct", "tsan"):
             continue
-        # without OpenMP, "is it parallel" checks cannot be made (the driver exits 77)
-        allowed = ["pass", "skip"] if (it["kind"] == "tsan" or not OMP) else ["pass"]
-        got = expect(r, it["id"], allowed, label="solution")
+        # without OpenMP, "is it parallel" cannot pass: the parallel items fail there
+        allowed = ["pass", "skip"] if it["kind"] == "tsan" else ["pass"]
+        if not OMP and (it.get("parallel") or it["kind"] == "tsan"):
+            allowed = ["pass", "skip", "fail"]
+        got = expect(r, it["id"], allowed, label="solution, a CPU hog beside it")
         if got and got["status"] == "pass":
             ok(got["score"] == got["max_score"], f"solution: {it['id']} gets full marks")
+    ok("sandbox" in r, f"the report says which sandbox ran the code ({r.get('sandbox')})")
     rc, d, _ = grade_json(["01", "--submission", os.path.join(SRC, "solutions", EX), "--only", "s1-correct",
                            "--workdir", wd], kit_env(), "gradescope")
     if d:
@@ -354,6 +388,7 @@ def case_ex01_solution():
 
 
 def case_ex01_skeleton():
+    """The untouched skeleton earns exactly its done steps: step 1 (given)."""
     skel = os.path.join(SRC, "exercises", EX)
     todo = todo_steps(os.path.join(skel, "pi.c"))
     ok(todo, f"the skeleton has TODO blocks (steps {sorted(todo)})")
@@ -364,17 +399,14 @@ def case_ex01_skeleton():
         return
     show(r)
     ok(rc == 1, "skeleton: grade exits 1")
+    done = sum(it["points"] for it in load_items() if it["step"] not in todo)
     for it in load_items():
-        # Undone: an item of a TODO step, unless it checks for races (tsan, or
-        # repeated runs agreeing): serial code has none, so those pass.
-        race = it["kind"] == "tsan" or "--consistent" in it.get("args", [])
-        undone = it["step"] in todo and not race
-        if not undone:
-            expect(r, it["id"], ["pass", "skip"] if it["kind"] == "tsan" else "pass", label="skeleton")
-        elif it["kind"] == "speedup" or not OMP:
-            expect(r, it["id"], ["fail", "skip"], label="skeleton")
+        if it["step"] not in todo:
+            expect(r, it["id"], "pass", label="skeleton")
         else:
-            expect(r, it["id"], "fail", label="skeleton")
+            maybe_skip = it["kind"] in ("tsan", "speedup") or (not OMP and it.get("parallel"))
+            expect(r, it["id"], ["fail", "skip"] if maybe_skip else "fail", label="skeleton")
+    ok(abs(r["score"] - done) < 1e-9, f"skeleton: scores exactly its done steps, {done} (got {r['score']})")
 
 
 def case_ex01_broken():
@@ -393,42 +425,122 @@ def case_ex01_broken():
             show(r)
         return r
 
-    par = ["fail", "skip"] if not OMP else "fail"	# no "parallel" check without OpenMP
+    side = "pass" if OMP else ["pass", "fail"]	# parallel items cannot pass without OpenMP
     r = grade("race", "s2-race,s3-race")
     if r:
-        expect(r, "s2-race", "fail", r"data race .*pi\.c:\d+", label="race")
+        expect(r, "s2-race", ["fail", "skip"], r"data race .*pi\.c:\d+", label="race")
         expect(r, "s3-race", ["pass", "skip"], label="race")
-    r = grade("shared_rand", "s4-same,s4-correct")
+    r = grade("shared_rand", "s4-correct,s4-same")
     if r:
-        expect(r, "s4-same", "fail", r"FAIL: .*same|FAIL:", label="shared rand()")
-        expect(r, "s4-correct", "pass" if OMP else ["pass", "skip"], label="shared rand()")
+        expect(r, "s4-correct", "fail", r"differs from the reference's|changes from run to run", label="shared rand()")
+        expect(r, "s4-same", "fail", label="shared rand()")
     r = grade("wrong", "s1-correct,s3-correct")
     if r:
         expect(r, "s1-correct", "pass", label="wrong")
-        expect(r, "s3-correct", "fail", r"FAIL:", label="wrong")
+        expect(r, "s3-correct", "fail", r"differs from the reference.s|not between 0 and n", label="wrong")
     t0 = time.time()
     r = grade("hang", "s3-correct,s4-correct", ["--timeout", "4"])
     if r:
         expect(r, "s3-correct", "fail", r"timed out after 4 s", label="hang")
-        expect(r, "s4-correct", "pass" if OMP else ["pass", "skip"], label="hang")
+        expect(r, "s4-correct", side, label="hang")
         ok(time.time() - t0 < 120, "hang: the grader returns promptly")
     time.sleep(0.5)
     ok(not leftovers(TMP) and not leftovers(wd), f"hang: no process left behind (found {leftovers(TMP) + leftovers(wd)})")
     r = grade("crash", "s3-correct,s4-correct")
     if r:
         expect(r, "s4-correct", "fail", r"SIGSEGV|SEGV|null pointer", label="crash")
-        expect(r, "s3-correct", "pass" if OMP else ["pass", "skip"], label="crash")
+        expect(r, "s3-correct", side, label="crash")
     r = grade("serial", "s2-correct,s3-correct,s4-correct,s4-same,s2-race")
     if r:
         for i in ("s2-correct", "s3-correct", "s4-correct"):
-            expect(r, i, par, r"busy thread|one thread|parallel", label="serial")
-        expect(r, "s4-same", "pass", label="serial")
-        expect(r, "s2-race", ["pass", "skip"], label="serial")
-    r = grade("slow", "s4-speed", ["--quick", "--rounds", "3", "--speed-arg", "-n=2e7"])
+            expect(r, i, "fail", r"did a share of the work|one thread", label="serial")
+        expect(r, "s4-same", "fail", r"not checked", label="serial")
+        expect(r, "s2-race", ["fail", "skip"], label="serial")
+    r = grade("slow", "s4-speed", ["--quick", "--rounds", "3", "--speed-arg", "-n=2e8"])
     if r:
         it = expect(r, "s4-speed", ["fail", "skip"], r"x the reference", label="slow")
         ok(it and (it["status"] == "skip" or (it["score"] < it["max_score"] and it["ratio"] > 1.25)),
            f"slow: the 5x slower variant scores below full speed credit (ratio {it and it.get('ratio')})")
+
+
+def sandbox_files(uid):
+    """Files of the sandbox user UID in the shared scratch folders."""
+    found = []
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        for dirpath, dirs, files in os.walk(top):
+            for n in dirs + files:
+                try:
+                    if os.lstat(os.path.join(dirpath, n)).st_uid == uid:
+                        found.append(os.path.join(dirpath, n))
+                except OSError:
+                    pass
+    return found
+
+
+def sandbox_procs(uid):
+    out = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
+                out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def digest(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def case_ex01_hostile():
+    env = kit_env()
+    d = os.path.join(HERE, "ex01")
+    wd = workdir()
+    ref = os.path.join(SRC, "solutions", EX, "pi.c")
+    refprog = os.path.join(BUILD, "solutions", EX, "pi")
+    watched = [refprog, os.path.join(SRC, "exercises", EX, "pi.h"), ref]
+    before = {p: digest(p) for p in watched}
+    root = os.geteuid() == 0
+    modes = ["default", "nobody"] if root else ["default"]
+    variants = sorted(n[:-6] for n in os.listdir(d) if n.startswith("hostile_") and n.endswith(".patch"))
+    ok(len(variants) >= 3, f"at least three hostile submissions ({len(variants)})")
+    for mode in modes:
+        for v in variants:
+            if mode == "nobody" and v not in ("hostile_escape", "hostile_tamper", "hostile_kill"):
+                continue
+            if not root and v == "hostile_kill":
+                continue	# not as root it may signal its own user's processes: documented
+            label = f"{v} ({mode} sandbox)"
+            sub = os.path.join(TMP, "sub-" + v)
+            if not patched(ref, os.path.join(d, v + ".patch"), sub):
+                continue
+            e = dict(env)
+            if mode != "default":
+                e["KIT_SANDBOX"] = mode
+            t0 = time.time()
+            rc, r, p = grade_json(["01", "--submission", sub, "--only", "s4-correct", "--timeout", "10",
+                                   "--workdir", wd], e)
+            if not r:
+                continue
+            show(r)
+            expect(r, "s4-correct", "fail", label=label)
+            ok(r["score"] == 0 and rc == 1, f"{label}: no points, exit 1 (got {r['score']}, exit {rc})")
+            ok(time.time() - t0 < 120, f"{label}: the grader returns promptly ({time.time() - t0:.0f} s)")
+            out = os.path.join(TMP, "out.json")
+            text = open(out).read()
+            time.sleep(4 if v == "hostile_escape" else 0.3)
+            ok(open(out).read() == text, f"{label}: the report is unchanged seconds later")
+            ok(not leftovers(TMP) and not leftovers(wd), f"{label}: no process left behind "
+               f"({leftovers(TMP) + leftovers(wd)})")
+            uid = r.get("sandbox_uid", 65534)
+            if root:
+                ok(uid != 0 and not sandbox_procs(uid), f"{label}: no process of the sandbox user {uid} "
+                   f"({sandbox_procs(uid)})")
+                ok(not sandbox_files(uid), f"{label}: no file of the sandbox user outside its work folder "
+                   f"({sandbox_files(uid)[:5]})")
+            ok(all(digest(x) == before[x] for x in watched), f"{label}: the reference and the kit unchanged")
 
 
 def case_ex01_check():
@@ -461,123 +573,87 @@ def broken_grader(num, name, fname):
     return grade, wd
 
 
-def hang_case(grade, wd, variant, item, side, label):
-    """VARIANT never ends in ITEM: a time-out of 4 s, promptly, nothing left; SIDE still passes."""
-    t0 = time.time()
-    r = grade(variant, f"{item},{side}", ["--timeout", "4"])
-    if r:
-        expect(r, item, "fail", r"timed out after 4 s", label=label)
-        expect(r, side, "pass" if OMP else ["pass", "skip"], label=label)
-        ok(time.time() - t0 < 120, f"{label}: the grader returns promptly")
-    time.sleep(0.5)
-    ok(not leftovers(TMP) and not leftovers(wd), f"{label}: no process left behind "
-       f"(found {leftovers(TMP) + leftovers(wd)})")
+class Skip(Exception):
+    pass
+
+
+def needs_protocol(name, prog):
+    """The exercise's reference must speak the grader's protocol (--emit,
+    --verify); until its driver does, its cases are skipped, never passed."""
+    refp = os.path.join(BUILD, "solutions", name, prog)
+    p = subprocess.run([refp, "--help"], capture_output=True, text=True)
+    if "--emit" not in p.stdout + p.stderr:
+        raise Skip(f"{name}: the reference has no --emit/--verify yet")
+
+
+def broken_cases(grade, wd, cases, label):
+    """CASES: (variant, item that must fail, regex or None, item that must still pass or None, extra)."""
+    side_ok = "pass" if OMP else ["pass", "fail", "skip"]
+    for variant, item, regex, side, extra in cases:
+        only = item + ("," + side if side else "")
+        t0 = time.time()
+        r = grade(variant, only, extra)
+        if not r:
+            continue
+        expect(r, item, "fail" if OMP else ["fail", "skip"], regex, label=f"{label} {variant}")
+        if side:
+            expect(r, side, side_ok, label=f"{label} {variant}")
+        ok(time.time() - t0 < 180, f"{label} {variant}: the grader returns promptly")
+        time.sleep(0.3)
+        ok(not leftovers(TMP) and not leftovers(wd), f"{label} {variant}: no process left behind")
 
 
 CRASHED = r"SIGSEGV|SEGV|null pointer"
+HANG = ["--timeout", "4"]
 
 
 def case_ex02_broken():
+    needs_protocol("02-blas-threads", "gemm")
     grade, wd = broken_grader("02", "02-blas-threads", "gemm.c")
-    par = ["fail", "skip"] if not OMP else "fail"	# no "parallel" check without OpenMP
-    r = grade("layout", "s1-correct,s2-correct")
-    if r:
-        expect(r, "s1-correct", "fail", r"C is B\*A there", label="ex02 layout")
-        expect(r, "s2-correct", "pass" if OMP else ["pass", "skip"], label="ex02 layout")
-    # No race variant: ex02 has no tsan item (OpenBLAS), and under the
-    # grader's OMP_WAIT_POLICY=passive the racy variants tried (a scratch row
-    # shared by the threads, the pragma on the k loop) fail s2-correct's n = 300
-    # run only now and then; an accumulator shared in the source is kept in a
-    # register by gcc. Reported to the lead, not asserted.
-    r = grade("serial", "s2-correct,s1-correct,s4-correct")
-    if r:
-        expect(r, "s2-correct", par, r"1 busy thread .*ran on one thread", label="ex02 serial")
-        expect(r, "s1-correct", "pass", label="ex02 serial")
-        expect(r, "s4-correct", "pass", label="ex02 serial")
-    r = grade("batch_offset", "s4-correct,s1-correct")
-    if r:
-        expect(r, "s4-correct", "fail", r"matrix \d+ of the batch: C\[", label="ex02 batch offset")
-        expect(r, "s1-correct", "pass", label="ex02 batch offset")
-    r = grade("crash", "s4-correct,s1-correct")
-    if r:
-        expect(r, "s4-correct", "fail", CRASHED, label="ex02 crash")
-        expect(r, "s1-correct", "pass", label="ex02 crash")
-    # s1-correct's thread counts (1, 2) need no OpenMP: the side item is s4-correct
-    t0 = time.time()
-    r = grade("hang", "s1-correct,s4-correct", ["--timeout", "4"])
-    if r:
-        expect(r, "s1-correct", "fail", r"timed out after 4 s", label="ex02 hang")
-        expect(r, "s4-correct", "pass", label="ex02 hang")
-        ok(time.time() - t0 < 120, "ex02 hang: the grader returns promptly")
-    time.sleep(0.5)
-    ok(not leftovers(TMP) and not leftovers(wd), f"ex02 hang: no process left behind "
-       f"(found {leftovers(TMP) + leftovers(wd)})")
+    broken_cases(grade, wd, [
+        ("layout", "s1-correct", None, "s2-correct", ()),
+        ("serial", "s2-correct", r"did a share of the work|one thread", "s1-correct", ()),
+        ("batch_offset", "s4-correct", None, "s1-correct", ()),
+        ("crash", "s4-correct", CRASHED, "s1-correct", ()),
+        ("hang", "s1-correct", r"timed out after 4 s", "s4-correct", HANG),
+        ("hostile_pass", "s2-correct", r"result|wrote|output", "s1-correct", ()),
+        ("hostile_guess", "s2-correct", None, "s1-correct", ()),
+        ("hostile_burn", "s2-correct", r"CPU|did a share", "s1-correct", ()),
+        ("hostile_escape", "s2-correct", None, "s1-correct", ()),
+    ], "ex02")
 
 
 def case_ex03_broken():
+    needs_protocol("03-image-sweep", "images")
     grade, wd = broken_grader("03", "03-image-sweep", "images.c")
-    par = ["fail", "skip"] if not OMP else "fail"
-    side = "pass" if OMP else ["pass", "skip"]	# s1-parallel: no pool_run in it
-    r = grade("race", "s1-parallel")
-    if r:
-        # ex03 has no tsan item (OpenBLAS is not instrumented); --expect-parallel
-        # compares the median image pixel by pixel with the driver's own over
-        # hundreds of runs, so a race on a shared temporary fails s1-parallel.
-        # Without OpenMP there is no second thread to race with: a skip.
-        if OMP:
-            expect(r, "s1-parallel", "fail", r"wrong pixels in the median", label="ex03 race")
-        else:
-            expect(r, "s1-parallel", "skip", label="ex03 race")
-    r = grade("twice", "s2-signatures,s1-parallel")
-    if r:
-        expect(r, "s2-signatures", "fail", r"worked on more than once", label="ex03 twice")
-        expect(r, "s1-parallel", side, label="ex03 twice")
-    r = grade("zombie", "s2-pool,s2-signatures")
-    if r:
-        expect(r, "s2-pool", "fail", r"a worker was left (as a zombie|running) after pool_run returned",
-               label="ex03 zombie")
-        expect(r, "s2-signatures", "pass", label="ex03 zombie")
-    r = grade("crash", "s2-signatures,s1-parallel")
-    if r:
-        expect(r, "s2-signatures", "fail", CRASHED, label="ex03 crash")
-        expect(r, "s1-parallel", side, label="ex03 crash")
-    r = grade("serial", "s1-parallel,s1-correct")
-    if r:
-        expect(r, "s1-parallel", par, r"1 busy thread .*ran on one thread", label="ex03 serial")
-        expect(r, "s1-correct", "pass", label="ex03 serial")
-    hang_case(grade, wd, "hang", "s2-signatures", "s1-parallel", "ex03 hang")
+    broken_cases(grade, wd, [
+        ("race", "s1-parallel", None, None, ()),
+        ("twice", "s2-signatures", None, "s1-correct", ()),
+        ("zombie", "s2-pool", r"still running|waited for", "s1-correct", ()),
+        ("crash", "s2-signatures", CRASHED, "s1-correct", ()),
+        ("serial", "s1-parallel", r"did a share of the work|one thread", "s1-correct", ()),
+        ("hang", "s2-signatures", r"timed out after 4 s", "s1-correct", HANG),
+        ("hostile_pass", "s1-correct", None, None, ()),
+        ("hostile_guess", "s1-correct", None, None, ()),
+        ("hostile_burn", "s1-parallel", r"CPU|did a share", None, ()),
+    ], "ex03")
 
 
 def case_ex04_broken():
+    needs_protocol("04-audio-etl", "etl")
     grade, wd = broken_grader("04", "04-audio-etl", "etl.c")
-    par = ["fail", "skip"] if not OMP else "fail"
-    side = "pass" if OMP else ["pass", "skip"]	# s2-correct: --expect-parallel in it
-    r = grade("open_race", "s2-open,s2-correct")
-    if r:
-        expect(r, "s2-open", par, r"\d+ threads inside sf_open at once", label="ex04 open race")
-        expect(r, "s2-correct", side, label="ex04 open race")
-    r = grade("serial", "s2-correct,s2-open")
-    if r:
-        expect(r, "s2-correct", par, r"1 thread of \d+ open every file", label="ex04 serial")
-        expect(r, "s2-open", ["pass", "skip"] if not OMP else "pass", label="ex04 serial")
-    r = grade("in_place", "s3-kill,s3-processes")
-    if r:
-        expect(r, "s3-kill", "fail", r"a partial or wrong output after the kill", label="ex04 in place")
-        expect(r, "s3-processes", "pass", label="ex04 in place")
-    r = grade("unreported", "s3-broken,s3-processes")
-    if r:
-        expect(r, "s3-broken", "fail", r"should name it and say .*was not processed",
-               label="ex04 unreported")
-        expect(r, "s3-processes", "pass", label="ex04 unreported")
-    r = grade("crash", "s4-correct,s2-correct")
-    if r:
-        expect(r, "s4-correct", "fail", CRASHED, label="ex04 crash")
-        expect(r, "s2-correct", side, label="ex04 crash")
-    hang_case(grade, wd, "hang", "s3-processes", "s2-correct", "ex04 hang")
+    broken_cases(grade, wd, [
+        ("serial", "s2-correct", r"did a share of the work|one thread", "s1-correct", ()),
+        ("crash", "s4-correct", CRASHED, "s1-correct", ()),
+        ("hang", "s3-processes", r"timed out after 4 s", "s1-correct", HANG),
+        ("hostile_pass", "s2-correct", None, "s1-correct", ()),
+        ("hostile_skip", "s2-correct", None, "s1-correct", ()),
+        ("hostile_escape", "s2-correct", None, "s1-correct", ()),
+    ], "ex04")
 
 
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
-         "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check,
+         "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check, "ex01-hostile": case_ex01_hostile,
          "ex02-broken": case_ex02_broken, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
 
 if __name__ == "__main__":
@@ -585,10 +661,15 @@ if __name__ == "__main__":
         print(f"unknown case {CASE}")
         sys.exit(2)
     TMP = tempfile.mkdtemp(prefix=f"grader-{CASE}-")
+    os.chmod(TMP, 0o711)	# as root the grader runs student code as uid 65534: it must get in
     TMPDIR = os.path.join(TMP, "tmp")
     os.makedirs(TMPDIR)
     try:
         CASES[CASE]()
+    except Skip as why:
+        print(f"skip: {why}")
+        shutil.rmtree(TMP, ignore_errors=True)
+        sys.exit(77)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     print(f"{len(failures)} failure(s)")

@@ -1,0 +1,372 @@
+/*
+ * items.c - the item kinds that check correctness (grade.h), and the loop
+ * over an exercise's items.
+ *
+ *   correct  the student's program emits its outputs for inputs chosen now,
+ *            at each thread count, REPEAT times (each run its own seed, or
+ *            one seed for all with SAME); the reference verifies each run,
+ *            or all runs together (the same answer everywhere). With
+ *            PARALLEL each run at T > 1 threads must show T threads that did
+ *            a share of the CPU work, seen from outside, and no more CPU time
+ *            than the reference's for the same work (threads that only burn
+ *            time do not count); with PROCS that many processes did it, and
+ *            none outlived the program.
+ *   tsan     the same runs of the ThreadSanitizer + Archer build; any race
+ *            report fails the item.
+ * A result that is right on some runs and wrong on others is reported as
+ * such, never passed.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grade.h"
+
+#define BUSY_MIN_CPU 0.15	/* seconds of CPU before threads can be told apart */
+#define CPU_SLACK 1.6		/* student CPU / reference CPU beyond which work was wasted */
+
+
+/* The two accesses of the first ThreadSanitizer report at W: "read at
+ * fx.c:15 in fx_par() and write at fx.c:17 in fx_par()". Malloc'd. */
+static char *tsan_where(const char *w)
+{
+	kit_buf b = { 0 };
+	const char *p = w;
+	for (int k = 0; k < 2 && p; k++) {
+		const char *hdr = NULL;
+		for (const char *q = strchr(p, '\n'); q; q = strchr(q + 1, '\n')) {
+			const char *l = q + 1;
+			if (starts_with(l, "  Read of") || starts_with(l, "  Write of") ||
+			    starts_with(l, "  Previous read") || starts_with(l, "  Previous write") ||
+			    starts_with(l, "  Atomic ") || starts_with(l, "  Previous atomic")) {
+				hdr = l;
+				break;
+			}
+			if (starts_with(l, "SUMMARY:") || starts_with(l, "=========="))
+				break;
+		}
+		if (!hdr)
+			break;
+		const char *access = strstr(hdr, "rite") && (!strstr(hdr, "ead") ||
+				     strstr(hdr, "rite") < strstr(hdr, "ead")) ? "write" : "read";
+		char *loc = NULL, *fn = NULL;
+		const char *q = strchr(hdr, '\n');
+		while (q && starts_with(q + 1, "    #")) {
+			char *l = line_at(q + 1);
+			char *save = NULL;
+			strtok_r(l, " ", &save);	/* #N */
+			char *func = strtok_r(NULL, " ", &save);
+			char *file = strtok_r(NULL, " ", &save);
+			if (file && !loc) {
+				char *base = strrchr(file, '/');
+				base = base ? base + 1 : file;
+				char *c1 = strchr(base, ':');
+				if (c1 && isdigit((unsigned char)c1[1])) {
+					char *c2 = strchr(c1 + 1, ':');
+					if (c2)
+						*c2 = 0;
+					loc = kit_xstrdup(base);
+				}
+			}
+			if (func && !fn && func[0] != '.' && func[0] != '<' && !starts_with(func, "__kmp"))
+				fn = kit_xstrdup(func);
+			free(l);
+			q = strchr(q + 1, '\n');
+		}
+		kit_buf_printf(&b, "%s%s at %s%s%s%s", k ? " and " : "", access, loc ? loc : "?",
+			  fn ? " in " : "", fn ? fn : "", fn ? "()" : "");
+		free(loc);
+		free(fn);
+		p = q;
+	}
+	return b.s ? b.s : kit_xstrdup("(no location in the report)");
+}
+
+/* A race report in TEXT, as "ThreadSanitizer: data race at 2 threads: ...". */
+static char *race_in(const char *text, int threads)
+{
+	const char *w = text ? strstr(text, "WARNING: ThreadSanitizer:") : NULL;
+	if (!w)
+		return NULL;
+	char *where = tsan_where(w);
+	char *s = kit_xasprintf("ThreadSanitizer: data race at %d threads: %s", threads, where);
+	free(where);
+	return s;
+}
+
+/* The reference's CPU seconds for the same run (sandboxed like the
+ * student's), or NAN. */
+static double reference_cpu(session *s, const exercise *e, const run_spec *rs)
+{
+	run_spec ref = *rs;
+	char *prog = reference_prog(s, e);
+	ref.prog = prog;
+	ref.tsan = false;
+	ref.extra_env = NULL;
+	run_out o;
+	run_emit(s, &ref, &o);
+	double cpu = o.ran_ok ? o.seen.cpu : NAN;
+	run_out_free(&o);
+	free(prog);
+	return cpu;
+}
+
+/* What a run showed that fails the item, or NULL: how it ended, a race, a
+ * process left behind, too few threads or processes doing the work. */
+static char *run_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
+			 const run_out *o)
+{
+	int t = rs->threads;
+	const char *ts = t == 1 ? "" : "s";
+	if (rs->tsan) {
+		char *race = race_in(o->err_full, t);
+		if (race)
+			return race;
+	}
+	if (!o->ran_ok || !o->emitted)
+		return kit_xasprintf("at %d thread%s: %s", t, ts,
+				     o->problem ? o->problem : "no output");
+	if (o->left)
+		return kit_xasprintf("at %d thread%s: %d process%s still running after your program "
+				     "ended (every child must be waited for)", t, ts, o->left,
+				     o->left == 1 ? " was" : "es were");
+	if (rs->tsan)
+		return NULL;
+	if (it->procs > 0) {
+		if (o->seen.cpu >= BUSY_MIN_CPU && o->seen.busy_procs < it->procs)
+			return kit_xasprintf("at %d thread%s: %d process%s did a share of the work, "
+					     "not %d (seen from outside: %.2f s of CPU in %d "
+					     "processes)", t, ts, o->seen.busy_procs,
+					     o->seen.busy_procs == 1 ? "" : "es", it->procs,
+					     o->seen.cpu, o->seen.procs_seen);
+	}
+	if (it->parallel && t > 1 && o->seen.cpu >= BUSY_MIN_CPU) {
+		if (o->seen.busy_threads < t)
+			return kit_xasprintf("at %d threads: %d thread%s did a share of the work "
+					     "(seen from outside: %.2f s of CPU, the busiest thread "
+					     "%.0f%% of it): the loop ran on one thread?", t,
+					     o->seen.busy_threads,
+					     o->seen.busy_threads == 1 ? "" : "s", o->seen.cpu,
+					     100 * o->seen.top_share);
+		double ref = reference_cpu(s, e, rs);
+		if (isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05)
+			return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work "
+					     "the reference does in %.2f s: threads that burn time "
+					     "without sharing the work do not count", t, o->seen.cpu,
+					     ref);
+	}
+	return NULL;
+}
+
+void do_correct(session *s, const exercise *e, item *it, const char *prog, bool tsan)
+{
+	if (s->serial && (it->parallel || tsan)) {
+		item_skip(it, "the kit is built without OpenMP (-Dopenmp=disabled): no threads "
+			  "to check here");
+		return;
+	}
+	char *ref = reference_prog(s, e);
+	size_t nargs;
+	char **args = item_args(s, it, &nargs);
+	const char *tsan_env[4] = { 0 };
+	char *tool = NULL;
+	if (tsan) {
+		tool = kit_xasprintf("OMP_TOOL_LIBRARIES=%s", s->archer);
+		tsan_env[0] = "TSAN_OPTIONS=ignore_noninstrumented_modules=1 halt_on_error=0 "
+			      "exitcode=66";
+		tsan_env[1] = tool;
+		tsan_env[2] = "ARCHER_OPTIONS=verbose=0";
+	}
+	size_t nruns = it->nthreads * (size_t)it->repeat, done = 0;
+	char **dirs = kit_xcalloc(nruns + 1, sizeof(char *));
+	uint64_t seed = fresh_seed();
+	char *inputs = NULL;
+	int passed = 0, failed = 0, wrong = 0, first_t = 0;
+	bool stop = false;
+	for (size_t ti = 0; ti < it->nthreads && !stop; ti++) {
+		int t = resolve_threads(s, it->threads[ti]);
+		if (t < 1) {
+			item_fail(it, "the item's thread list is malformed (a grader set-up error)");
+			stop = true;
+			break;
+		}
+		if (!first_t)
+			first_t = t;
+		for (int rep = 0; rep < it->repeat && !stop; rep++) {
+			if (!it->same || (!ti && !rep)) {
+				if (!it->same)
+					seed = fresh_seed();
+				if (it->inputs) {
+					if (inputs)
+						rm_rf(inputs);
+					free(inputs);
+					char *err = NULL;
+					inputs = run_make_inputs(s, ref, seed, &err);
+					if (!inputs) {
+						free(e->error);
+						((exercise *)e)->error = err;
+						item_fail(it, "the grader could not make input files");
+						stop = true;
+						break;
+					}
+				}
+			}
+			say_doing(s, "%s: run %zu of %zu (%d thread%s)", it->name, done + 1, nruns, t,
+				  t == 1 ? "" : "s");
+			run_spec rs = { .prog = prog, .args = args, .nargs = nargs, .threads = t,
+					.procs = it->procs, .seed = seed, .inputs = inputs, .extra_env = tsan ? tsan_env : NULL,
+					.timeout = item_timeout(s, it), .observe = !tsan, .tsan = tsan };
+			run_out o;
+			run_emit(s, &rs, &o);
+			done++;
+			char *bad = run_problem(s, e, it, &rs, &o);
+			if (!bad && !it->same) {
+				char *line = NULL;
+				int v = run_verify(s, ref, args, nargs, t, seed, inputs, &o.emitted, 1, &line);
+				if (v < 0) {
+					free(e->error);
+					((exercise *)e)->error = kit_xstrdup(line);
+				}
+				if (v != 1) {
+					bad = kit_xasprintf("at %d thread%s: %s", t, t == 1 ? "" : "s", line);
+					wrong++;
+				}
+				free(line);
+			}
+			if (bad) {
+				failed++;
+				kit_buf_printf(&it->out, "%s\n", bad);
+				item_fail(it, bad);
+				if (s->verbose && o.err_tail && *o.err_tail)
+					kit_buf_printf(&it->out, "  | stderr:\n%s", o.err_tail);
+				/* one time-out is enough; a first run that fails says it all */
+				stop = strstr(bad, "timed out") != NULL || !passed;
+				free(bad);
+			} else {
+				passed++;
+				if (it->same) {
+					dirs[done - 1] = o.emitted;
+					o.emitted = NULL;
+				}
+			}
+			run_out_free(&o);
+		}
+	}
+	if (it->same && !failed && passed) {
+		char *line = NULL;
+		say_doing(s, "%s: checking all %d runs together", it->name, passed);
+		int v = run_verify(s, ref, args, nargs, first_t, seed, inputs, dirs, (size_t)passed,
+				   &line);
+		if (v < 0) {
+			free(e->error);
+			((exercise *)e)->error = kit_xstrdup(line);
+		}
+		if (v != 1) {
+			item_fail(it, line);
+			failed++;
+			passed = 0;
+		}
+		free(line);
+	}
+	if (wrong && wrong == failed && passed) {
+		char *why = kit_xasprintf("right in %d of %d runs: the result changes from run to "
+					  "run (a race, or threads sharing one generator); first "
+					  "wrong: %s", passed, passed + failed, it->observed);
+		free(it->observed);
+		it->observed = why;
+	}
+	if (!failed && passed)
+		item_pass(it);
+	else if (!failed)
+		item_fail(it, "no run");
+	for (size_t i = 0; i < nruns; i++) {
+		if (dirs[i])
+			rm_rf(dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	if (inputs)
+		rm_rf(inputs);
+	free(inputs);
+	free(tool);
+	free(args);
+	free(ref);
+}
+
+static void do_tsan(session *s, const exercise *e, item *it)
+{
+	char *prog = build_tsan_prog(s, e, it);
+	if (!prog)
+		return;
+	do_correct(s, e, it, prog, true);
+	free(prog);
+}
+
+/*
+ * An earlier correctness item of item I's step that failed, or NULL. Speed is
+ * only judged for a step whose correctness items pass (as CS149's checkers
+ * do): a wrong or serial kernel gets no speed credit.
+ */
+static const item *failed_item_of_step(const exercise *e, size_t i)
+{
+	for (size_t j = 1; j < i; j++) {
+		const item *r = &e->items[j];
+		if ((r->kind == K_CORRECT || r->kind == K_TSAN) && r->step == e->items[i].step &&
+		    r->st == ST_FAIL)
+			return r;
+	}
+	return NULL;
+}
+
+void items_run(session *s, exercise *e)
+{
+	size_t total = 0, k = 0;
+	for (size_t i = 1; i < e->nitems; i++)
+		total += selected(s, &e->items[i]);
+	for (size_t i = 1; i < e->nitems; i++) {
+		item *it = &e->items[i];
+		if (!selected(s, it))
+			continue;
+		double t0 = kit_wtime();
+		k++;
+		if (!s->tty && !getenv("KIT_QUIET"))
+			fprintf(stderr, "kit: [%zu/%zu] %s ...\n", k, total, it->name);
+		if (e->not_run) {
+			item_fail(it, e->not_run);
+			continue;
+		}
+		const item *wrong = failed_item_of_step(e, i);
+		if (wrong && it->kind != K_TSAN) {
+			char *why = kit_xasprintf("not %s: \"%s\" failed; this counts once the step "
+						  "is right", it->kind == K_CORRECT ? "checked" : "timed",
+						  wrong->name);
+			item_fail(it, why);
+			free(why);
+		} else if (it->kind == K_CORRECT) {
+			char *prog = student_prog(s, e);
+			do_correct(s, e, it, prog, false);
+			free(prog);
+		} else if (it->kind == K_TSAN) {
+			do_tsan(s, e, it);
+			if (wrong && it->st == ST_PASS) {
+				char *why = kit_xasprintf("no race seen, but \"%s\" failed: the race "
+							  "check counts once the step is right",
+							  wrong->name);
+				item_fail(it, why);
+				free(why);
+			}
+		} else if (it->kind == K_SPEED) {
+			do_speed(s, e, it);
+		} else if (it->kind == K_SPEEDUP) {
+			do_speedup(s, e, it);
+		}
+		if (s->tty)
+			fprintf(stderr, "\r\033[K");
+		else if (!getenv("KIT_QUIET"))
+			fprintf(stderr, "kit: [%zu/%zu] %s %s (%.1f s)\n", k, total,
+				status_name[it->st], it->name, kit_wtime() - t0);
+	}
+}
