@@ -209,6 +209,11 @@ int kit_npy_parse(const void *buf, size_t len, uint64_t file_size, kit_npy *out,
 		return -1;
 	}
 	out->offset = hdr + hlen;
+	if (out->offset % 8) {
+		kit_buf_printf(msg, "the data starts at byte %llu, not a multiple of 8: not a "
+			       "file numpy.save writes", (unsigned long long)out->offset);
+		return -1;
+	}
 	if (out->cols == 0 || out->rows > UINT64_MAX / 8 / out->cols) {
 		kit_buf_printf(msg, "shape (%llu, %llu): this program needs at least one "
 			       "column and fewer than 2^61 values", (unsigned long long)out->rows,

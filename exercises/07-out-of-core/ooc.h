@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The array in the file: ROWS x COLS doubles, row after row, from OFFSET. */
 typedef struct ooc_file {
@@ -34,7 +35,7 @@ int ooc_overlap(const ooc_file *f, double *means);
 /* Step 4: the file mapped into memory (mmap) a window at a time. */
 int ooc_mmap(const ooc_file *f, double *means);
 
-/* Given (ooc_exercise.c): */
+/* Given (ooc_io.c): */
 
 /* How many whole rows fit in BYTES (at least 1). */
 uint64_t ooc_rows_in(const ooc_file *f, size_t bytes);
@@ -45,5 +46,9 @@ uint64_t ooc_rows_in(const ooc_file *f, size_t bytes);
  * which rows could not be read and why.
  */
 int ooc_read_rows(const ooc_file *f, uint64_t first, uint64_t n, double *buf);
+
+/* Writes a .npy file of ROWS x COLS float64 for SEED to F (the exercise's
+ * arrays: ooc_io.c says what the columns hold). 0, or -1 on a write error. */
+int ooc_write_npy(FILE *f, uint64_t rows, uint64_t cols, uint64_t seed);
 
 #endif /* OOC_H */

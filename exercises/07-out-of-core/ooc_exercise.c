@@ -12,11 +12,7 @@
  *
  * NOTES
  *   The file: --input DIR reads DIR/data.npy (or --input FILE.npy); without
- *   it, n rows x --cols columns are written to a temporary file first. The
- *   columns take turns: 0.1 (a plain running sum drifts), 1e6 + u (a large
- *   offset), i / 1000 + 2u - 1 (a trend: the last rows differ from the first),
- *   +-1e3 (1 + u) alternating (cancellation),
- *   u uniform in [0, 1) from the seed.
+ *   it, n rows x --cols columns (ooc_io.c) are written to a temporary file.
  *   The check: the exact mean of column j (every sum kept as two doubles,
  *   TwoSum, so that nothing is lost) and the bound 64 u mean(|x_j|), u =
  *   2^-53: a compensated sum, also with threads' partial sums added, stays far
@@ -80,42 +76,8 @@ typedef struct problem {
 } problem;
 
 /* ------------------------------------------------------------------------
- * The data
+ * The file
  */
-
-static uint64_t splitmix(uint64_t x)
-{
-	x += UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-static double value(uint64_t seed, uint64_t i, uint64_t j, uint64_t cols)
-{
-	double u = (double)(splitmix(seed * UINT64_C(0x100000001b3) ^ (i * cols + j)) >> 11) *
-		   0x1p-53;
-	switch (j % 4) {
-	case 0: return 0.1;
-	case 1: return 1e6 + u;
-	case 2: return 1e-3 * (double)i + 2 * u - 1;
-	default: return (i % 2 ? -1e3 : 1e3) * (1 + u);
-	}
-}
-
-/* Writes the .npy file of ROWS x COLS for SEED to F. 0, or -1. */
-static int write_npy(FILE *f, uint64_t rows, uint64_t cols, uint64_t seed)
-{
-	if (kit_npy_write_header(f, rows, cols))
-		return -1;
-	for (uint64_t i = 0; i < rows; i++)
-		for (uint64_t j = 0; j < cols; j++) {
-			double x = value(seed, i, j, cols);
-			if (fwrite(&x, sizeof(x), 1, f) != 1)
-				return -1;
-		}
-	return fflush(f) ? -1 : 0;
-}
 
 static int make_inputs(const char *dir, uint64_t seed, int count)
 {
@@ -123,7 +85,7 @@ static int make_inputs(const char *dir, uint64_t seed, int count)
 	char *path = kit_xasprintf("%s/data.npy", dir);
 	kit_atomic a;
 	int rc = kit_mkdirs(dir) || kit_atomic_open(&a, path) ? -1 : 0;
-	if (rc == 0 && write_npy(a.f, 150001 + seed % 50000, 4 + seed % 5, seed)) {
+	if (rc == 0 && ooc_write_npy(a.f, 150001 + seed % 50000, 4 + seed % 5, seed)) {
 		kit_error("%s: cannot write it: %s", path, strerror(errno));
 		kit_atomic_abort(&a);
 		rc = -1;
@@ -143,7 +105,7 @@ static int temp_file(const kit_ex_ctx *c, problem *p)
 	FILE *f = fd >= 0 ? fdopen(dup(fd), "w") : NULL;
 	if (fd >= 0)
 		unlink(p->path);
-	if (!f || write_npy(f, c->n, (uint64_t)opt_cols, c->seed) | fclose(f)) {
+	if (!f || ooc_write_npy(f, c->n, (uint64_t)opt_cols, c->seed) | fclose(f)) {
 		kit_error("cannot write a temporary file in %s (%s): set TMPDIR to a folder with "
 			  "room for %.0f MB", tmp, strerror(errno), c->n * opt_cols * 8e-6);
 		if (fd >= 0)
@@ -195,35 +157,6 @@ static void free_problem(void *prob)
 	close(p->f.fd);
 	free(p->path);
 	free(p);
-}
-
-/* ------------------------------------------------------------------------
- * Given to the kernels (ooc.h)
- */
-
-uint64_t ooc_rows_in(const ooc_file *f, size_t bytes)
-{
-	uint64_t r = bytes / (f->cols * sizeof(double));
-	return r ? r : 1;
-}
-
-int ooc_read_rows(const ooc_file *f, uint64_t first, uint64_t n, double *buf)
-{
-	size_t want = n * f->cols * sizeof(double), got = 0;
-	off_t at = (off_t)(f->offset + first * f->cols * sizeof(double));
-	while (got < want) {
-		ssize_t r = pread(f->fd, (char *)buf + got, want - got, at + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			kit_error("%s: cannot read rows %llu-%llu: %s", f->name,
-				  (unsigned long long)first, (unsigned long long)(first + n - 1),
-				  r < 0 ? strerror(errno) : "the file ended (was it truncated?)");
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------------

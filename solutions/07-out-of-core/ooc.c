@@ -33,8 +33,8 @@ static inline void kahan_add(double *sum, double *comp, double x)
 }
 
 /* Adds rows BUF[0..N) into the compensated totals SUM, COMP. */
-static void add_rows(const ooc_file *f, const double *buf, uint64_t n, double *sum,
-		     double *comp)
+static void add_rows(const ooc_file *f, const double *restrict buf, uint64_t n,
+		     double *restrict sum, double *restrict comp)
 {
 	uint64_t cols = f->cols;
 	for (uint64_t i = 0; i < n; i++)

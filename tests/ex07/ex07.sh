@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# ex07.sh - end-to-end tests of exercise 07 (larger than memory), one case a run:
+#   ex07.sh CASE STUDENT REFERENCE DEMOS SRCDIR BUILDDIR EXERCISE_JSON
+# Exit 0 pass, 1 fail, 77 skip (meson). What each case checks is in its comment.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+case_=$1 student=$2 reference=$3 demos=$4 src=$5 build=$6 manifest=$7
+export OMP_WAIT_POLICY=passive KIT_QUIET=1
+unset OMP_NUM_THREADS
+kernels="serial threads overlap mmap"
+
+# npy FILE DICT DATABYTES [MAGIC]: a version 1.0 .npy file with header DICT
+# (padded to 118 bytes) and DATABYTES zero bytes of data
+npy() {
+	local magic=${4:-'\223NUMPY\001\000'}
+	{ printf "$magic"'\166\000'; printf '%-117s\n' "$2"; head -c "$3" /dev/zero; } >"$1"
+}
+shape() { echo "{'descr': '<f8', 'fortran_order': False, 'shape': ($1), }"; }
+
+# inputs DIR SEED: the reference's --make-inputs
+inputs() { expect 0 -- "$reference" --make-inputs "$1" --seed "$2"; }
+
+case $case_ in
+solution-validate-1|solution-validate-2)
+	# every reference kernel gets the exact means (bound 64 u mean|x|), on
+	# --make-inputs' file with a budget 10x smaller and on a generated one
+	t=${case_##*-}
+	inputs "$tmp/in" $RANDOM
+	for k in $kernels; do
+		expect 0 OMP_NUM_THREADS="$t" -- "$reference" --kernel "$k" --input "$tmp/in" \
+			--mem 1M --validate
+		last_line_is "PASS: $k"
+		expect 0 OMP_NUM_THREADS="$t" -- "$reference" --kernel "$k" -n 30011 --cols 7 \
+			--mem 64K --validate
+		last_line_is "PASS: $k"
+	done ;;
+emit-verify)
+	# the grader's path: the reference's emits at 1 and 2 threads pass
+	# --verify alone and together; the skeleton's fail, naming the column and
+	# how far off it is; --verify prints one line
+	seed=$RANDOM$RANDOM
+	inputs "$tmp/in" "$seed"
+	for k in $kernels; do
+		for t in 1 2; do
+			mkdir -p "$tmp/$k-$t" "$tmp/skel-$k-$t"
+			expect 0 OMP_NUM_THREADS=$t -- "$reference" --kernel $k --input "$tmp/in" \
+				--mem 1M --seed "$seed" --emit "$tmp/$k-$t"
+			expect 0 OMP_NUM_THREADS=$t -- "$student" --kernel $k --input "$tmp/in" \
+				--mem 1M --seed "$seed" --emit "$tmp/skel-$k-$t"
+			expect 0 -- "$reference" --kernel $k --input "$tmp/in" --seed "$seed" \
+				--verify "$tmp/$k-$t"
+			last_line_is "PASS: "
+			expect 1 -- "$reference" --kernel $k --input "$tmp/in" --seed "$seed" \
+				--verify "$tmp/skel-$k-$t"
+			last_line_is "FAIL: "
+			has out "column 0: mean .* u mean|x| off"
+			[ "$(wc -l <"$tmp/out")" = 1 ] || fail "--verify printed more than one line"
+		done
+		expect 0 -- "$reference" --kernel $k --input "$tmp/in" --seed "$seed" \
+			--verify "$tmp/$k-1,$tmp/$k-2"
+	done ;;
+skeleton-fails)
+	# the skeleton compiles and runs serially; every kernel fails --validate
+	# with its TODO named, the plain sum thousands of u off
+	for k in $kernels; do
+		expect 1 OMP_NUM_THREADS=2 -- "$student" --kernel $k --validate
+		has out "TODO("
+		has out "u mean|x| off"
+	done ;;
+verify-untrusted)
+	# emitted files are data: missing, short, long, a link, NaN all fail
+	inputs "$tmp/in" 5
+	cols=$(( 4 + 5 % 5 ))
+	mkdir -p "$tmp/e"
+	expect 0 -- "$reference" --kernel serial --input "$tmp/in" --seed 5 --emit "$tmp/e"
+	v() { expect 1 -- "$reference" --kernel serial --input "$tmp/in" --seed 5 --verify "$tmp/e"; }
+	cp "$tmp/e/means.f64" "$tmp/good"
+	rm "$tmp/e/means.f64"; v
+	head -c $((cols * 8 - 1)) "$tmp/good" >"$tmp/e/means.f64"; v
+	cat "$tmp/good" "$tmp/good" >"$tmp/e/means.f64"; v
+	rm "$tmp/e/means.f64"; ln -s "$tmp/good" "$tmp/e/means.f64"; v
+	rm "$tmp/e/means.f64"; head -c $((cols * 8)) /dev/zero | tr '\0' '\377' >"$tmp/e/means.f64"; v
+	rm "$tmp/e/means.f64"; cp "$tmp/good" "$tmp/e/means.f64"
+	expect 0 -- "$reference" --kernel serial --input "$tmp/in" --seed 5 --verify "$tmp/e" ;;
+bad-npy)
+	# files that are not a 2-D C-order float64 .npy: exit 2, one line naming
+	# the file and what is wrong; a good one of the same making passes
+	npy "$tmp/ok.npy" "$(shape '100, 4')" 3200
+	expect 0 -- "$reference" --kernel serial --input "$tmp/ok.npy" --validate
+	while IFS='|' read -r name dict bytes says magic; do
+		npy "$tmp/$name.npy" "$dict" "$bytes" "$magic"
+		expect 2 -- "$reference" --kernel serial --input "$tmp/$name.npy" --validate
+		[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$name: expected one line on stderr"
+		grep -q -- "$name.npy" "$tmp/err" || fail "$name: the message does not name the file"
+		grep -q -- "$says" "$tmp/err" || fail "$name: no '$says' in: $(cat "$tmp/err")"
+	done <<-EOF
+	truncated|$(shape '100, 4')|3000|truncated?
+	extra|$(shape '100, 4')|3300|extra bytes
+	fortran|{'descr': '<f8', 'fortran_order': True, 'shape': (100, 4), }|3200|Fortran order
+	float32|{'descr': '<f4', 'fortran_order': False, 'shape': (100, 4), }|1600|float32
+	bigendian|{'descr': '>f8', 'fortran_order': False, 'shape': (100, 4), }|3200|big-endian
+	int64|{'descr': '<i8', 'fortran_order': False, 'shape': (100, 4), }|3200|integers
+	onedim|$(shape '400,')|3200|1 dimension
+	threedim|$(shape '10, 10, 4')|3200|3 dimensions
+	nocols|$(shape '100, 0')|0|at least one column
+	toomany|$(shape '10, 65')|5200|at most 64
+	nodict|hello|3200|not the dict
+	nokey|{'descr': '<f8', 'shape': (100, 4), }|3200|lacks one of
+	dupkey|{'descr': '<f8', 'descr': '<f8', 'shape': (100, 4), }|3200|repeated key
+	magic|$(shape '100, 4')|3200|not a .npy file|\223NUMPZ\001\000
+	version|$(shape '100, 4')|3200|version 9.0|\223NUMPY\011\000
+	EOF
+	: >"$tmp/empty.npy"
+	expect 2 -- "$reference" --kernel serial --input "$tmp/empty.npy"
+	has err "not a .npy file"
+	printf '\223NUMPY\001\000\377\377{' >"$tmp/long.npy"
+	expect 2 -- "$reference" --kernel serial --input "$tmp/long.npy"
+	has err "truncated or not a .npy file"
+	expect 2 -- "$reference" --kernel serial --input "$tmp/nowhere"
+	has err "cannot open" ;;
+rss)
+	# --mem is kept: the peak resident memory of a run over a file 9.6x the
+	# budget exceeds that of a run over a tiny file by at most the budget
+	# and 1 MiB, for every kernel (the reference's; under ASan the shadow
+	# memory hides it: skipped)
+	[ -n "${KIT_SANITIZED:-}" ] && skip "peak memory under AddressSanitizer is not the program's"
+	have_py || skip "no /usr/bin/python3"
+	peak() {	# peak resident KiB of the command, from wait4's rusage
+		/usr/bin/python3 -c 'import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 0 else -1)' "$@"
+	}
+	for k in $kernels; do
+		mkdir -p "$tmp/big-$k" "$tmp/small-$k"
+		big=$(OMP_NUM_THREADS=2 peak "$reference" --kernel $k -n 300000 --cols 8 --mem 2M \
+			--emit "$tmp/big-$k")
+		small=$(OMP_NUM_THREADS=2 peak "$reference" --kernel $k -n 1000 --cols 8 --mem 2M \
+			--emit "$tmp/small-$k")
+		limit=$((2000000 / 1024 + 1024))
+		if [ "$big" -lt 0 ] || [ "$small" -lt 0 ]; then
+			fail "$k: a run failed"
+		elif [ $((big - small)) -le $limit ]; then
+			pass "$k: 19.2 MB file, --mem 2M: peak $big KiB, $((big - small)) KiB above a 64 kB file's (limit $limit)"
+		else
+			fail "$k: peak $big KiB is $((big - small)) KiB above a 64 kB file's, more than $limit"
+		fi
+		expect 0 -- "$reference" --kernel $k -n 300000 --cols 8 --verify "$tmp/big-$k"
+	done ;;
+fuzz)
+	# the .npy header parser under libFuzzer with ASan and UBSan: a bounded
+	# run from a valid header (77 where clang cannot build it)
+	command -v clang >/dev/null || skip "no clang"
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$src/src" -I"$build" \
+		"$src/tests/ex07/fuzz_npy.c" "$src/src/npy.c" "$build/src/libkit.a" \
+		-lgomp -lhwloc -lcjson -lm -ldl -lpthread -o "$tmp/fuzz" 2>"$tmp/cc" ||
+		skip "clang cannot build a libFuzzer target here: $(head -n 1 "$tmp/cc")"
+	mkdir -p "$tmp/corpus"
+	{ printf '\003\000\000\000\000\000\000\000'; printf '\223NUMPY\001\000\166\000'
+	  printf '%-117s\n' "$(shape '3, 2')"; } >"$tmp/corpus/seed"
+	runs=200000; [ -n "${KIT_SANITIZED:-}" ] && runs=50000
+	if (cd "$tmp" && ./fuzz -runs=$runs -max_len=400 -seed=1 corpus >"$tmp/fz" 2>&1); then
+		pass "fuzz: $runs inputs, $(grep -o 'cov: [0-9]*' "$tmp/fz" | tail -n 1)"
+	else
+		fail "the fuzzer found a crash or a wrong acceptance"; tail -n 30 "$tmp/fz" >&2
+	fi ;;
+bad-arguments)
+	# one line naming the option, exit 2
+	bad_arguments "$student" <<-EOF
+	--mem|--mem 1000
+	--mem|--mem lots
+	--cols|--cols 0
+	--cols|--cols 65
+	--kernel|--kernel fastest
+	--seed|--make-inputs $tmp/x --seed -1
+	EOF
+	;;
+demo)
+	# the demo and the bench at test size print their ratios
+	expect 0 -- "$demos" --demo ooc --quick --out "$tmp/d"
+	has out "plain read"
+	expect 0 -- "$demos" --bench --quick --out "$tmp/b"
+	has out "plain read" ;;
+manifest)
+	have_py || skip "no /usr/bin/python3"
+	/usr/bin/python3 "$src/tests/check_manifest.py" "$manifest" ooc ooc \
+		--hint-prefix "Look at TODO" --every-step || failed=1 ;;
+*) echo "ex07.sh: unknown case $case_" >&2; exit 2 ;;
+esac
+exit $failed
