@@ -62,7 +62,7 @@ static double g_bytes;	/* the file's data, for the rate */
 static const kit_opt options[] = {
 	KIT_OPT_U64(0, "mem", &opt_mem, "SIZE",
 		    "memory budget for the kernel's buffers in bytes (default 4M = 4e6)",
-		    65536, UINT64_C(1) << 40),
+		    4096, UINT64_C(1) << 40),
 	KIT_OPT_INT(0, "cols", &opt_cols, "C",
 		    "columns of the generated array (default 8; --input: the file's)", 1, MAX_COLS),
 	KIT_OPT_END,
