@@ -221,7 +221,13 @@ int kit_npy_parse(const void *buf, size_t len, uint64_t file_size, kit_npy *out,
 		return -1;
 	}
 	out->bytes = out->rows * out->cols * 8;
-	uint64_t have = file_size > out->offset ? file_size - out->offset : 0;
+	if (file_size < out->offset) {
+		kit_buf_printf(msg, "the file holds %llu bytes, less than its %llu-byte header: "
+			       "truncated?", (unsigned long long)file_size,
+			       (unsigned long long)out->offset);
+		return -1;
+	}
+	uint64_t have = file_size - out->offset;
 	if (have != out->bytes) {
 		kit_buf_printf(msg, "the file holds %llu bytes of data; shape (%llu, %llu) "
 			       "needs %llu: %s", (unsigned long long)have,

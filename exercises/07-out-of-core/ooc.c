@@ -51,9 +51,10 @@ int ooc_serial(const ooc_file *f, double *means)
 int ooc_threads(const ooc_file *f, double *means)
 {
 	/* TODO(2): as step 1, with each chunk's rows shared by the threads:
+	 * with 'double s[OOC_MAX_COLS] = { 0 }, c[OOC_MAX_COLS] = { 0 };',
 	 * '#pragma omp parallel for reduction(+: s[:cols], c[:cols])' gives
-	 * every thread its own zeroed copy of the arrays s and c and adds the
-	 * copies at the end; then add the chunk's totals s[j] - c[j] into the
+	 * every thread its own zeroed copy of s[0..cols) and c[0..cols) and adds
+	 * the copies at the end; then add the chunk's totals s[j] - c[j] into the
 	 * file's. */
 	return ooc_serial(f, means);
 	/* TODO end */

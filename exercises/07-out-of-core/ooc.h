@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The most columns a file may have (the program refuses more). */
+#define OOC_MAX_COLS 64
+
 /* The array in the file: ROWS x COLS doubles, row after row, from OFFSET. */
 typedef struct ooc_file {
 	int fd;			/* open for reading */

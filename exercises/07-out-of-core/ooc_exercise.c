@@ -33,7 +33,7 @@
 #include "npy.h"
 #include "ooc.h"
 
-#define MAX_COLS 64
+#define MAX_COLS OOC_MAX_COLS
 #define BOUND_U 64.0	/* the bound, in u mean(|x|) */
 
 enum { K_SERIAL, K_THREADS, K_OVERLAP, K_MMAP };
@@ -134,6 +134,8 @@ static void *make(const kit_ex_ctx *c)
 	kit_buf msg = { 0 };
 	if (fd >= 0 && kit_npy_read_header(fd, p->path, &h, &msg)) {
 		kit_error("%s", kit_buf_str(&msg));
+	} else if (fd >= 0 && h.rows == 0) {
+		kit_error("%s has no rows: there is no mean to take", p->path);
 	} else if (fd >= 0 && h.cols > MAX_COLS) {
 		kit_error("%s has %llu columns; this exercise reads at most %d", p->path,
 			  (unsigned long long)h.cols, MAX_COLS);
@@ -279,9 +281,12 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 
 static void print_config(const kit_ex_ctx *c)
 {
-	printf("file: %.1f MB of float64, %s; memory budget (--mem) %.1f MB: the file is "
-	       "%.1f x the budget\n", g_bytes * 1e-6, c->input ? c->input : "a temporary file",
-	       (double)opt_mem * 1e-6, g_bytes / (double)opt_mem);
+	if (c->input)
+		printf("  input    %s\n", c->input);
+	else
+		printf("  input    a temporary file of %llu rows x %d columns (%.1f MB)\n",
+		       (unsigned long long)c->n, opt_cols, (double)c->n * opt_cols * 8e-6);
+	printf("  --mem    %.1f MB of buffers at most\n", (double)opt_mem * 1e-6);
 }
 
 static const kit_exercise ooc_exercise = {

@@ -77,9 +77,7 @@ static void add_rows_parallel(const ooc_file *f, const double *buf, uint64_t n,
 			      double *sum, double *comp)
 {
 	uint64_t cols = f->cols;
-	double s[cols], c[cols];
-	memset(s, 0, sizeof(s));
-	memset(c, 0, sizeof(c));
+	double s[OOC_MAX_COLS] = { 0 }, c[OOC_MAX_COLS] = { 0 };
 	/* TODO(2) solution: every thread its own s[] and c[], added at the end */
 #pragma omp parallel for schedule(static) reduction(+: s[:cols], c[:cols])
 	for (uint64_t i = 0; i < n; i++)

@@ -104,6 +104,7 @@ bad-npy)
 	onedim|$(shape '400,')|3200|1 dimension
 	threedim|$(shape '10, 10, 4')|3200|3 dimensions
 	nocols|$(shape '100, 0')|0|at least one column
+	norows|$(shape '0, 4')|0|no rows
 	toomany|$(shape '10, 65')|5200|at most 64
 	nodict|hello|3200|not the dict
 	nokey|{'descr': '<f8', 'shape': (100, 4), }|3200|lacks one of
@@ -117,6 +118,9 @@ bad-npy)
 	printf '\223NUMPY\001\000\377\377{' >"$tmp/long.npy"
 	expect 2 -- "$reference" --kernel serial --input "$tmp/long.npy"
 	has err "truncated or not a .npy file"
+	npy "$tmp/short.npy" "$(shape '0, 4')" 0 && truncate -s 100 "$tmp/short.npy"
+	expect 2 -- "$reference" --kernel serial --input "$tmp/short.npy"
+	has err "truncated"
 	expect 2 -- "$reference" --kernel serial --input "$tmp/nowhere"
 	has err "cannot open" ;;
 rss)
@@ -164,6 +168,9 @@ fuzz)
 	mkdir -p "$tmp/corpus"
 	{ printf '\003\000\000\000\000\000\000\000'; printf '\223NUMPY\001\000\166\000'
 	  printf '%-117s\n' "$(shape '3, 2')"; } >"$tmp/corpus/seed"
+	# found by this fuzzer once: no rows, a file shorter than its header
+	{ printf '&\000\000\000\000\000\000\000'; printf '\223NUMPY\001\000\166\000'
+	  printf '%-117s\n' "$(shape '0, 2')"; } >"$tmp/corpus/short"
 	runs=200000; [ -n "${KIT_SANITIZED:-}" ] && runs=50000
 	if (cd "$tmp" && ./fuzz -runs=$runs -max_len=400 -seed=1 corpus >"$tmp/fz" 2>&1); then
 		pass "fuzz: $runs inputs, $(grep -o 'cov: [0-9]*' "$tmp/fz" | tail -n 1)"
