@@ -190,7 +190,8 @@ static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *ou
 			row(csv, name, c, wm, pc, pw);
 		else
 			printf("  %-22s not measured: %s%s\n", name, why,
-			       m ? " (Debian: apt-get install python3-dask)" : "");
+			       m ? " (Debian: apt-get install python3-dask)"
+				 : " (Debian: apt-get install python3-numpy)");
 	}
 	if (csv)
 		fclose(csv);
