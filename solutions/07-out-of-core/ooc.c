@@ -32,14 +32,25 @@ static inline void kahan_add(double *sum, double *comp, double x)
 	*sum = t;
 }
 
-/* Adds rows BUF[0..N) into the compensated totals SUM, COMP. */
+/* Adds rows BUF[0..N) into the compensated totals SUM, COMP. Odd rows go
+ * to a second pair of totals first: two independent chains of additions
+ * keep the floating-point unit busy twice as often (each Kahan step waits
+ * for the one before it in its chain). */
 static void add_rows(const ooc_file *f, const double *restrict buf, uint64_t n,
 		     double *restrict sum, double *restrict comp)
 {
-	uint64_t cols = f->cols;
-	for (uint64_t i = 0; i < n; i++)
-		for (uint64_t j = 0; j < cols; j++)
+	uint64_t cols = f->cols, i = 0;
+	double s1[OOC_MAX_COLS] = { 0 }, c1[OOC_MAX_COLS] = { 0 };
+	for (; i + 1 < n; i += 2)
+		for (uint64_t j = 0; j < cols; j++) {
 			kahan_add(&sum[j], &comp[j], buf[i * cols + j]);
+			kahan_add(&s1[j], &c1[j], buf[(i + 1) * cols + j]);
+		}
+	for (uint64_t j = 0; j < cols; j++) {
+		if (i < n)
+			kahan_add(&sum[j], &comp[j], buf[i * cols + j]);
+		kahan_add(&sum[j], &comp[j], s1[j] - c1[j]);
+	}
 }
 
 static void finish(const ooc_file *f, const double *sum, const double *comp, double *means)
