@@ -1,0 +1,244 @@
+/*
+ * ooc_demos.c - exercise 07's demo and benchmark, on the reference ooc.c:
+ *
+ *   ooc-demos --demo ooc [--quick] [--out DIR]
+ *       MB/s of every kernel with a cold page cache (the file's pages dropped
+ *       with posix_fadvise(DONTNEED) before each run, so the disk is read) and
+ *       warm (the file in the page cache), each beside a plain sequential
+ *       read() of the same file, the speed limit of any reader of it; step 2
+ *       also in its other form, per-thread partial sums (partials below).
+ *   ooc-demos --bench [--quick] [--out DIR]
+ *       The plain read, the C overlap kernel and the Python version of this
+ *       lesson (chunked numpy over np.load(mmap_mode='r'), and dask) on the
+ *       same file, cold and warm, as ratios to the plain read.
+ *
+ * The file is made in $TMPDIR (rows x 8 columns) and removed at the end.
+ * Times are the best of a few runs; on a busy machine the ratios vary.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kit.h"
+#include "kit_omp.h"
+#include "npy.h"
+#include "opt.h"
+#include "ooc.h"
+
+typedef int (*kernel_fn)(const ooc_file *f, double *means);
+
+/* Step 2's other form: per-thread partial sums in one shared array, a
+ * thread's row of it padded to whole cache lines (64 bytes), added after the
+ * region. Compensated like the reference's. */
+static int partials(const ooc_file *f, double *means)
+{
+	uint64_t chunk = ooc_rows_in(f, f->mem), cols = f->cols;
+	uint64_t stride = (2 * cols + 7) / 8 * 8;	/* sum and comp, whole lines */
+	int nt = kit_omp_max_threads();
+	double *buf = kit_xmalloc(chunk * cols * sizeof(double));
+	double *part = kit_xcalloc((size_t)nt * stride, sizeof(double));
+	for (uint64_t first = 0; first < f->rows; first += chunk) {
+		uint64_t n = f->rows - first < chunk ? f->rows - first : chunk;
+		if (ooc_read_rows(f, first, n, buf)) {
+			free(buf);
+			free(part);
+			return -1;
+		}
+#pragma omp parallel for schedule(static)
+		for (uint64_t i = 0; i < n; i++) {
+			double *p = part + (size_t)kit_omp_thread_num() * stride;
+			for (uint64_t j = 0; j < cols; j++) {
+				double y = buf[i * cols + j] - p[cols + j], t = p[j] + y;
+				p[cols + j] = (t - p[j]) - y;
+				p[j] = t;
+			}
+		}
+	}
+	for (uint64_t j = 0; j < cols; j++) {
+		double s = 0;
+		for (int t = 0; t < nt; t++)
+			s += part[(size_t)t * stride + j] - part[(size_t)t * stride + cols + j];
+		means[j] = s / (double)f->rows;
+	}
+	free(buf);
+	free(part);
+	return 0;
+}
+
+static const struct { const char *name; kernel_fn fn; } kernels[] = {
+	{ "serial (read)", ooc_serial }, { "threads (reduction)", ooc_threads },
+	{ "threads (partials)", partials }, { "overlap", ooc_overlap }, { "mmap", ooc_mmap },
+};
+
+static void drop_cache(int fd)
+{
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+/* The plain sequential read of F in buffers of F->mem: bytes through read(). */
+static int plain_read(const ooc_file *f, double *unused)
+{
+	(void)unused;
+	char *buf = kit_xmalloc(f->mem);
+	ssize_t r;
+	lseek(f->fd, 0, SEEK_SET);
+	while ((r = read(f->fd, buf, f->mem)) > 0 || (r < 0 && errno == EINTR))
+		;
+	free(buf);
+	return r < 0 ? -1 : 0;
+}
+
+/* MB/s of FN over F, the best of REPS runs, cold or warm. -1 when it failed. */
+static double rate(const ooc_file *f, kernel_fn fn, bool cold, int reps)
+{
+	double means[64], best = 1e30;
+	if (!cold && fn(f, means))
+		return -1;	/* warm-up */
+	for (int r = 0; r < reps; r++) {
+		if (cold)
+			drop_cache(f->fd);
+		double t0 = kit_wtime();
+		if (fn(f, means))
+			return -1;
+		double t = kit_wtime() - t0;
+		best = t < best ? t : best;
+	}
+	return (double)(f->rows * f->cols * 8) * 1e-6 / best;
+}
+
+/* Runs the Python version: its MB/s, or -1 with WHY set. */
+static double python_rate(const ooc_file *f, const char *path, const char *mode, bool cold,
+			  char *why, size_t whylen)
+{
+	char *script = kit_xasprintf("%s/demos/07-out-of-core/ooc_means.py", kit_root());
+	char *cmd = kit_xasprintf("/usr/bin/python3 '%s' '%s' %zu %s %s 2>&1", script, path,
+				  f->mem, mode, cold ? "cold" : "warm");
+	FILE *p = popen(cmd, "r");
+	char line[256] = "", first[256] = "";
+	double secs = -1;
+	while (p && fgets(line, sizeof(line), p)) {
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", line);
+		sscanf(line, "seconds %lf", &secs);
+	}
+	int st = p ? pclose(p) : -1;
+	first[strcspn(first, "\n")] = 0;
+	if (st != 0 || secs <= 0)
+		snprintf(why, whylen, "%s", WIFEXITED(st) && WEXITSTATUS(st) == 3
+			 ? first : "it did not run (is /usr/bin/python3 there?)");
+	free(script);
+	free(cmd);
+	return st == 0 && secs > 0 ? (double)(f->rows * f->cols * 8) * 1e-6 / secs : -1;
+}
+
+static void row(FILE *csv, const char *name, double cold, double warm, double pc, double pw)
+{
+	printf("  %-22s %9.0f %7.2f x %9.0f %7.2f x\n", name, cold, cold / pc, warm, warm / pw);
+	if (csv)
+		fprintf(csv, "%s,%.1f,%.3f,%.1f,%.3f\n", name, cold, cold / pc, warm, warm / pw);
+}
+
+static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *out)
+{
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *path = kit_xasprintf("%s/ooc-demo-XXXXXX.npy", tmp);
+	int fd = mkstemps(path, 4);
+	FILE *w = fd >= 0 ? fdopen(dup(fd), "w") : NULL;
+	if (!w || ooc_write_npy(w, rows, 8, 2026) | fclose(w) || fsync(fd)) {
+		kit_error("cannot write %s: set TMPDIR to a folder with room for %.0f MB", path,
+			  (double)rows * 64e-6);
+		if (fd >= 0)
+			unlink(path);
+		return KIT_EXIT_USAGE;
+	}
+	kit_npy h;
+	kit_buf msg = { 0 };
+	int rc = kit_npy_read_header(fd, path, &h, &msg);
+	ooc_file f = { fd, path, h.rows, h.cols, h.offset, mem };
+	int reps = quick ? 1 : 3;
+	FILE *csv = NULL;
+	if (out && kit_mkdirs(out) == 0) {
+		char *p = kit_xasprintf("%s/%s.csv", out, bench ? "bench" : "ooc");
+		csv = fopen(p, "w");
+		free(p);
+	}
+	if (csv)
+		fprintf(csv, "reader,cold_MBps,cold_ratio,warm_MBps,warm_ratio\n");
+	printf("%.0f MB file (%llu rows x 8 float64), buffers %.1f MB, best of %d; "
+	       "\"x\": the rate over a plain read of the same file\n",
+	       (double)h.bytes * 1e-6, (unsigned long long)h.rows, (double)mem * 1e-6, reps);
+	printf("  %-22s %9s %9s %9s %9s\n", "reader", "cold MB/s", "", "warm MB/s", "");
+	double pc = rate(&f, plain_read, true, reps), pw = rate(&f, plain_read, false, reps);
+	row(csv, "plain read", pc, pw, pc, pw);
+	for (size_t k = 0; rc == 0 && k < sizeof(kernels) / sizeof(kernels[0]); k++) {
+		if (bench && strcmp(kernels[k].name, "overlap"))
+			continue;
+		row(csv, kernels[k].name, rate(&f, kernels[k].fn, true, reps),
+		    rate(&f, kernels[k].fn, false, reps), pc, pw);
+	}
+	for (int m = 0; bench && m < 2; m++) {
+		const char *mode = m ? "dask" : "numpy";
+		char why[256] = "", name[64];
+		double c = python_rate(&f, path, mode, true, why, sizeof(why));
+		double wm = c > 0 ? python_rate(&f, path, mode, false, why, sizeof(why)) : -1;
+		snprintf(name, sizeof(name), "Python %s", m ? "dask" : "numpy chunks");
+		if (c > 0 && wm > 0)
+			row(csv, name, c, wm, pc, pw);
+		else
+			printf("  %-22s not measured: %s%s\n", name, why,
+			       m ? " (Debian: apt-get install python3-dask)"
+				 : " (Debian: apt-get install python3-numpy)");
+	}
+	if (csv)
+		fclose(csv);
+	if (rc)
+		kit_error("%s", kit_buf_str(&msg));
+	kit_buf_free(&msg);
+	unlink(path);
+	close(fd);
+	free(path);
+	return rc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *demo = NULL, *out = NULL;
+	bool bench = false, quick = false;
+	uint64_t rows = 0, mem = 8000000;
+	kit_opt opts[] = {
+		KIT_OPT_STRING(0, "demo", &demo, "NAME", "the demo: ooc"),
+		KIT_OPT_BOOL(0, "bench", &bench, "MB/s beside a plain read and the Python version"),
+		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a 13 MB file, one run each)"),
+		KIT_OPT_STRING(0, "out", &out, "DIR", "where the CSV goes (default: none)"),
+		KIT_OPT_U64('n', NULL, &rows, "N", "rows of the file (default 4e6: 256 MB)", 1,
+			    UINT64_C(1) << 34),
+		KIT_OPT_U64(0, "mem", &mem, "SIZE", "memory budget in bytes (default 8M)", 65536,
+			    UINT64_C(1) << 40),
+		KIT_OPT_END,
+	};
+	const kit_opt *tables[] = { opts, NULL };
+	kit_opt_prog p = {
+		.name = "ooc-demos",
+		.usage = "ooc-demos --demo ooc [--quick] [--out DIR]\nooc-demos --bench [--quick] "
+			 "[--out DIR]",
+		.about = "The demo and the benchmark of exercise 07 (larger than memory), run on\n"
+			 "the reference solution.\n",
+		.tables = tables,
+	};
+	if (kit_init(argc, argv))
+		return KIT_EXIT_USAGE;
+	int rc = kit_opt_parse(&p, argc, argv);
+	if (rc == KIT_OPT_HELP)
+		return KIT_EXIT_OK;
+	if (rc == 0 && (!demo == !bench || (demo && strcmp(demo, "ooc")))) {
+		kit_error("choose one of --demo ooc and --bench (ooc-demos --help)");
+		rc = -1;
+	}
+	if (rc)
+		return KIT_EXIT_USAGE;
+	return run(bench, quick, rows ? rows : quick ? 200000 : 4000000, (size_t)mem, out);
+}
