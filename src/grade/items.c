@@ -27,6 +27,8 @@
 
 #define BUSY_MIN_CPU 0.15	/* seconds of CPU before threads can be told apart */
 #define CPU_SLACK 1.6		/* student CPU / reference CPU beyond which work was wasted */
+#define TOP_SLACK 0.85		/* one thread's CPU / the reference's whole CPU beyond
+				 * which that thread did the work alone */
 
 
 /* The two accesses of the first ThreadSanitizer report at W: "read at
@@ -161,6 +163,15 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     "the reference does in %.2f s: threads that burn time "
 					     "without sharing the work do not count", t, o->seen.cpu,
 					     ref);
+		/* Load-proof: a thread's CPU time is its work, however busy the
+		 * machine. One thread that did nearly all the reference's work
+		 * did it alone, whatever the other threads burned meanwhile. */
+		double top = o->seen.top_share * o->seen.cpu;
+		if (isfinite(ref) && ref >= BUSY_MIN_CPU && top > TOP_SLACK * ref)
+			return kit_xasprintf("at %d threads: one thread used %.2f s of CPU, %.0f%% of "
+					     "what the reference needs for the whole job (%.2f s): "
+					     "the work was not shared; threads that only burn time "
+					     "do not count", t, top, 100 * top / ref, ref);
 	}
 	return NULL;
 }
