@@ -76,8 +76,14 @@ const char *describe(const drv *d, const void *result, kit_buf *b)
 	b->len = 0;
 	if (b->s)
 		b->s[0] = '\0';
-	if (d->ex->describe)
-		d->ex->describe(result, b);
+	const kit_exercise *ex = d->ex;
+	if (ex->describe)
+		ex->describe(result, b);
+	else if (ex->result_name && ex->result_is_double)
+		kit_buf_printf(b, "%s %.17g", ex->result_name, *(const double *)result);
+	else if (ex->result_name)
+		kit_buf_printf(b, "%llu %s", (unsigned long long)*(const uint64_t *)result,
+			       ex->result_name);
 	else
 		kit_buf_add_str(b, "a result");
 	return kit_buf_str(b);
@@ -211,6 +217,26 @@ static int check_combinations(const drv *d)
 	return 0;
 }
 
+/* "Kernels (--kernel): serial (step 1, pi_serial), ..." for --help, wrapped. */
+static void kernel_list(const kit_exercise *ex, kit_buf *b)
+{
+	size_t col = 19;
+	kit_buf_add_str(b, "Kernels (--kernel):");
+	for (int k = 0; k < ex->nkernels; k++) {
+		char item[160];
+		int len = snprintf(item, sizeof(item), " %s (step %d, %s)%s", ex->kernels[k].name,
+				   ex->kernels[k].step, ex->kernels[k].func,
+				   k + 1 < ex->nkernels ? "," : ".");
+		if (col + (size_t)len > 78) {
+			kit_buf_add_str(b, "\n ");
+			col = 1;
+		}
+		kit_buf_add_str(b, item);
+		col += (size_t)len;
+	}
+	kit_buf_add_str(b, "\n");
+}
+
 /* Parses ARGV into D. 0, KIT_OPT_HELP or -1. */
 static int parse(drv *d, int argc, char **argv)
 {
@@ -229,6 +255,7 @@ static int parse(drv *d, int argc, char **argv)
 	kit_buf about = { 0 };
 	kit_buf_printf(&about, "%s (exercise %.2s).\n%s", ex->title, ex->name,
 		       ex->about ? ex->about : "");
+	kernel_list(ex, &about);
 	kit_opt_prog p = { .name = ex->program, .usage = usage, .about = kit_buf_str(&about),
 			   .tables = tables, .examples = ex->examples };
 	int rc = kit_opt_parse(&p, argc, argv);

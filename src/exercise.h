@@ -130,6 +130,13 @@ typedef struct kit_exercise {
 	 * 0, or -1 when the kernel reported an error (already printed). */
 	int (*run)(void *prob, const kit_ex_ctx *c, void *result);
 	size_t result_size;	/* bytes of a result; compared bytewise for "same" */
+	const char *result_name;	/* a result that is ONE number (a uint64_t, or a
+					 * double with RESULT_IS_DOUBLE): its name in
+					 * result.json and messages ("hits"). describe,
+					 * emit and verify may then be NULL: the driver
+					 * writes {"hits": N}, and --verify reads it back
+					 * and calls validate with EXACT set. */
+	bool result_is_double;
 	/* Students' plain check: true when RESULT is right. MSG gets what was
 	 * observed, in the student's words ("pi ~= 3.1416, 0.3 standard errors
 	 * from pi"); the driver adds the kernel's hint to a failure. */
@@ -142,7 +149,8 @@ typedef struct kit_exercise {
 	kit_ex_work (*work)(const kit_ex_ctx *c);
 
 	/* make, free, run, result_size and validate are required; the rest are
-	 * optional (without emit or verify, --emit or --verify exits 2). */
+	 * optional (without emit or verify, and no RESULT_NAME, --emit or
+	 * --verify exits 2). */
 	/* --emit: adds RESULT's scalars to OUT (the "result" object) and writes
 	 * large outputs into DIR (atomically). 0, or -1 after a message. */
 	int (*emit)(void *prob, const kit_ex_ctx *c, const void *result, struct cJSON *out,

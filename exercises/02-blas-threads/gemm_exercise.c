@@ -335,8 +335,7 @@ static const kit_exercise gemm_exercise = {
 		 "variant, core and threads first; checks every product against a\n"
 		 "reference, |C - AB| <= 3 eps n |A||B| elementwise, then times it: GFLOP/s\n"
 		 "(2 n^3 flops per product) and the fraction of ./kit machine's peak.\n"
-		 "Kernels: blas (step 1, gemm_blas), loops (step 2, gemm_loops), batch\n"
-		 "(step 4, gemm_batch). Step 3 sweeps in fresh processes: ./kit sweep.\n"
+		 "Step 3 sweeps in fresh processes: ./kit sweep, or --check-sweep.\n"
 		 "OMP_NUM_THREADS sets the threads of OpenMP and of OpenBLAS (its OpenMP\n"
 		 "build ignores OPENBLAS_NUM_THREADS); OPENBLAS_CORETYPE=SkylakeX (or\n"
 		 "Haswell) overrides the core OpenBLAS detected.\n",
