@@ -32,9 +32,9 @@ uint64_t bh_transfers(uint64_t n, uint64_t seed);
  * t + T, ... into part[t] (BH_SLOTS slots); thread 0 adds the parts. */
 uint64_t bh_team_total(uint64_t n, uint64_t seed, uint64_t *part);
 
-/* Step 4: thread 1 of a team of two sums bh_work(seed, i), i < n, and hands
- * the sum S to thread 0 through a flag; thread 0 returns 3 S + 1 (one
- * thread, as without OpenMP, does both). */
+/* Step 4: the team's last thread sums bh_work(seed, i), i < n, and hands
+ * the sum S to thread 0 through a flag; thread 0 returns 3 S + 1 (a team of
+ * one thread, as without OpenMP, does both). */
 uint64_t bh_handoff(uint64_t n, uint64_t seed);
 
 /* Step 5: the sum of x[0..n): each block of BH_BLOCK values summed in

@@ -80,16 +80,19 @@ solution-validate)
 	expect 0 -- "$reference" -q --kernel floatsum --same-across 1,2,3
 	last_line_is "PASS: " ;;
 skeleton-validate)
-	# the skeleton builds, runs and is right with one thread
-	for k in $kernels; do
+	# the skeleton builds, runs and is right with one thread, but for step 7
+	# (a team of one still defers its tasks: wrong with OpenMP, right without)
+	for k in ${kernels% tasks}; do
 		expect 0 OMP_NUM_THREADS=1 -- "$student" -q --kernel "$k" --validate
-	done ;;
+	done
+	expect "$openmp" OMP_NUM_THREADS=1 -- "$student" -q --kernel tasks --validate ;;
 skeleton-wrong)
 	# each bug that gives a wrong answer gives one the reference rejects
 	[ "$openmp" = 1 ] || skip "without OpenMP the skeleton has one thread and no bug"
 	wrong_once shares 2 3
 	wrong_once total 2 8
 	wrong_once mirror 2 5
+	wrong_once tasks 1 3
 	wrong_once tasks 2 3
 	# step 5: the answer at 2 or 3 threads differs from the one at 1, and the
 	# reference says so when given all three
@@ -117,7 +120,8 @@ bad-arguments)
 	--same-across|--same-across 0
 	--emit|--kernel shares --emit /nonexistent/folder
 	EOF2
-	expect 2 -- "$reference" --kernel shares --verify "$tmp/none"
+	expect 1 -- "$reference" --kernel shares --verify "$tmp/none"
+	has out "result.json is missing"
 	expect 0 -- "$reference" --help
 	grep -q '^usage: bugs' "$tmp/out" || fail "--help prints no usage" ;;
 manifest)
