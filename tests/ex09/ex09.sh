@@ -128,6 +128,8 @@ manifest)
 	# exercise.json: every step has a correct item at 1, 2 and 3 threads, the
 	# steps with a race a tsan item; hints name the TODO block
 	have_py || skip "no /usr/bin/python3"
+	/usr/bin/python3 "$(dirname "$0")/../check_manifest.py" "$manifest" bugs - \
+		--hint-prefix "Look at TODO(" --every-step || fail "exercise.json's shape"
 	/usr/bin/python3 - "$manifest" <<-'EOF2' || fail "exercise.json"
 	import json, sys
 	m = json.load(open(sys.argv[1]))
