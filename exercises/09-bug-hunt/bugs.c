@@ -30,9 +30,9 @@
 /* Step 1: per-thread shares. */
 uint64_t bh_shares(uint64_t n, uint64_t seed, uint64_t *part)
 {
-	int tid;
 	/* TODO(1): two threads end up writing the same slot. Which variable do
 	 * they share that each should have its own copy of? */
+	int tid;
 #pragma omp parallel
 	{
 		tid = omp_get_thread_num();
