@@ -39,6 +39,19 @@ static void add_u64(cJSON *o, const char *key, uint64_t v)
 	}
 }
 
+/* A double written with 17 significant digits, so that reading it back gives
+ * the same bits (cJSON's own printing may keep only 15). */
+static void add_double(cJSON *o, const char *key, double v)
+{
+	char s[40];
+	if (!isfinite(v)) {
+		cJSON_AddNumberToObject(o, key, v);
+		return;
+	}
+	snprintf(s, sizeof(s), "%.17g", v);
+	cJSON_AddRawToObject(o, key, s);
+}
+
 static int write_result_json(const drv *d, runner *r, const char *dir)
 {
 	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
@@ -54,7 +67,7 @@ static int write_result_json(const drv *d, runner *r, const char *dir)
 	if (d->ex->emit)
 		rc = d->ex->emit(r->prob, &r->c, r->result, res, dir);
 	else if (d->ex->result_is_double)
-		cJSON_AddNumberToObject(res, d->ex->result_name, *(const double *)r->result);
+		add_double(res, d->ex->result_name, *(const double *)r->result);
 	else
 		add_u64(res, d->ex->result_name, *(const uint64_t *)r->result);
 	if (rc == 0) {

@@ -139,7 +139,7 @@ static char *problem_of(const sb_result *r, double timeout)
 {
 	const char *how = sb_describe(r, timeout);
 	if (r->timed_out)
-		return kit_xasprintf("%s (time limit %g s: an endless loop, or far too slow?)", how,
+		return kit_xasprintf("%s (time limit %g s: an endless loop, threads waiting for each other (a deadlock), or far too slow?)", how,
 				     timeout);
 	if (r->signal == SIGXFSZ)
 		return kit_xasprintf("%s: a file grew past the size limit", how);

@@ -1,0 +1,190 @@
+/*
+ * NAME
+ *   bugs.c - the kernels of exercise 09, the bug hunt: THE FILE YOU EDIT.
+ *
+ * PURPOSE
+ *   Seven small kernels, one per step of README.md, each with one classic
+ *   OpenMP bug: a variable that should be private, two locks taken in
+ *   opposite orders, a missing barrier, a flag the compiler keeps in a
+ *   register, a floating-point sum whose result depends on the thread
+ *   count, a 'nowait' too many, a task that reads a variable of a function
+ *   that has returned. All but the last are right with one thread. For
+ *   each step: predict what goes wrong, run the detector (./kit check 09
+ *   --step K), then fix the bug inside its TODO(k) ... TODO end block, a
+ *   few lines.
+ *
+ * USAGE
+ *   ninja -C build                                          # rebuild
+ *   OMP_NUM_THREADS=2 build/exercises/09-bug-hunt/bugs --kernel shares --validate
+ *   ./kit check 09 --step 1                                 # the detector
+ *
+ * NOTES
+ *   bugs.h defines what each kernel computes. A build without OpenMP
+ *   ignores the pragmas and has one thread: every kernel is right there.
+ */
+#include <omp.h>
+#include <stdint.h>
+
+#include "bugs.h"
+
+/* Step 1: per-thread shares. */
+uint64_t bh_shares(uint64_t n, uint64_t seed, uint64_t *part)
+{
+	/* TODO(1): two threads end up writing the same slot. Which variable do
+	 * they share that each should have its own copy of? */
+	int tid;
+#pragma omp parallel
+	{
+		tid = omp_get_thread_num();
+		uint64_t mine = 0;
+#pragma omp for schedule(static)
+		for (uint64_t i = 0; i < n; i++)
+			mine += bh_work(seed, i);
+		part[tid] = mine;
+	}
+	/* TODO end */
+	uint64_t sum = 0;
+	for (int t = 0; t < BH_SLOTS; t++)
+		sum += part[t];
+	return sum;
+}
+
+/* Step 2: transfers between two accounts. */
+uint64_t bh_transfers(uint64_t n, uint64_t seed)
+{
+	uint64_t bal[2] = { BH_START, BH_START };
+	omp_lock_t lock[2];
+	omp_init_lock(&lock[0]);
+	omp_init_lock(&lock[1]);
+#pragma omp parallel for schedule(static)
+	for (uint64_t i = 0; i < n; i++) {
+		int from = (int)(i % 2), to = 1 - from;
+		/* TODO(2): with two threads this can stop for ever. In which order
+		 * does each thread take the two locks? */
+		omp_set_lock(&lock[from]);
+		uint64_t amount = bh_work(seed, i) % 100;	/* how much, the source held */
+		omp_set_lock(&lock[to]);
+		/* TODO end */
+		bal[from] -= amount;
+		bal[to] += amount;
+		omp_unset_lock(&lock[to]);
+		omp_unset_lock(&lock[from]);
+	}
+	omp_destroy_lock(&lock[0]);
+	omp_destroy_lock(&lock[1]);
+	return bal[0];
+}
+
+/* Step 3: thread 0 adds the team's parts. */
+uint64_t bh_team_total(uint64_t n, uint64_t seed, uint64_t *part)
+{
+	uint64_t total = 0;
+#pragma omp parallel
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		uint64_t mine = 0;
+		for (uint64_t i = (uint64_t)t; i < n; i += (uint64_t)nt)
+			mine += bh_work(seed, i);
+		part[t] = mine;
+		/* TODO(3): thread 0 may add the parts before the others stored
+		 * theirs: 'omp master' has no barrier. */
+#pragma omp master
+		for (int s = 0; s < nt; s++)
+			total += part[s];
+		/* TODO end */
+	}
+	return total;
+}
+
+/* Step 4: a hand-off through a flag. */
+uint64_t bh_handoff(uint64_t n, uint64_t seed)
+{
+	uint64_t value = 0, answer = 0;
+	int ready = 0;
+#pragma omp parallel
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		if (t == nt - 1) {
+			uint64_t v = 0;
+			for (uint64_t i = 0; i < n; i++)
+				v += bh_work(seed, i);
+			value = v;
+			/* TODO(4): a plain write and a plain read of a flag that
+			 * another thread reads and writes: a data race, and the
+			 * compiler may read 'ready' once and keep it in a register. */
+			ready = 1;
+		}
+		if (t == 0) {
+			while (!ready) {
+			}
+			/* TODO end */
+			answer = 3 * value + 1;
+		}
+	}
+	return answer;
+}
+
+/* Step 5: a floating-point sum. */
+double bh_float_sum(size_t n, const double *x, double *part)
+{
+	size_t nb = (n + BH_BLOCK - 1) / BH_BLOCK;
+	double sum = 0;
+	(void)part;
+	/* TODO(5): the result changes with the thread count: a reduction adds
+	 * the threads' partial sums in an order of its own, and floating-point
+	 * addition is not associative. Keep the blocks in parallel, and add
+	 * their sums in block order. */
+#pragma omp parallel for schedule(static) reduction(+:sum)
+	for (size_t b = 0; b < nb; b++) {
+		double s = 0;
+		for (size_t i = b * BH_BLOCK; i < n && i < (b + 1) * BH_BLOCK; i++)
+			s += x[i];
+		sum += s;
+	}
+	/* TODO end */
+	return sum;
+}
+
+/* Step 6: fill, then read the mirror image. */
+uint64_t bh_mirror(size_t n, uint64_t seed, uint64_t *a)
+{
+	uint64_t sum = 0;
+#pragma omp parallel
+	{
+		/* TODO(6): the second loop reads values other threads write in
+		 * the first. */
+#pragma omp for schedule(static) nowait
+		for (size_t i = 0; i < n; i++)
+			a[i] = bh_slow(seed, i, n);
+		/* TODO end */
+#pragma omp for schedule(static) reduction(+:sum)
+		for (size_t i = 0; i < n; i++)
+			sum += a[i] ^ (a[n - 1 - i] >> 1);
+	}
+	return sum;
+}
+
+/* Step 7's task maker: a task that fills chunk c, out[lo..hi). */
+static void spawn(uint64_t *out, uint64_t seed, size_t c, size_t lo, size_t hi)
+{
+	bh_chunk key = { seed, c };
+	/* TODO(7): the task may run after spawn has returned. Whose key does
+	 * it read then? */
+#pragma omp task shared(key)
+	for (size_t i = lo; i < hi; i++)
+		out[i] = bh_work(bh_work(key.seed, key.c), i);
+	/* TODO end */
+}
+
+/* Step 7: one task per chunk. */
+uint64_t bh_tasks(size_t n, uint64_t seed, uint64_t *out)
+{
+#pragma omp parallel
+#pragma omp single
+	for (size_t c = 0; c * BH_BLOCK < n; c++)
+		spawn(out, seed, c, c * BH_BLOCK, n < (c + 1) * BH_BLOCK ? n : (c + 1) * BH_BLOCK);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += out[i];
+	return sum;
+}
