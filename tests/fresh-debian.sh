@@ -127,10 +127,10 @@ mkdir -p "$ROOT/dev/shm" "$ROOT/dev/pts"
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$ROOT/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$ROOT/dev/pts" 2>/dev/null || true
 
-say "cloning $REPO (HEAD $(git -C "$REPO" rev-parse --short HEAD)) into the root as /root/ompkit"
+say "cloning $REPO (HEAD $(git -C "$REPO" rev-parse --short HEAD)) into the root as /opt/ompkit (a folder others can reach, as the grader's unprivileged user must)"
 [ -z "$(git -C "$REPO" status --porcelain --untracked-files=no)" ] ||
 	say "note: uncommitted changes in $REPO are not in the clone; the root tests HEAD"
-git clone -q --no-hardlinks "$REPO" "$ROOT/root/ompkit"
+git clone -q --no-hardlinks "$REPO" "$ROOT/opt/ompkit"
 
 # The root's processes go into a cgroup of their own, with at most 4096 tasks:
 # a test's runaway fork loop (run as root, which RLIMIT_NPROC does not stop)
@@ -152,7 +152,7 @@ done
 in_root() {
 	[ -z "$CGROUP" ] || echo "$BASHPID" >"$CGROUP/cgroup.procs"
 	chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd /root/ompkit && $1"
+		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd /opt/ompkit && $1"
 }
 
 # Runs in_root in the background and waits: bash runs a trap only between

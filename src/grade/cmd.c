@@ -133,6 +133,10 @@ static int make_tmp(session *s)
 	}
 	chmod(tmpl, 0711);
 	s->tmp = tmpl;
+	if (!s->grade) {
+		const char *where[] = { s->root, s->ref_build, s->tmp };
+		sandbox_caller_if_unreachable(&s->sb, where, 3);
+	}
 	sandbox_add_ro(&s->sb, s->tmp);
 	sandbox_add_ro(&s->sb, s->root);
 	sandbox_add_ro(&s->sb, s->ref_build);

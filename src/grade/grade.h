@@ -227,6 +227,12 @@ typedef struct sandbox {
  * subreaper and ignores signals sent by its own descendants. Cannot fail. */
 void sandbox_init(sandbox *sb, int cpus, bool sanitized);
 void sandbox_free(sandbox *sb);
+/* ./kit check as root on a tree the unprivileged sandbox uid cannot reach
+ * (a clone in /root, mode 0700): runs the student's own code as the caller
+ * under the subreaper instead, and says why in the report. Grading keeps the
+ * unprivileged uid (the warning of sandbox_add_ro says what to chmod).
+ * Returns true when it switched. */
+bool sandbox_caller_if_unreachable(sandbox *sb, const char *const *paths, size_t n);
 /* Adds PATH to the folders the sandbox sees (read-only). */
 void sandbox_add_ro(sandbox *sb, const char *path);
 /* Hides PATH (an existing folder) from student code: under bubblewrap it is

@@ -224,6 +224,30 @@ static bool reachable(const sandbox *sb, const char *path)
 	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+bool sandbox_caller_if_unreachable(sandbox *sb, const char *const *paths, size_t n)
+{
+	if (geteuid() != 0 || sb->uid == 0 || getenv("KIT_SANDBOX"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char *real = paths[i] ? realpath(paths[i], NULL) : NULL;
+		bool ok = !real || reachable(sb, real);
+		if (!ok) {
+			free(sb->why);
+			sb->why = kit_xasprintf("your code ran as you (root): an unprivileged user "
+						"cannot reach %s; for grading, make the folders "
+						"above it searchable by others (chmod o+x)", real);
+			free(real);
+			sb->kind = SB_SUBREAPER;
+			sb->uid = getuid();
+			sb->gid = getgid();
+			student_uid = (uid_t)-1;
+			return true;
+		}
+		free(real);
+	}
+	return false;
+}
+
 void sandbox_add_ro(sandbox *sb, const char *path)
 {
 	char *real = realpath(path, NULL);
@@ -473,11 +497,25 @@ int sandbox_sweep(const sandbox *sb)
 
 /* Files of the sandbox uid in the shared scratch folders, outside KEEP. */
 static const char *sweep_keep;
+static const sandbox *sweep_sb;
 static uid_t sweep_uid;
+/* True when P is the grader's own: the kept folder or one it binds for the
+ * sandbox (its temporary folder, the work folder, the builds). The student's
+ * build, owned by the sandbox uid, lives there when TMPDIR is /tmp. */
+static bool sweep_spared(const char *p)
+{
+	if (sweep_keep && starts_with(p, sweep_keep))
+		return true;
+	for (size_t i = 0; sweep_sb && i < sweep_sb->nro; i++)
+		if (starts_with(p, sweep_sb->ro[i]))
+			return true;
+	return false;
+}
+
 static int sweep_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)f;
-	if (sweep_keep && starts_with(p, sweep_keep))
+	if (sweep_spared(p))
 		return 0;
 	if (st->st_uid != sweep_uid)
 		return 0;
@@ -494,6 +532,7 @@ static void sweep_files(const sandbox *sb, const char *keep)
 		return;	/* bubblewrap's /tmp is private; the rest is read-only there;
 			 * not as root the files are the user's own */
 	sweep_keep = keep;
+	sweep_sb = sb;
 	sweep_uid = sb->uid;
 	static const char *const dirs[] = { "/tmp", "/var/tmp", "/dev/shm" };
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -698,8 +737,11 @@ int sandbox_run(const sandbox *sb, const sb_opts *o, sb_result *r)
 	close(report[0]);
 	if (got == (ssize_t)sizeof(e)) {
 		waitpid(pid, NULL, 0);
-		kit_error("could not start '%s' in the sandbox (%s): %s", o->argv[0],
-			  sandbox_name[sb->kind], strerror(e));
+		kit_error("could not start '%s' in the sandbox (%s): %s%s", o->argv[0],
+			  sandbox_name[sb->kind], strerror(e),
+			  e == EACCES ? "; the unprivileged user the grader runs code as must be "
+			  "able to reach it: make the folders above it searchable by others "
+			  "(chmod o+x), or move the kit out of /root" : "");
 		return -1;
 	}
 	r->started = true;
