@@ -181,7 +181,15 @@ worker-killed)
 			[ -n "$w" ] && break
 		done
 		sleep 0.3
-		[ -n "$w" ] && kill -KILL "$w"
+		# the worker seen may have finished its tasks meanwhile: kill one
+		# that is alive now (a fast machine, or a busy one, either way)
+		local hit=""
+		for _ in $(seq 1 40); do
+			[ -n "$prog" ] && w=$(pgrep -P "$prog" | head -n 1)
+			[ -n "$w" ] && kill -KILL "$w" 2>/dev/null && { hit=1; break; }
+			sleep 0.05
+		done
+		[ -n "$hit" ] || w=""
 		wait $pid
 		local rc=$?
 		[ -n "$w" ] || fail "$4 $5: no worker seen to kill"
