@@ -200,7 +200,7 @@ worker-killed)
 	killed 0 timeout 120 "$reference" --kernel pool --procs 2 -n 200 --size 10000000 --validate
 	last_line_is "PASS:"
 	has err "given to another worker"
-	killed 0 timeout 120 "$reference" --kernel fib-procs --procs 2 --fib 41 -n 4 --validate
+	killed 0 timeout 120 "$reference" --kernel fib-procs --procs 2 --fib 43 -n 4 --validate
 	last_line_is "PASS:"
 	killed 1 timeout 120 "$reference" --kernel shared --procs 2 -n 6e8 --validate
 	last_line_is "FAIL:" ;;
