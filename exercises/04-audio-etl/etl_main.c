@@ -356,8 +356,15 @@ static int run_emit(const struct options *o)
 		return KIT_EXIT_USAGE;
 	int threads = kit_omp_max_threads(), workers = etl_workers_of(o, o->mode, threads);
 	etl_plan pl;
-	etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
-	int failed = etl_plan_run(&pl, o->mode, workers);
+	int failed = 0;
+	/* --passes P: the whole job P times, every output redone (force), the
+	 * last pass's kept: a run long enough to watch which threads work */
+	for (int pass = 0; pass < (o->passes > 1 ? o->passes : 1); pass++) {
+		if (pass)
+			etl_plan_free(&pl);
+		etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
+		failed = etl_plan_run(&pl, o->mode, workers);
+	}
 
 	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
 	cJSON *outs = cJSON_CreateArray(), *errs = cJSON_CreateArray();
@@ -655,6 +662,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			       "24-bit and float,\npeaks at and past +-1"),
 		KIT_OPT_INT(0, "count", &o->count, "K", "input files --make-inputs writes "
 			    "(default 8)", 1, 1000),
+		KIT_OPT_INT(0, "passes", &o->passes, "P", "--emit: the whole job P times over "
+			    "the inputs, the last\noutputs kept (default 1): a run long enough "
+			    "to watch", 1, 1000),
+		KIT_OPT_DOUBLE(0, "length", &o->length, "S", "the longest file --make-inputs "
+			       "writes, in seconds\n(default 1; lengths drawn from S/20 to S)", 0.001, 600),
 		KIT_OPT_GROUP("demos (the demo program etl-demos, built with the reference):"),
 		KIT_OPT_STRING(0, "demo", &o->demo, "NAME", "the live demo: etl"),
 		KIT_OPT_BOOL(0, "bench", &o->bench, "MB/s of every mode against the copy and the "
@@ -798,7 +810,7 @@ static int run_demo_program(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8,
+	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8, .length = 1, .passes = 1,
 			     .p = { .sigma = ETL_SIGMA, .seed = ETL_SEED } };
 	int rc;
 
@@ -813,7 +825,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.make_inputs) {
-		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count, o.length) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 		goto out;
 	}
 	if (o.emit) {
