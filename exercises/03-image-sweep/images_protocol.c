@@ -189,6 +189,9 @@ int emit(const struct options *o, struct run *r, int procs)
 		else
 			cJSON_AddBoolToObject(f, "lost", 1), lost++;
 		cJSON_AddNumberToObject(f, "calls", r->ctx.sh->e[i].calls);
+		/* where work() ran: a worker process, or this one (no pool) */
+		int pid = r->ctx.sh->e[i].pid;
+		cJSON_AddBoolToObject(f, "in_worker", pid > 0 && pid != r->ctx.sh->parent);
 		cJSON_AddItemToArray(files, f);
 	}
 	if (write_result(o->emit, root))
@@ -297,6 +300,7 @@ static int verify_one(const struct options *o, const struct imageset *s, const u
 		const cJSON *sig = cJSON_GetObjectItemCaseSensitive(f, "signature");
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(f, "error");
 		const cJSON *calls = cJSON_GetObjectItemCaseSensitive(f, "calls");
+		const cJSON *inw = cJSON_GetObjectItemCaseSensitive(f, "in_worker");
 		int i = 0;
 		while (cJSON_IsString(name) && i < s->n && strcmp(s->names[i], name->valuestring))
 			i++;
@@ -307,6 +311,10 @@ static int verify_one(const struct options *o, const struct imageset *s, const u
 			snprintf(msg, sizeof(msg), "'%s' is reported twice", s->snames[i]);
 		else if (median)
 			median_problem(s, med, i, f, msg, sizeof(msg));
+		else if (s->kind[i] != REF_BAD && !cJSON_IsTrue(inw))
+			snprintf(msg, sizeof(msg), "'%s' was done in your program's own process, not "
+				 "in a worker process: pool_run must fork the workers and let them "
+				 "do the images", s->snames[i]);
 		else if (!cJSON_IsNumber(calls) || calls->valuedouble != 1)
 			snprintf(msg, sizeof(msg), "'%s' was worked on %s%.0f time%s: each image "
 				 "must go to exactly one worker, once", s->snames[i],
