@@ -342,6 +342,35 @@ static int run_verify(const struct options *o)
 #define RESULT_JSON_MAX (1u << 20)
 
 /* --emit DIR: kernel K once on the inputs, outputs and result.json in DIR. */
+#define INNER_SAMPLES (1u << 20)	/* --passes: the in-memory transforms' samples */
+
+/* --emit --kernel inner --passes: PASSES transforms of INNER_SAMPLES samples
+ * in memory by the student's etl_transform_threads; the last one checked
+ * against etl_noisy sample by sample. Returns the wrong samples (0 when
+ * PASSES is 0). */
+static long long inner_passes(const etl_params *p, int passes)
+{
+	if (passes < 1)
+		return 0;
+	float *x = malloc(INNER_SAMPLES * sizeof(float));
+	if (!x)
+		abort();
+	long long wrong = 0;
+	uint64_t key = etl_mix64(p->seed ^ UINT64_C(0x1a2b3c4d5e6f7081));
+	for (int pass = 0; pass < passes; pass++) {
+		for (size_t i = 0; i < INNER_SAMPLES; i++)
+			x[i] = (float)((double)(i % 2001) / 1000.0 - 1.0);
+		etl_transform_threads(x, INNER_SAMPLES, p, key);
+	}
+	for (size_t i = 0; i < INNER_SAMPLES; i++) {
+		float want = etl_noisy((float)((double)(i % 2001) / 1000.0 - 1.0), p->sigma,
+				       p->seed, key, i);
+		wrong += memcmp(&x[i], &want, sizeof(want)) != 0;
+	}
+	free(x);
+	return wrong;
+}
+
 static int run_emit(const struct options *o)
 {
 	char ddest[16];
@@ -357,14 +386,18 @@ static int run_emit(const struct options *o)
 	int threads = kit_omp_max_threads(), workers = etl_workers_of(o, o->mode, threads);
 	etl_plan pl;
 	int failed = 0;
-	/* --passes P: the whole job P times, every output redone (force), the
-	 * last pass's kept: a run long enough to watch which threads work */
-	for (int pass = 0; pass < (o->passes > 1 ? o->passes : 1); pass++) {
+	/* --passes P: a run long enough to watch which threads work. Kernel
+	 * inner: the job once, then P - 1 more transforms in memory (I/O, done
+	 * by one thread, would hide the loop's threads); the others: the whole
+	 * job P times, every output redone (force), the last pass's kept. */
+	int passes = o->passes > 1 ? o->passes : 1, jobs = o->mode == M_INNER ? 1 : passes;
+	for (int pass = 0; pass < jobs; pass++) {
 		if (pass)
 			etl_plan_free(&pl);
 		etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
 		failed = etl_plan_run(&pl, o->mode, workers);
 	}
+	long long wrong = o->mode == M_INNER ? inner_passes(&o->p, passes - 1) : 0;
 
 	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
 	cJSON *outs = cJSON_CreateArray(), *errs = cJSON_CreateArray();
@@ -390,6 +423,8 @@ static int run_emit(const struct options *o)
 	cJSON_AddNumberToObject(res, "sigma", o->p.sigma);
 	if (o->mode == M_PROCESSES)
 		cJSON_AddNumberToObject(res, "procs", workers);
+	if (o->mode == M_INNER)
+		cJSON_AddNumberToObject(res, "inner_wrong", (double)wrong);
 	cJSON_AddItemToObject(res, "outputs", outs);
 	cJSON_AddItemToObject(res, "errors", errs);
 	cJSON_AddItemToObject(root, "result", res);
@@ -423,6 +458,8 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(j, "exercise");
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kernel");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "threads");
+	const cJSON *iw = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "result"), "inner_wrong");
 	int rc = -1;
 	if (!j)
 		snprintf(why, len, "'%s' is not JSON", path);
@@ -433,6 +470,11 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 		snprintf(why, len, "'%s' holds the result of kernel %s%s%s, not %s", path,
 			 cJSON_IsString(k) ? "'" : "", cJSON_IsString(k) ? k->valuestring : "(none)",
 			 cJSON_IsString(k) ? "'" : "", etl_modes[mode].name);
+	else if (mode == M_INNER && (!cJSON_IsNumber(iw) || iw->valuedouble != 0))
+		snprintf(why, len, "'%s': etl_transform_threads, run again in memory (--passes), "
+			 "gave %s%.0f wrong samples of %u: sample i must stay etl_noisy(x[i], ..., i)",
+			 path, cJSON_IsNumber(iw) ? "" : "(not said) ",
+			 cJSON_IsNumber(iw) ? iw->valuedouble : 0.0, INNER_SAMPLES);
 	else
 		rc = 0;
 	*threads = cJSON_IsNumber(t) && t->valuedouble >= 1 && t->valuedouble < 1e6 ?
