@@ -425,6 +425,13 @@ static int run_emit(const struct options *o)
 		cJSON_AddNumberToObject(res, "procs", workers);
 	if (o->mode == M_INNER)
 		cJSON_AddNumberToObject(res, "inner_wrong", (double)wrong);
+	if (o->mode == M_PROCESSES) {	/* files done here, in no worker (etl_result.pid) */
+		int here = 0;
+		for (size_t i = 0; i < n; i++)
+			here += pl.res[i].status == ETL_DONE &&
+				(pl.res[i].pid <= 0 || pl.res[i].pid == (int)getpid());
+		cJSON_AddNumberToObject(res, "in_parent", here);
+	}
 	cJSON_AddItemToObject(res, "outputs", outs);
 	cJSON_AddItemToObject(res, "errors", errs);
 	cJSON_AddItemToObject(root, "result", res);
@@ -460,6 +467,8 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "threads");
 	const cJSON *iw = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(j, "result"), "inner_wrong");
+	const cJSON *ip = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "result"), "in_parent");
 	int rc = -1;
 	if (!j)
 		snprintf(why, len, "'%s' is not JSON", path);
@@ -475,6 +484,12 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 			 "gave %s%.0f wrong samples of %u: sample i must stay etl_noisy(x[i], ..., i)",
 			 path, cJSON_IsNumber(iw) ? "" : "(not said) ",
 			 cJSON_IsNumber(iw) ? iw->valuedouble : 0.0, INNER_SAMPLES);
+	else if (mode == M_PROCESSES && (!cJSON_IsNumber(ip) || ip->valuedouble != 0))
+		snprintf(why, len, "'%s': %s%.0f file%s done in your program's own process, not "
+			 "in a worker process: etl_processes must run etl_worker with kit_pool_run",
+			 path, cJSON_IsNumber(ip) ? "" : "(not said) ",
+			 cJSON_IsNumber(ip) ? ip->valuedouble : 0.0,
+			 cJSON_IsNumber(ip) && ip->valuedouble == 1 ? " was" : "s were");
 	else
 		rc = 0;
 	*threads = cJSON_IsNumber(t) && t->valuedouble >= 1 && t->valuedouble < 1e6 ?
