@@ -43,6 +43,7 @@ struct options {
 	const char *emit, *verify;	/* the grader's protocol: --emit DIR, --verify DIRS */
 	const char *make_inputs;	/* --make-inputs DIR */
 	uint64_t seed, count;
+	int mpixels;			/* --mpixels M: --emit --kernel median: M million pixels an image */
 	bool seed_set;
 	bool photos;			/* --photos: data/cache/photos */
 	bool compare;			/* --compare: only the side-by-side run */
@@ -143,12 +144,13 @@ int run_pool(struct run *r, int p, int t, bool children, double *seconds);
  * kind) with sizes and pictures drawn from --seed, up to --size (default
  * 640x480). An exit status: 0, or 2 after a message. */
 int make_inputs(const struct options *o);
-/* --kernel median: every image of R in this process, one after another, at
- * the threads OMP_NUM_THREADS gives. Returns 0. */
-int run_in_process(struct run *r);
 /* --emit DIR: runs --kernel once (pool: PROCS workers of OMP_NUM_THREADS
- * threads) and writes DIR/result.json, each file's signature or error. An
- * exit status: 0 written, 1 the pool lost images, 2 not written. */
+ * threads) and writes DIR/result.json: pool: each file's signature or error,
+ * how many times work() ran it, how many ended workers the pool left
+ * unwaited; median: for each RGB file a hash of the median image the
+ * student's image_median made (again until --mpixels, the last one hashed), nothing
+ * else (no BLAS: only the student's loop runs). An exit status: 0 written,
+ * 1 the pool lost images, 2 not written. */
 int emit(const struct options *o, struct run *r, int procs);
 /* --verify DIR[,DIR...]: each DIR's result.json (untrusted: a regular file
  * of at most 4 MiB) against S's exact signatures; prints one line, PASS: or

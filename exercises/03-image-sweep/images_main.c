@@ -140,7 +140,11 @@ static void usage(FILE *out)
 "                   1-bit, 16-bit, a colour key, interlaced), sizes from S\n"
 "  --emit DIR [--kernel K]  run once (pool: P = --procs, T = OMP_NUM_THREADS;\n"
 "                   median: every image in this process) and write\n"
-"                   DIR/result.json: each file's signature or error\n"
+"                   DIR/result.json: pool: each file's signature or error;\n"
+"                   median: a hash of each RGB file's median image\n"
+"  --mpixels M      --emit --kernel median: the median of each image again\n"
+"                   until M million pixels are done (default: once), for a\n"
+"                   run long enough to watch\n"
 "  --verify DIR[,DIR...]  compare each DIR's result.json with the exact\n"
 "                   signatures: one line, PASS: or FAIL:\n"
 "\n"
@@ -1107,7 +1111,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			     IS("--png") || IS("--demo") || IS("--out") || IS("--kill-after") ||
 			     IS("--input") || IS("--mem") || IS("--kernel") || IS("--emit") ||
 			     IS("--verify") || IS("--make-inputs") || IS("--seed") ||
-			     IS("--count") || IS("-n");
+			     IS("--count") || IS("-n") || IS("--mpixels");
 		if (takes && i + 1 >= argc) {
 			kit_error("%s needs a value (see --help)", a);
 			return -1;
@@ -1143,6 +1147,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (kit_parse_u64(argv[++i], "--seed", 0, UINT64_MAX, &o->seed))
 				return -1;
 			o->seed_set = true;
+		} else if (IS("--mpixels")) {
+			if (kit_parse_u64(argv[++i], "--mpixels", 1, 100000, &v))
+				return -1;
+			o->mpixels = (int)v;
 		} else if (IS("--count") || IS("-n")) {
 			if (kit_parse_u64(argv[++i], a, 1, POOL_MAX_IMAGES, &o->count))
 				return -1;

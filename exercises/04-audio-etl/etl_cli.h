@@ -36,6 +36,8 @@ struct options {
 	const char *input;		/* --input DIR */
 	const char *make_inputs;	/* --make-inputs DIR */
 	int count;			/* --count K */
+	double length;			/* --length S: --make-inputs' longest file */
+	int passes;			/* --passes P: --emit runs the job P times */
 	char **args;			/* input files and folders */
 	size_t nargs;
 };

@@ -271,7 +271,7 @@ static const struct input_kind {
 };
 #define NKINDS (sizeof(input_kinds) / sizeof(input_kinds[0]))
 
-int etl_make_inputs(const char *dir, uint64_t seed, int count)
+int etl_make_inputs(const char *dir, uint64_t seed, int count, double length)
 {
 	if (kit_mkdirs(dir))
 		return -1;
@@ -279,10 +279,11 @@ int etl_make_inputs(const char *dir, uint64_t seed, int count)
 	for (int k = 0; k < count; k++) {
 		uint64_t r = etl_mix64(base + (uint64_t)(k + 1) * ETL_GOLDEN);
 		const struct input_kind *kd = &input_kinds[(seed + (uint64_t)k) % NKINDS];
-		/* 0.05 to 1 s; every fifth file a few frames only. */
+		/* 0.05 to 1 times LENGTH; every fifth file a few frames only. */
 		sf_count_t frames = k % 5 == 4 ? 1 + (sf_count_t)(r % 64)
 				    : (sf_count_t)((0.05 + 0.95 * (double)(r >> 11) * 0x1p-53) *
-						   kd->rate);
+						   length * kd->rate);
+		frames = frames < 1 ? 1 : frames;
 		size_t ns = (size_t)frames * (size_t)kd->channels;
 		float *x = malloc(ns * sizeof(*x) + 1);
 		if (!x) {

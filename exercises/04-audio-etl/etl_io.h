@@ -99,10 +99,11 @@ int etl_generate(const char *dir, int files, double seconds, double amplitude, b
  * files in DIR (made if missing), in turn of every kind the exercise
  * promises: 1, 2, 3, 6 and 8 channels; 8 to 96 kHz; 16-bit, 24-bit and float
  * samples; signals that reach +-1, and in float files pass it (up to 2);
- * lengths from 1 frame to 1 s, all drawn from S. K >= 7 covers every kind.
+ * lengths from 1 frame to LENGTH seconds, all drawn from S (every fifth file
+ * a few frames, the others LENGTH / 20 to LENGTH). K >= 7 covers every kind.
  * Named inKK-CHch-RATEhz-FMT.wav. Returns 0, or -1 after a message.
  */
-int etl_make_inputs(const char *dir, uint64_t seed, int count);
+int etl_make_inputs(const char *dir, uint64_t seed, int count, double length);
 
 /* Reads all of PATH, which must be a regular file (not a link, FIFO or
  * folder) of at most LIMIT bytes, into a new buffer (NUL-terminated; caller

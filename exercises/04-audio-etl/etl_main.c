@@ -342,6 +342,35 @@ static int run_verify(const struct options *o)
 #define RESULT_JSON_MAX (1u << 20)
 
 /* --emit DIR: kernel K once on the inputs, outputs and result.json in DIR. */
+#define INNER_SAMPLES (1u << 20)	/* --passes: the in-memory transforms' samples */
+
+/* --emit --kernel inner --passes: PASSES transforms of INNER_SAMPLES samples
+ * in memory by the student's etl_transform_threads; the last one checked
+ * against etl_noisy sample by sample. Returns the wrong samples (0 when
+ * PASSES is 0). */
+static long long inner_passes(const etl_params *p, int passes)
+{
+	if (passes < 1)
+		return 0;
+	float *x = malloc(INNER_SAMPLES * sizeof(float));
+	if (!x)
+		abort();
+	long long wrong = 0;
+	uint64_t key = etl_mix64(p->seed ^ UINT64_C(0x1a2b3c4d5e6f7081));
+	for (int pass = 0; pass < passes; pass++) {
+		for (size_t i = 0; i < INNER_SAMPLES; i++)
+			x[i] = (float)((double)(i % 2001) / 1000.0 - 1.0);
+		etl_transform_threads(x, INNER_SAMPLES, p, key);
+	}
+	for (size_t i = 0; i < INNER_SAMPLES; i++) {
+		float want = etl_noisy((float)((double)(i % 2001) / 1000.0 - 1.0), p->sigma,
+				       p->seed, key, i);
+		wrong += memcmp(&x[i], &want, sizeof(want)) != 0;
+	}
+	free(x);
+	return wrong;
+}
+
 static int run_emit(const struct options *o)
 {
 	char ddest[16];
@@ -356,8 +385,19 @@ static int run_emit(const struct options *o)
 		return KIT_EXIT_USAGE;
 	int threads = kit_omp_max_threads(), workers = etl_workers_of(o, o->mode, threads);
 	etl_plan pl;
-	etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
-	int failed = etl_plan_run(&pl, o->mode, workers);
+	int failed = 0;
+	/* --passes P: a run long enough to watch which threads work. Kernel
+	 * inner: the job once, then P - 1 more transforms in memory (I/O, done
+	 * by one thread, would hide the loop's threads); the others: the whole
+	 * job P times, every output redone (force), the last pass's kept. */
+	int passes = o->passes > 1 ? o->passes : 1, jobs = o->mode == M_INNER ? 1 : passes;
+	for (int pass = 0; pass < jobs; pass++) {
+		if (pass)
+			etl_plan_free(&pl);
+		etl_plan_make(&pl, inputs, n, o->emit, true, &o->p);
+		failed = etl_plan_run(&pl, o->mode, workers);
+	}
+	long long wrong = o->mode == M_INNER ? inner_passes(&o->p, passes - 1) : 0;
 
 	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
 	cJSON *outs = cJSON_CreateArray(), *errs = cJSON_CreateArray();
@@ -383,6 +423,15 @@ static int run_emit(const struct options *o)
 	cJSON_AddNumberToObject(res, "sigma", o->p.sigma);
 	if (o->mode == M_PROCESSES)
 		cJSON_AddNumberToObject(res, "procs", workers);
+	if (o->mode == M_INNER)
+		cJSON_AddNumberToObject(res, "inner_wrong", (double)wrong);
+	if (o->mode == M_PROCESSES) {	/* files done here, in no worker (etl_result.pid) */
+		int here = 0;
+		for (size_t i = 0; i < n; i++)
+			here += pl.res[i].status == ETL_DONE &&
+				(pl.res[i].pid <= 0 || pl.res[i].pid == (int)getpid());
+		cJSON_AddNumberToObject(res, "in_parent", here);
+	}
 	cJSON_AddItemToObject(res, "outputs", outs);
 	cJSON_AddItemToObject(res, "errors", errs);
 	cJSON_AddItemToObject(root, "result", res);
@@ -416,6 +465,10 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(j, "exercise");
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kernel");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "threads");
+	const cJSON *iw = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "result"), "inner_wrong");
+	const cJSON *ip = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "result"), "in_parent");
 	int rc = -1;
 	if (!j)
 		snprintf(why, len, "'%s' is not JSON", path);
@@ -426,6 +479,17 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 		snprintf(why, len, "'%s' holds the result of kernel %s%s%s, not %s", path,
 			 cJSON_IsString(k) ? "'" : "", cJSON_IsString(k) ? k->valuestring : "(none)",
 			 cJSON_IsString(k) ? "'" : "", etl_modes[mode].name);
+	else if (mode == M_INNER && (!cJSON_IsNumber(iw) || iw->valuedouble != 0))
+		snprintf(why, len, "'%s': etl_transform_threads, run again in memory (--passes), "
+			 "gave %s%.0f wrong samples of %u: sample i must stay etl_noisy(x[i], ..., i)",
+			 path, cJSON_IsNumber(iw) ? "" : "(not said) ",
+			 cJSON_IsNumber(iw) ? iw->valuedouble : 0.0, INNER_SAMPLES);
+	else if (mode == M_PROCESSES && (!cJSON_IsNumber(ip) || ip->valuedouble != 0))
+		snprintf(why, len, "'%s': %s%.0f file%s done in your program's own process, not "
+			 "in a worker process: etl_processes must run etl_worker with kit_pool_run",
+			 path, cJSON_IsNumber(ip) ? "" : "(not said) ",
+			 cJSON_IsNumber(ip) ? ip->valuedouble : 0.0,
+			 cJSON_IsNumber(ip) && ip->valuedouble == 1 ? " was" : "s were");
 	else
 		rc = 0;
 	*threads = cJSON_IsNumber(t) && t->valuedouble >= 1 && t->valuedouble < 1e6 ?
@@ -655,6 +719,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			       "24-bit and float,\npeaks at and past +-1"),
 		KIT_OPT_INT(0, "count", &o->count, "K", "input files --make-inputs writes "
 			    "(default 8)", 1, 1000),
+		KIT_OPT_INT(0, "passes", &o->passes, "P", "--emit: the whole job P times over "
+			    "the inputs, the last\noutputs kept (default 1): a run long enough "
+			    "to watch", 1, 1000),
+		KIT_OPT_DOUBLE(0, "length", &o->length, "S", "the longest file --make-inputs "
+			       "writes, in seconds\n(default 1; lengths drawn from S/20 to S)", 0.001, 600),
 		KIT_OPT_GROUP("demos (the demo program etl-demos, built with the reference):"),
 		KIT_OPT_STRING(0, "demo", &o->demo, "NAME", "the live demo: etl"),
 		KIT_OPT_BOOL(0, "bench", &o->bench, "MB/s of every mode against the copy and the "
@@ -798,7 +867,7 @@ static int run_demo_program(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8,
+	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8, .length = 1, .passes = 1,
 			     .p = { .sigma = ETL_SIGMA, .seed = ETL_SEED } };
 	int rc;
 
@@ -813,7 +882,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.make_inputs) {
-		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count, o.length) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 		goto out;
 	}
 	if (o.emit) {

@@ -177,13 +177,27 @@ protocol)
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" --input "$in" --emit "$tmp/e1"
 	expect 0 OMP_NUM_THREADS=2 -- "$reference" --input "$in" --kernel median --emit "$tmp/e2"
 	expect 0 OMP_NUM_THREADS=1 -- "$student" --input "$in" --emit "$tmp/e3"
-	expect 0 -- "$reference" --input "$in" --verify "$tmp/e1,$tmp/e2,$tmp/e3"
-	last_line_is "PASS: 17 signatures exactly right, 1 unreadable file reported as errors, in 3 results"
+	expect 0 -- "$reference" --input "$in" --verify "$tmp/e1"
+	last_line_is "PASS: 17 signatures exactly right, 1 unreadable file reported as errors, in 1 result"
+	# the skeleton's pool_run does every image in its own process: right
+	# signatures, but no worker did them
+	expect 1 -- "$reference" --input "$in" --verify "$tmp/e1,$tmp/e3"
+	grep_in "$tmp/out" "^FAIL: .*e3: .* was done in your program's own process, not in a worker" "no pool"
 	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "--verify printed more than one line"
 	expect 1 -- "$reference" --input "$in" --kernel median --verify "$tmp/e1"
 	grep_in "$tmp/out" "^FAIL: .*a run of kernel 'pool', not 'median'" "kernel checked"
 	expect 0 -- "$reference" --input "$in" --kernel median --verify "$tmp/e2"
 	tamper() { /usr/bin/python3 -c "import json,sys; j=json.load(open('$tmp/e1/result.json')); f=j['result']['files']; $1; json.dump(j, open('$tmp/bad/result.json','w'))"; }
+	last_line_is "PASS: the median of 5 RGB images exactly right, in 1 result"
+	/usr/bin/python3 -c "import json; j=json.load(open('$tmp/e2/result.json')); f=[x for x in j['result']['files'] if 'median' in x][0]; f['median']='%016x' % (int(f['median'], 16) ^ 1); json.dump(j, open('$tmp/bad/result.json','w'))"
+	expect 1 -- "$reference" --input "$in" --kernel median --verify "$tmp/bad"
+	grep_in "$tmp/out" "^FAIL: .*the median of .* is not the reference's" "wrong median"
+	tamper "f[2]['calls'] = 2"
+	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
+	grep_in "$tmp/out" "^FAIL: .* was worked on 2 times" "an image done twice"
+	tamper "j['result'].update(unwaited=2)"
+	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
+	grep_in "$tmp/out" "^FAIL: .*2 worker processes ended but were never waited for" "workers not waited for"
 	tamper "f[0]['signature'] += 1"
 	expect 1 -- "$reference" --input "$in" --verify "$tmp/bad"
 	grep_in "$tmp/out" "^FAIL: .*01-rgb8.png' has signature [0-9]+, the right one is [0-9]+" "wrong signature"
@@ -327,7 +341,7 @@ assert m["program"] == "images" and m["edit"] == ["images.c"], m
 ids = [i["id"] for i in m["items"]]
 assert len(ids) == len(set(ids)), ids
 for it in m["items"]:
-    assert it["kind"] in ("run", "tsan", "speed", "speedup"), it
+    assert it["kind"] in ("correct", "tsan", "speed", "speedup"), it
     for k in ("step", "points", "name", "args", "threads", "timeout", "hint"):
         assert k in it, (it["id"], k)
 print("ok:", len(ids), "items")
