@@ -425,7 +425,7 @@ static int demo_batch(const gemm_demo_opts *o)
 		series[s] = (kit_series){ strategy_name[s], xs, ys[s], nsizes };
 	}
 	kit_plot plot = { .title = "many small dgemms: GFLOP/s by matrix size",
-			  .xlabel = "n (matrix order)", .ylabel = "GFLOP/s",
+			  .xlabel = "n (matrix order)", .ylabel = "GFLOP/s", .yzero = true,
 			  .series = series, .nseries = S_COUNT, .logx = nsizes > 1 };
 	if (rc != KIT_EXIT_USAGE && nsizes > 1 && !o->quiet) {
 		fflush(stdout);
