@@ -68,7 +68,7 @@ int ooc_serial(const ooc_file *f, double *means)
 		return -1;
 	memset(sum, 0, sizeof(sum));
 	memset(comp, 0, sizeof(comp));
-	/* TODO(1) solution: compensated sums, one division by rows at the end */
+	/* Step 1: compensated sums, one division by rows at the end */
 	for (uint64_t first = 0; first < f->rows; first += chunk) {
 		uint64_t n = f->rows - first < chunk ? f->rows - first : chunk;
 		if (ooc_read_rows(f, first, n, buf)) {
@@ -89,7 +89,7 @@ static void add_rows_parallel(const ooc_file *f, const double *buf, uint64_t n,
 {
 	uint64_t cols = f->cols;
 	double s[OOC_MAX_COLS] = { 0 }, c[OOC_MAX_COLS] = { 0 };
-	/* TODO(2) solution: every thread its own s[] and c[], added at the end */
+	/* Step 2: every thread its own s[] and c[], added at the end */
 #pragma omp parallel for schedule(static) reduction(+: s[:cols], c[:cols])
 	for (uint64_t i = 0; i < n; i++)
 		for (uint64_t j = 0; j < cols; j++)
@@ -131,7 +131,7 @@ int ooc_overlap(const ooc_file *f, double *means)
 						  buf[0]) : -1;
 	memset(sum, 0, sizeof(sum));
 	memset(comp, 0, sizeof(comp));
-	/* TODO(3) solution: read chunk k+1 into one buffer while chunk k is
+	/* Step 3: read chunk k+1 into one buffer while chunk k is
 	 * summed from the other; the end of 'sections' waits for both */
 #pragma omp parallel num_threads(2) if (rc == 0)
 	for (uint64_t k = 0; k < nchunks && rc == 0; k++) {
@@ -166,7 +166,7 @@ int ooc_mmap(const ooc_file *f, double *means)
 	double sum[f->cols], comp[f->cols];
 	memset(sum, 0, sizeof(sum));
 	memset(comp, 0, sizeof(comp));
-	/* TODO(4) solution: map a window, sum it, unmap it (its pages leave
+	/* Step 4: map a window, sum it, unmap it (its pages leave
 	 * the process: the budget holds) */
 	for (uint64_t first = 0; first < f->rows; first += chunk) {
 		uint64_t n = f->rows - first < chunk ? f->rows - first : chunk;

@@ -19,7 +19,7 @@
  *   count, a 'nowait' too many, a task that reads a variable of a function
  *   that has returned. All but the last are right with one thread. For
  *   each step: predict what goes wrong, run the detector (./kit check 09
- *   --step K), then fix the bug inside its TODO(k) ... TODO end block, a
+ *   --step K), then fix the bug inside its step block, a
  *   few lines.
  *
  * USAGE
@@ -39,7 +39,7 @@
 /* Step 1: per-thread shares. */
 uint64_t bh_shares(uint64_t n, uint64_t seed, uint64_t *part)
 {
-	/* TODO(1): two threads end up writing the same slot. Which variable do
+	/* Step 1 (the bug was here): two threads end up writing the same slot. Which variable do
 	 * they share that each should have its own copy of? */
 #pragma omp parallel
 	{
@@ -50,7 +50,6 @@ uint64_t bh_shares(uint64_t n, uint64_t seed, uint64_t *part)
 			mine += bh_work(seed, i);
 		part[tid] = mine;
 	}
-	/* TODO end */
 	uint64_t sum = 0;
 	for (int t = 0; t < BH_SLOTS; t++)
 		sum += part[t];
@@ -67,12 +66,11 @@ uint64_t bh_transfers(uint64_t n, uint64_t seed)
 #pragma omp parallel for schedule(static)
 	for (uint64_t i = 0; i < n; i++) {
 		int from = (int)(i % 2), to = 1 - from;
-		/* TODO(2): with two threads this can stop for ever. In which order
+		/* Step 2 (the bug was here): with two threads this can stop for ever. In which order
 		 * does each thread take the two locks? */
 		omp_set_lock(&lock[0]);	/* lock[0] first, whichever way */
 		uint64_t amount = bh_work(seed, i) % 100;
 		omp_set_lock(&lock[1]);
-		/* TODO end */
 		bal[from] -= amount;
 		bal[to] += amount;
 		omp_unset_lock(&lock[to]);
@@ -94,13 +92,12 @@ uint64_t bh_team_total(uint64_t n, uint64_t seed, uint64_t *part)
 		for (uint64_t i = (uint64_t)t; i < n; i += (uint64_t)nt)
 			mine += bh_work(seed, i);
 		part[t] = mine;
-		/* TODO(3): thread 0 may add the parts before the others stored
+		/* Step 3 (the bug was here): thread 0 may add the parts before the others stored
 		 * theirs: 'omp master' has no barrier. */
 #pragma omp barrier
 #pragma omp master
 		for (int s = 0; s < nt; s++)
 			total += part[s];
-		/* TODO end */
 	}
 	return total;
 }
@@ -118,7 +115,7 @@ uint64_t bh_handoff(uint64_t n, uint64_t seed)
 			for (uint64_t i = 0; i < n; i++)
 				v += bh_work(seed, i);
 			value = v;
-			/* TODO(4): a plain write and a plain read of a flag that
+			/* Step 4 (the bug was here): a plain write and a plain read of a flag that
 			 * another thread reads and writes: a data race, and the
 			 * compiler may read 'ready' once and keep it in a register. */
 #pragma omp atomic write seq_cst
@@ -130,7 +127,6 @@ uint64_t bh_handoff(uint64_t n, uint64_t seed)
 #pragma omp atomic read seq_cst
 				seen = ready;
 			}
-			/* TODO end */
 			answer = 3 * value + 1;
 		}
 	}
@@ -142,7 +138,7 @@ double bh_float_sum(size_t n, const double *x, double *part)
 {
 	size_t nb = (n + BH_BLOCK - 1) / BH_BLOCK;
 	double sum = 0;
-	/* TODO(5): the result changes with the thread count: a reduction adds
+	/* Step 5 (the bug was here): the result changes with the thread count: a reduction adds
 	 * the threads' partial sums in an order of its own, and floating-point
 	 * addition is not associative. Keep the blocks in parallel, and add
 	 * their sums in block order. */
@@ -155,7 +151,6 @@ double bh_float_sum(size_t n, const double *x, double *part)
 	}
 	for (size_t b = 0; b < nb; b++)
 		sum += part[b];
-	/* TODO end */
 	return sum;
 }
 
@@ -165,12 +160,11 @@ uint64_t bh_mirror(size_t n, uint64_t seed, uint64_t *a)
 	uint64_t sum = 0;
 #pragma omp parallel
 	{
-		/* TODO(6): the second loop reads values other threads write in
+		/* Step 6 (the bug was here): the second loop reads values other threads write in
 		 * the first. */
 #pragma omp for schedule(static)
 		for (size_t i = 0; i < n; i++)
 			a[i] = bh_slow(seed, i, n);
-		/* TODO end */
 #pragma omp for schedule(static) reduction(+:sum)
 		for (size_t i = 0; i < n; i++)
 			sum += a[i] ^ (a[n - 1 - i] >> 1);
@@ -182,12 +176,11 @@ uint64_t bh_mirror(size_t n, uint64_t seed, uint64_t *a)
 static void spawn(uint64_t *out, uint64_t seed, size_t c, size_t lo, size_t hi)
 {
 	bh_chunk key = { seed, c };
-	/* TODO(7): the task may run after spawn has returned. Whose key does
+	/* Step 7 (the bug was here): the task may run after spawn has returned. Whose key does
 	 * it read then? */
 #pragma omp task firstprivate(key)
 	for (size_t i = lo; i < hi; i++)
 		out[i] = bh_work(bh_work(key.seed, key.c), i);
-	/* TODO end */
 }
 
 /* Step 7: one task per chunk. */
