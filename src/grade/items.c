@@ -27,8 +27,8 @@
 
 #define BUSY_MIN_CPU 0.15	/* seconds of CPU before threads can be told apart */
 #define CPU_SLACK 1.6		/* student CPU / reference CPU beyond which work was wasted */
-#define TOP_SLACK 0.85		/* one thread's CPU / the reference's whole CPU beyond
-				 * which that thread did the work alone */
+#define TOP_SLACK 1.4		/* busiest thread's CPU / the reference's busiest beyond
+				 * which one thread did the shared work alone */
 
 
 /* The two accesses of the first ThreadSanitizer report at W: "read at
@@ -101,7 +101,7 @@ static char *race_in(const char *text, int threads)
 
 /* The reference's CPU seconds for the same run (sandboxed like the
  * student's), or NAN. */
-static double reference_cpu(session *s, const exercise *e, const run_spec *rs)
+static double reference_cpu(session *s, const exercise *e, const run_spec *rs, double *top)
 {
 	run_spec ref = *rs;
 	char *prog = reference_prog(s, e);
@@ -111,6 +111,7 @@ static double reference_cpu(session *s, const exercise *e, const run_spec *rs)
 	run_out o;
 	run_emit(s, &ref, &o);
 	double cpu = o.ran_ok ? o.seen.cpu : NAN;
+	*top = o.ran_ok ? o.seen.top_share * o.seen.cpu : NAN;
 	run_out_free(&o);
 	free(prog);
 	return cpu;
@@ -138,6 +139,8 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 	if (rs->tsan)
 		return NULL;
 	if (it->procs > 0) {
+		/* too short a run to see processes: exercises 03 and 04's --verify
+		 * check from the emitted record that workers did every file */
 		if (o->seen.cpu >= BUSY_MIN_CPU && o->seen.busy_procs < it->procs)
 			return kit_xasprintf("at %d thread%s: %d process%s did a share of the work, "
 					     "not %d (seen from outside: %.2f s of CPU in %d "
@@ -157,21 +160,23 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     o->seen.busy_threads,
 					     o->seen.busy_threads == 1 ? "" : "s", o->seen.cpu,
 					     100 * o->seen.top_share);
-		double ref = reference_cpu(s, e, rs);
+		double ref_top;
+		double ref = reference_cpu(s, e, rs, &ref_top);
 		if (isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05)
 			return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work "
 					     "the reference does in %.2f s: threads that burn time "
 					     "without sharing the work do not count", t, o->seen.cpu,
 					     ref);
 		/* Load-proof: a thread's CPU time is its work, however busy the
-		 * machine. One thread that did nearly all the reference's work
-		 * did it alone, whatever the other threads burned meanwhile. */
+		 * machine. A busiest thread that did far more than the reference's
+		 * busiest did the shared work alone, whatever the other threads
+		 * burned meanwhile. */
 		double top = o->seen.top_share * o->seen.cpu;
-		if (isfinite(ref) && ref >= BUSY_MIN_CPU && top > TOP_SLACK * ref)
-			return kit_xasprintf("at %d threads: one thread used %.2f s of CPU, %.0f%% of "
-					     "what the reference needs for the whole job (%.2f s): "
-					     "the work was not shared; threads that only burn time "
-					     "do not count", t, top, 100 * top / ref, ref);
+		if (isfinite(ref_top) && ref >= BUSY_MIN_CPU && top > TOP_SLACK * ref_top + 0.05)
+			return kit_xasprintf("at %d threads: your busiest thread used %.2f s of CPU, "
+					     "the reference's %.2f s for the same work: the work was "
+					     "not shared; threads that only burn time do not count",
+					     t, top, ref_top);
 	}
 	return NULL;
 }
