@@ -26,9 +26,11 @@
 #include "grade.h"
 
 #define BUSY_MIN_CPU 0.15	/* seconds of CPU before threads can be told apart */
-#define CPU_SLACK 1.6		/* student CPU / reference CPU beyond which work was wasted */
-#define TOP_SLACK 1.4		/* busiest thread's CPU / the reference's busiest beyond
-				 * which one thread did the shared work alone */
+#define CPU_SLACK 2.5		/* student CPU / reference CPU beyond which work was wasted
+				 * (items without a 1-thread run; slow code is the speed
+				 * items' business, so this is lenient) */
+#define SELF_SHARE 0.75		/* busiest thread / own 1-thread CPU: above, and above */
+#define SHARE_SLACK 0.25	/* the reference's share plus this, one thread worked */
 
 
 /* The two accesses of the first ThreadSanitizer report at W: "read at
@@ -120,7 +122,7 @@ static double reference_cpu(session *s, const exercise *e, const run_spec *rs, d
 /* What a run showed that fails the item, or NULL: how it ended, a race, a
  * process left behind, too few threads or processes doing the work. */
 static char *run_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
-			 const run_out *o)
+			 const run_out *o, double cpu1)
 {
 	int t = rs->threads;
 	const char *ts = t == 1 ? "" : "s";
@@ -162,21 +164,29 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     100 * o->seen.top_share);
 		double ref_top;
 		double ref = reference_cpu(s, e, rs, &ref_top);
-		if (isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05)
+		double top = o->seen.top_share * o->seen.cpu;
+		if (isfinite(cpu1) && cpu1 >= BUSY_MIN_CPU && isfinite(ref) && ref > 0) {
+			/* Load-proof, and fair to slow but parallel code: a thread's
+			 * CPU time is its work however busy the machine. Shared work
+			 * shrinks the busiest thread's share of what the job takes
+			 * on one thread as far as it does for the reference; a
+			 * thread that did the shared work alone does not, whatever
+			 * the other threads burned meanwhile. */
+			double mine = top / cpu1, theirs = ref_top / ref;
+			double limit = fmax(SELF_SHARE, theirs + SHARE_SLACK);
+			if (mine > limit)
+				return kit_xasprintf("at %d threads: your busiest thread used %.2f s of "
+						     "CPU, %.0f%% of what your program needs on 1 thread "
+						     "(%.2f s); the reference's busiest does %.0f%% of "
+						     "its work: one thread did the shared work; threads "
+						     "that only burn time do not count", t, top,
+						     100 * mine, cpu1, 100 * theirs);
+		} else if (isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05) {
 			return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work "
 					     "the reference does in %.2f s: threads that burn time "
 					     "without sharing the work do not count", t, o->seen.cpu,
 					     ref);
-		/* Load-proof: a thread's CPU time is its work, however busy the
-		 * machine. A busiest thread that did far more than the reference's
-		 * busiest did the shared work alone, whatever the other threads
-		 * burned meanwhile. */
-		double top = o->seen.top_share * o->seen.cpu;
-		if (isfinite(ref_top) && ref >= BUSY_MIN_CPU && top > TOP_SLACK * ref_top + 0.05)
-			return kit_xasprintf("at %d threads: your busiest thread used %.2f s of CPU, "
-					     "the reference's %.2f s for the same work: the work was "
-					     "not shared; threads that only burn time do not count",
-					     t, top, ref_top);
+		}
 	}
 	return NULL;
 }
@@ -205,6 +215,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 	uint64_t seed = fresh_seed();
 	char *inputs = NULL;
 	int passed = 0, failed = 0, wrong = 0, first_t = 0;
+	double cpu1 = NAN;	/* CPU of this item's last good 1-thread run */
 	bool stop = false;
 	for (size_t ti = 0; ti < it->nthreads && !stop; ti++) {
 		int t = resolve_threads(s, it->threads[ti]);
@@ -242,7 +253,9 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 			run_out o;
 			run_emit(s, &rs, &o);
 			done++;
-			char *bad = run_problem(s, e, it, &rs, &o);
+			char *bad = run_problem(s, e, it, &rs, &o, cpu1);
+			if (!bad && t == 1 && o.ran_ok)
+				cpu1 = o.seen.cpu;
 			if (!bad && !it->same) {
 				char *line = NULL;
 				int v = run_verify(s, ref, args, nargs, t, seed, inputs, &o.emitted, 1, &line);
