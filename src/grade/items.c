@@ -165,14 +165,24 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 		double ref_top;
 		double ref = reference_cpu(s, e, rs, &ref_top);
 		double top = o->seen.top_share * o->seen.cpu;
-		if (isfinite(cpu1) && cpu1 >= BUSY_MIN_CPU && isfinite(ref) && ref > 0) {
+		double ref1 = NAN;
+		/* not past the cores: oversubscribed threads wait on locks and
+		 * spin, and their CPU says little about who did the work */
+		if (t <= s->cores && isfinite(cpu1) && cpu1 >= BUSY_MIN_CPU && isfinite(ref) &&
+		    ref > 0) {
+			run_spec one = *rs;
+			one.threads = 1;
+			double unused;
+			ref1 = reference_cpu(s, e, &one, &unused);
+		}
+		if (isfinite(ref1) && ref1 > 0) {
 			/* Load-proof, and fair to slow but parallel code: a thread's
 			 * CPU time is its work however busy the machine. Shared work
-			 * shrinks the busiest thread's share of what the job takes
-			 * on one thread as far as it does for the reference; a
-			 * thread that did the shared work alone does not, whatever
-			 * the other threads burned meanwhile. */
-			double mine = top / cpu1, theirs = ref_top / ref;
+			 * shrinks the busiest thread against the whole job on one
+			 * thread as far as it does for the reference (both measured
+			 * the same way); a thread that did the shared work alone
+			 * does not, whatever the other threads burned meanwhile. */
+			double mine = top / cpu1, theirs = ref_top / ref1;
 			double limit = fmax(SELF_SHARE, theirs + SHARE_SLACK);
 			if (mine > limit)
 				return kit_xasprintf("at %d threads: your busiest thread used %.2f s of "
