@@ -102,6 +102,7 @@ t0=$(now)
 mkdir -p "$CACHE"
 # outside the repository, so that nothing that walks the repository walks the root
 ROOT=$(mktemp -d "${TMPDIR:-/var/tmp}/ompkit-fresh-debian.XXXXXX")
+chmod 755 "$ROOT"	# a real machine's / is 0755; mktemp makes 0700, which locks out the grader's user
 if [ -s "$BASE" ]; then
 	say "base: unpacking the cached Debian 12 minbase ($BASE)"
 	tar -xf "$BASE" -C "$ROOT"

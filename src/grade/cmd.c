@@ -518,6 +518,17 @@ int cmd_grade(int argc, char **argv)
 		fatal = kit_xstrdup("cannot create a temporary folder (set TMPDIR)");
 		goto report;
 	}
+	const char *reach[] = { s.root, s.ref_build, s.tmp, s.workdir };
+	char *away = sandbox_first_unreachable(&s.sb, reach, 4);
+	if (away) {
+		fatal = kit_xasprintf("the unprivileged user that runs submissions (uid %d) cannot "
+				      "reach %s, so every item would fail; make every folder above "
+				      "it searchable by others (chmod o+x FOLDER), or move it (and "
+				      "TMPDIR) out of a private folder such as /root",
+				      (int)s.sb.uid, away);
+		free(away);
+		goto report;
+	}
 	char *err = NULL;
 	if (build_prepare_grade(&s, ex, n, &err)) {
 		fatal = err;

@@ -233,6 +233,10 @@ void sandbox_free(sandbox *sb);
  * unprivileged uid (the warning of sandbox_add_ro says what to chmod).
  * Returns true when it switched. */
 bool sandbox_caller_if_unreachable(sandbox *sb, const char *const *paths, size_t n);
+/* The first of PATHS (real path, to free) that the sandbox uid cannot reach
+ * (a folder above it not searchable by others), or NULL when it reaches all.
+ * Grading refuses such a tree: every item would fail for the machine's sake. */
+char *sandbox_first_unreachable(const sandbox *sb, const char *const *paths, size_t n);
 /* Adds PATH to the folders the sandbox sees (read-only). */
 void sandbox_add_ro(sandbox *sb, const char *path);
 /* Hides PATH (an existing folder) from student code: under bubblewrap it is

@@ -224,6 +224,23 @@ static bool reachable(const sandbox *sb, const char *path)
 	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+char *sandbox_first_unreachable(const sandbox *sb, const char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!paths[i])
+			continue;
+		/* a folder still to be made (a new --workdir): its nearest existing parent */
+		char *up = kit_xstrdup(paths[i]), *real, *slash;
+		while (!(real = realpath(up, NULL)) && (slash = strrchr(up, '/')) && slash != up)
+			*slash = 0;
+		free(up);
+		if (real && !reachable(sb, real))
+			return real;
+		free(real);
+	}
+	return NULL;
+}
+
 bool sandbox_caller_if_unreachable(sandbox *sb, const char *const *paths, size_t n)
 {
 	if (geteuid() != 0 || sb->uid == 0 || getenv("KIT_SANDBOX"))

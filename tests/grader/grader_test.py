@@ -237,6 +237,18 @@ def case_fixture():
         ok(sp and (sp["status"] == "skip" or ("ratio" in sp and len(sp["spread"]) == 2)),
            "ok: the speed item reports its ratio and spread")
 
+    # as root, a tree the unprivileged grading user cannot reach: refused (exit 2,
+    # what to chmod), never a report of failed items that the student did not fail
+    if os.geteuid() == 0 and not os.environ.get("KIT_SANDBOX"):
+        private = os.path.join(TMP, "private")
+        os.makedirs(private, mode=0o700)
+        os.chmod(private, 0o700)
+        rc, r, p = grade_json(["--submission", os.path.join(subs, "ok"), "99", "--workdir",
+                               os.path.join(private, "work")] + quick, env)
+        ok(rc == 2 and "cannot reach" in p.stderr and "chmod o+x" in p.stderr
+           and r and "cannot reach" in r.get("error", ""),
+           f"grade refuses a workdir the grading user cannot reach (exit {rc}: {p.stderr[-300:]})")
+
     # every way a submission breaks, one item each
     rc, r, _ = grade_json(["--submission", os.path.join(subs, "race"), "--only", "s2-race,s1-correct"] + gq, env)
     if r:
