@@ -102,7 +102,6 @@ t0=$(now)
 mkdir -p "$CACHE"
 # outside the repository, so that nothing that walks the repository walks the root
 ROOT=$(mktemp -d "${TMPDIR:-/var/tmp}/ompkit-fresh-debian.XXXXXX")
-chmod 755 "$ROOT"	# a real machine's / is 0755; mktemp makes 0700, which locks out the grader's user
 if [ -s "$BASE" ]; then
 	say "base: unpacking the cached Debian 12 minbase ($BASE)"
 	tar -xf "$BASE" -C "$ROOT"
@@ -116,6 +115,9 @@ else
 	rm -f "$ROOT"/var/cache/apt/archives/*.deb
 	tar -cf "$BASE.tmp.$$" -C "$ROOT" . && mv "$BASE.tmp.$$" "$BASE"
 fi
+# a real machine's / is 0755; mktemp made 0700 (and a tarball of it keeps that),
+# which would lock the grader's unprivileged user out of everything
+chmod 755 "$ROOT"
 t_base=$(now)
 
 # --- what a user's machine gives a chroot: network, devices, a clone ----------
