@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "images.h"
-#include "png_load.h"
+#include "kit_png.h"
 
 #define MEM_DEFAULT (UINT64_C(1) << 30)	/* --mem: 1 GiB per image in each process */
 #define BLOCK_ROWS 256			/* rows per block of the median and the product */
@@ -62,7 +62,7 @@ struct imageset {
 	char **paths, **names;
 	char **spaths, **snames;	/* the same, safe to print (shown()) */
 	int *kind;			/* enum ref_kind */
-	int *channels;			/* png_pixels.channels */
+	int *channels;			/* kit_png_pixels.channels */
 	long long *sig;			/* the exact signature (REF_COLOUR, REF_GRAY) */
 	char **why;			/* REF_BAD: what is wrong */
 	int *w, *h;
@@ -98,8 +98,8 @@ extern uint64_t mem_budget;
  * safe to print on one line. malloc'd; cannot fail. */
 char *shown(const char *name);
 
-/* png_load with the budget mem_budget and what work() adds to an image. */
-int load_png(const char *path, png_pixels *p, char *why, size_t len);
+/* kit_png_load with the budget mem_budget and what work() adds to an image. */
+int load_png(const char *path, kit_png_pixels *p, char *why, size_t len);
 
 /* Finds or makes the images O asks for (--images or --photos: a folder;
  * else generated at --size into data/cache/), reads each once in this

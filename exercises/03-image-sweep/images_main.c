@@ -301,7 +301,7 @@ static void check_parallel(kit_checks *c, const struct imageset *s, int t)
 	int i = 0;
 	while (i < s->n && s->channels[i] != 3)
 		i++;
-	png_pixels p;
+	kit_png_pixels p;
 	char why[256];
 	if (i == s->n || load_png(s->paths[i], &p, why, sizeof(why))) {
 		kit_check(c, KIT_SKIP, "no RGB image to run the median on");
@@ -771,7 +771,7 @@ struct py_run {
  * -1 with PY->why. */
 static int python_once(const struct imageset *s, struct py_run *py)
 {
-	char *script = kit_xasprintf("%s/exercises/03-image-sweep/process_image.py", kit_root());
+	char *script = kit_xasprintf("%s/demos/03-image-sweep/process_image.py", kit_root());
 	char **argv = kit_xmalloc(sizeof(char *) * (size_t)(s->n + 3));
 	argv[0] = PYTHON, argv[1] = script;
 	for (int i = 0; i < s->n; i++)

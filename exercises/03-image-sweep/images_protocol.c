@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "data/images/imagegen.h"
+#include "imagegen.h"
 #include "images.h"
 #include "images_driver.h"
 #include "kit.h"
@@ -82,7 +82,7 @@ static uint64_t hash_doubles(const double *m, size_t n)
 static int median_hash(const struct imageset *s, int i, bool student, int mpixels,
 		       uint64_t *hash, int *differ)
 {
-	png_pixels p;
+	kit_png_pixels p;
 	char why[256];
 	if (s->kind[i] != REF_COLOUR || s->channels[i] != 3 ||
 	    load_png(s->paths[i], &p, why, sizeof(why)))

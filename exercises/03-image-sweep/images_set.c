@@ -20,7 +20,7 @@
 
 #include <cblas.h>
 
-#include "data/images/imagegen.h"
+#include "imagegen.h"
 #include "images_driver.h"
 #include "kit.h"
 
@@ -119,7 +119,7 @@ static inline int q_of(const unsigned char *c, int channels)
 /* The exact signature of the image P with a channel axis: floor(sum_k c_k^2
  * / (s h)^2), c_k the sum of column k of s * median, s = scale_of. Integers
  * only: sum(m m^T) = sum over columns of (column sum of m)^2. */
-static long long exact_signature(const png_pixels *p)
+static long long exact_signature(const kit_png_pixels *p)
 {
 	uint64_t *col = kit_xmalloc((size_t)p->w * sizeof(*col));
 	memset(col, 0, (size_t)p->w * sizeof(*col));
@@ -171,10 +171,10 @@ static uint64_t work_bytes(int w, int h, int channels)
 	       8 * (uint64_t)BLOCK_ROWS * (uint64_t)w;
 }
 
-int load_png(const char *path, png_pixels *p, char *why, size_t len)
+int load_png(const char *path, kit_png_pixels *p, char *why, size_t len)
 {
-	png_budget b = { .bytes = mem_budget, .work_bytes = work_bytes };
-	return png_load(path, &b, p, why, len);
+	kit_png_budget b = { .bytes = mem_budget, .work_bytes = work_bytes };
+	return kit_png_load(path, &b, p, why, len);
 }
 
 /* Finds or makes the images, reads each once here (serially: no OpenMP in
@@ -225,7 +225,7 @@ int load_set(const struct options *o, struct imageset *s)
 	for (int i = 0; i < s->n; i++) {
 		s->spaths[i] = shown(s->paths[i]);
 		s->snames[i] = shown(s->names[i]);
-		png_pixels p;
+		kit_png_pixels p;
 		char why[256];
 		if (load_png(s->paths[i], &p, why, sizeof(why))) {
 			s->kind[i] = REF_BAD;
@@ -300,7 +300,7 @@ uint64_t fingerprint(const struct imageset *s)
 /* Q = s * the median of the channels of P (scale_of), as floats, block by
  * block of rows: for RGB through the student's image_median (step 1) into
  * MBLK (BLOCK_ROWS x w doubles), else here. Returns the largest value. */
-static int median_q(const png_pixels *p, double *mblk, float *q)
+static int median_q(const kit_png_pixels *p, double *mblk, float *q)
 {
 	int w = p->w, ch = p->channels, qmax = 0;
 	for (int y0 = 0; y0 < p->h; y0 += BLOCK_ROWS) {
@@ -407,7 +407,7 @@ int work(void *vctx, int index, long long *signature)
 			 "the image runs here, not in a worker", index);
 	}
 
-	png_pixels p;
+	kit_png_pixels p;
 	char why[256];
 	if (load_png(s->paths[index], &p, why, sizeof(why))) {
 		if (s->kind[index] != REF_BAD)	/* the parent named the others already */

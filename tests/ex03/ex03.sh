@@ -227,9 +227,9 @@ fuzz)
 	[ -n "${KIT_SANITIZED:-}" ] && skip "the fuzzer runs in the release build"
 	[ "$openmp" = 1 ] || skip "the fuzzer runs in the release build"
 	command -v clang >/dev/null || skip "no clang: the fuzzing target needs clang's libFuzzer"
-	src=$root/exercises/03-image-sweep
+	src=$root/src
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$src" "$src/png_load.c" "$here/fuzz_png_load.c" -lpng -o "$tmp/fuzz" \
+		-I"$src" "$src/png.c" "$here/fuzz_png_load.c" -lpng -o "$tmp/fuzz" \
 		2>"$tmp/cc.txt" || { cat "$tmp/cc.txt"; skip "clang cannot build a libFuzzer target here"; }
 	mkdir "$tmp/corpus"
 	cp "$broken"/*.png "$broken"/hostile/*.png "$tmp/corpus/"

@@ -1,6 +1,7 @@
 /*
- * imagegen.h - the deterministic test images of exercise 03: gradients,
- * shapes and noise, as 8-bit RGB PNG.
+ * imagegen.h - deterministic test images (exercise 03's sets and the
+ * grader's --make-inputs): gradients, shapes and noise, as PNG of every kind
+ * kit_png.h reads. In the kit-png library (kit_png_dep).
  */
 #ifndef IMAGEGEN_H
 #define IMAGEGEN_H

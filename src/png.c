@@ -1,6 +1,7 @@
 /*
- * png_load.c - reads a PNG file for exercise 03 with libpng, as Pillow +
- * numpy see it (png_load.h says what each kind of PNG becomes).
+ * png.c - reads a PNG file with libpng, as Pillow + numpy see it
+ * (kit_png.h says what each kind of PNG becomes); exercise 03 reads its
+ * images with it.
  *
  * libpng reports errors by longjmp from its error callback: every libpng
  * call below runs under one setjmp, so a broken file costs one message and
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "png_load.h"
+#include "kit_png.h"
 
 #define SIDE_MAX 65535			/* libpng's user limit on width and height */
 #define CHUNK_MAX (8u << 20)		/* the largest ancillary chunk libpng keeps */
@@ -61,7 +62,7 @@ static void on_read(png_structp png, png_bytep data, size_t n)
 	}
 }
 
-char *png_bytes_text(uint64_t n, char *buf, size_t len)
+char *kit_png_bytes_text(uint64_t n, char *buf, size_t len)
 {
 	double x = (double)n;
 	if (x >= 1024.0 * 1024 * 1024)
@@ -126,7 +127,7 @@ static uint64_t raw_row_bytes(uint64_t w, int colour_type, int depth)
 /* Checks the declared size against the file (can deflate hold it?) and the
  * budget. 0, or -1 with WHY. */
 static int check_size(uint64_t w, uint64_t h, int colour_type, int depth, int channels,
-		      uint64_t file_size, const png_budget *b, char *why, size_t whylen)
+		      uint64_t file_size, const kit_png_budget *b, char *why, size_t whylen)
 {
 	char s1[32], s2[32];
 	uint64_t raw = h * raw_row_bytes(w, colour_type, depth);
@@ -134,8 +135,8 @@ static int check_size(uint64_t w, uint64_t h, int colour_type, int depth, int ch
 		snprintf(why, whylen, "declares %llux%llu pixels (%s of image data), more than "
 			 "a file of %s can hold (deflate packs at most %d:1)",
 			 (unsigned long long)w, (unsigned long long)h,
-			 png_bytes_text(raw, s1, sizeof(s1)),
-			 png_bytes_text(file_size, s2, sizeof(s2)), DEFLATE_RATIO);
+			 kit_png_bytes_text(raw, s1, sizeof(s1)),
+			 kit_png_bytes_text(file_size, s2, sizeof(s2)), DEFLATE_RATIO);
 		return -1;
 	}
 	if (!b || !b->bytes)
@@ -147,8 +148,8 @@ static int check_size(uint64_t w, uint64_t h, int colour_type, int depth, int ch
 	if (need > b->bytes) {
 		snprintf(why, whylen, "%llux%llu pixels: needs %s, the budget is %s: --mem "
 			 "to raise it", (unsigned long long)w, (unsigned long long)h,
-			 png_bytes_text(need, s1, sizeof(s1)),
-			 png_bytes_text(b->bytes, s2, sizeof(s2)));
+			 kit_png_bytes_text(need, s1, sizeof(s1)),
+			 kit_png_bytes_text(b->bytes, s2, sizeof(s2)));
 		return -1;
 	}
 	return 0;
@@ -156,7 +157,7 @@ static int check_size(uint64_t w, uint64_t h, int colour_type, int depth, int ch
 
 /* Reads every row: into OUT->px, or (no channel axis: only checked) through
  * one row buffer ROW. */
-static void read_rows(png_structp png, png_pixels *out, png_bytep *rows, png_bytep row,
+static void read_rows(png_structp png, kit_png_pixels *out, png_bytep *rows, png_bytep row,
 		      int passes)
 {
 	if (out->px) {
@@ -168,8 +169,8 @@ static void read_rows(png_structp png, png_pixels *out, png_bytep *rows, png_byt
 			png_read_row(png, row, NULL);
 }
 
-int png_load_stream(FILE *f, uint64_t size, const png_budget *budget, png_pixels *out,
-		    char *why, size_t whylen)
+int kit_png_load_stream(FILE *f, uint64_t size, const kit_png_budget *budget,
+			kit_png_pixels *out, char *why, size_t whylen)
 {
 	memset(out, 0, sizeof(*out));
 	struct reader r = { .f = f };
@@ -287,8 +288,8 @@ static int open_regular(const char *path, uint64_t *size, char *why, size_t whyl
 	return fd;
 }
 
-int png_load(const char *path, const png_budget *budget, png_pixels *out, char *why,
-	     size_t whylen)
+int kit_png_load(const char *path, const kit_png_budget *budget, kit_png_pixels *out,
+		 char *why, size_t whylen)
 {
 	memset(out, 0, sizeof(*out));
 	uint64_t size = 0;
@@ -301,7 +302,7 @@ int png_load(const char *path, const png_budget *budget, png_pixels *out, char *
 		close(fd);
 		return -1;
 	}
-	int rc = png_load_stream(f, size, budget, out, why, whylen);
+	int rc = kit_png_load_stream(f, size, budget, out, why, whylen);
 	fclose(f);
 	return rc;
 }

@@ -1,16 +1,18 @@
 /*
- * png_load.h - reads a PNG file for exercise 03 as the Python version of
- * this lesson sees it (Pillow's Image.open, then numpy.asarray), with one
- * clear message per file it cannot read, and a memory budget checked before
- * any pixel is decoded.
+ * kit_png.h - reads a PNG file as Python sees it (Pillow's Image.open,
+ * then numpy.asarray), with one clear message per file it cannot read, and
+ * a memory budget checked before any pixel is decoded. Exercise 03 reads its
+ * images with it; imagegen.h writes test images. Built into the kit-png
+ * library (src/meson.build: kit_png_dep, with libpng), apart from libkit,
+ * which needs no libpng.
  */
-#ifndef PNG_LOAD_H
-#define PNG_LOAD_H
+#ifndef KIT_PNG_H
+#define KIT_PNG_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-typedef struct png_pixels {
+typedef struct kit_png_pixels {
 	int w, h;
 	/* The channel axis Pillow + numpy give this image: 0 for none (gray
 	 * of any depth, palette: a 2-D array), 2 (gray + alpha, 8-bit), 3 (RGB,
@@ -23,7 +25,7 @@ typedef struct png_pixels {
 				 * (16-bit samples: their high byte, as
 				 * Pillow keeps); NULL when CHANNELS is 0.
 				 * malloc'd, the caller frees */
-} png_pixels;
+} kit_png_pixels;
 
 /*
  * What the caller may spend on one image. BYTES: the most the image may take
@@ -31,13 +33,13 @@ typedef struct png_pixels {
  * 0 for no limit. WORK_BYTES (may be NULL): the bytes the caller will need
  * for an image of W x H pixels with CHANNELS channels, beyond the pixels.
  */
-typedef struct png_budget {
+typedef struct kit_png_budget {
 	uint64_t bytes;
 	uint64_t (*work_bytes)(int w, int h, int channels);
-} png_budget;
+} kit_png_budget;
 
 /*
- * Reads the PNG file PATH into *OUT (see png_pixels). Only a regular file is
+ * Reads the PNG file PATH into *OUT (see kit_png_pixels). Only a regular file is
  * opened (a folder, a named pipe or a device named *.png is refused before
  * any read that could block). The image's declared size is checked against
  * the file's size (deflate packs at most 1032:1) and against BUDGET before
@@ -49,19 +51,19 @@ typedef struct png_budget {
  * raise it". Prints nothing. Never blocks on a special file, never crashes
  * or leaks on a broken one.
  */
-int png_load(const char *path, const png_budget *budget, png_pixels *out, char *why,
-	     size_t whylen);
+int kit_png_load(const char *path, const kit_png_budget *budget, kit_png_pixels *out,
+		 char *why, size_t whylen);
 
 /*
- * The same, from the open stream F of SIZE bytes (what png_load does after
+ * The same, from the open stream F of SIZE bytes (what kit_png_load does after
  * its checks on the path; the fuzzing target feeds it memory). F is left
  * open.
  */
-int png_load_stream(FILE *f, uint64_t size, const png_budget *budget, png_pixels *out,
-		    char *why, size_t whylen);
+int kit_png_load_stream(FILE *f, uint64_t size, const kit_png_budget *budget,
+			kit_png_pixels *out, char *why, size_t whylen);
 
 /* Writes N bytes as "1.5 GiB", "12 MiB", "900 KiB" or "12 bytes" into BUF
  * (LEN bytes). Returns BUF. */
-char *png_bytes_text(uint64_t n, char *buf, size_t len);
+char *kit_png_bytes_text(uint64_t n, char *buf, size_t len);
 
 #endif
