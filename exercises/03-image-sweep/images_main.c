@@ -51,6 +51,7 @@
 
 #include "images_driver.h"
 #include "kit.h"
+#include "ptsweep.h"
 
 #define SIZE_DEFAULT_W 2048	/* one image: about 0.3 s on one thread here */
 #define SIZE_DEFAULT_H 1536
@@ -438,289 +439,38 @@ static int run_checks(const struct options *o, struct run *r)
 }
 
 /* ------------------------------------------------------------------------
- * The sweep, resumable
+ * The sweep (the kit's ptsweep.h: resumable, live grid, heat maps)
  */
 
-struct cell {
-	int p, t;
-	bool done, failed, oversub;
-	double median, min, max, cpu;
-	double *samples;
-	int reps;
-	double t_read, t_median, t_blas, t_total;	/* per colour image, mean */
-};
+/* The extras of a cell: seconds per colour image of each part of work(). */
+enum { X_READ, X_MEDIAN, X_BLAS, X_TOTAL };
 
-struct sweep {
-	const struct options *o;
-	struct run *r;
-	int cpus;
-	int np, nt;
-	const int *ps, *ts;
-	struct cell *cells;		/* np * nt, [j * np + i] for (ps[i], ts[j]) */
-	char *path;			/* the results file, or NULL */
-	uint64_t fp;
-	cJSON *kept;			/* cells of the file outside this grid */
-	bool tty;
-	int drawn;			/* lines of the live grid on screen */
-	int nfailed;
-	double children_cpu;
-};
-
-static double children_cpu(void)
+/* kit_ptsweep's run: the pool once at (P, T), checked; EXTRA gets the mean
+ * seconds per colour image of each part. */
+static int cell_run(void *vr, int p, int t, double *extra)
 {
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
-static struct cell *cell_at(struct sweep *w, int p, int t)
-{
-	for (int j = 0; j < w->nt; j++)
-		for (int i = 0; i < w->np; i++)
-			if (w->ps[i] == p && w->ts[j] == t)
-				return &w->cells[j * w->np + i];
-	return NULL;
-}
-
-static cJSON *cell_json(const struct cell *c)
-{
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "procs", c->p);
-	cJSON_AddNumberToObject(j, "threads", c->t);
-	cJSON_AddBoolToObject(j, "oversubscribed", c->oversub);
-	cJSON_AddNumberToObject(j, "median_s", c->median);
-	cJSON_AddNumberToObject(j, "min_s", c->min);
-	cJSON_AddNumberToObject(j, "max_s", c->max);
-	cJSON_AddNumberToObject(j, "children_cpu_s", c->cpu);
-	cJSON_AddItemToObject(j, "samples_s", cJSON_CreateDoubleArray(c->samples, c->reps));
-	cJSON *per = cJSON_AddObjectToObject(j, "per_image_s");
-	cJSON_AddNumberToObject(per, "read", c->t_read);
-	cJSON_AddNumberToObject(per, "median", c->t_median);
-	cJSON_AddNumberToObject(per, "blas", c->t_blas);
-	cJSON_AddNumberToObject(per, "total", c->t_total);
-	return j;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-/* Writes the results file atomically: every finished cell, and the ones of
- * an earlier run outside this grid. */
-static int save_sweep(struct sweep *w)
-{
-	if (!w->path)
-		return 0;
-	cJSON *root = cJSON_CreateObject();
-	char fp[32];
-	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)w->fp);
-	cJSON_AddStringToObject(root, "schema", SCHEMA);
-	cJSON *im = cJSON_AddObjectToObject(root, "images");
-	cJSON_AddStringToObject(im, "source", w->r->set->source);
-	cJSON_AddNumberToObject(im, "count", w->r->set->n);
-	cJSON_AddStringToObject(im, "fingerprint", fp);
-	cJSON_AddNumberToObject(root, "cpus", w->cpus);
-	cJSON *cells = cJSON_AddArrayToObject(root, "cells");
-	for (int k = 0; k < w->np * w->nt; k++)
-		if (w->cells[k].done)
-			cJSON_AddItemToArray(cells, cell_json(&w->cells[k]));
-	const cJSON *c;
-	cJSON_ArrayForEach(c, w->kept)
-		cJSON_AddItemToArray(cells, cJSON_Duplicate(c, 1));
-	cJSON_AddItemToObject(root, "env", kit_env_json());
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, w->path);
-	if (!rc) {
-		fputs(text, a.f);
-		fputc('\n', a.f);
-		rc = kit_atomic_commit(&a);
-	}
-	free(text);
-	return rc;
-}
-
-/* Reads the cells an earlier run left in the results file. Returns 0 (also
- * when there is none), or -1 when it belongs to other images. */
-static int load_sweep(struct sweep *w)
-{
-	w->kept = cJSON_CreateArray();
-	if (!w->path || w->o->force)
-		return 0;
-	FILE *f = fopen(w->path, "r");
-	if (!f)
-		return 0;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	fclose(f);
-	fclose(mem);
-	cJSON *root = cJSON_Parse(text);
-	free(text);
-	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
-	if (!root || !cJSON_IsString(schema) || strcmp(schema->valuestring, SCHEMA)) {
-		kit_warn("'%s' is not a sweep results file (%s); starting it again", w->path,
-			 SCHEMA);
-		cJSON_Delete(root);
-		return 0;
-	}
-	const cJSON *im = cJSON_GetObjectItemCaseSensitive(root, "images");
-	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(im, "fingerprint");
-	char want[32];
-	snprintf(want, sizeof(want), "%016llx", (unsigned long long)w->fp);
-	if (!cJSON_IsString(fp) || strcmp(fp->valuestring, want)) {
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(im, "source");
-		kit_error("'%s' holds a sweep of other images (%s); run with --force to "
-			  "start it again, or choose another file with --results", w->path,
-			  cJSON_IsString(src) ? src->valuestring : "unknown");
-		cJSON_Delete(root);
-		return -1;
-	}
-	if ((int)num(root, "cpus") != w->cpus)
-		kit_warn("'%s' was measured with %g logical CPUs, this machine has %d; "
-			 "--force measures again", w->path, num(root, "cpus"), w->cpus);
-	const cJSON *c;
-	int resumed = 0;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(root, "cells")) {
-		int p = (int)num(c, "procs"), t = (int)num(c, "threads");
-		struct cell *x = cell_at(w, p, t);
-		double med = num(c, "median_s");
-		if (!x || !isfinite(med) || x->done) {
-			if (!x && p > 0 && t > 0)
-				cJSON_AddItemToArray(w->kept, cJSON_Duplicate(c, 1));
-			continue;
-		}
-		const cJSON *smp = cJSON_GetObjectItemCaseSensitive(c, "samples_s");
-		int ns = cJSON_GetArraySize(smp);
-		x->samples = calloc((size_t)(ns > 0 ? ns : 1), sizeof(double));
-		for (int k = 0; k < ns; k++)
-			x->samples[k] = cJSON_GetArrayItem(smp, k)->valuedouble;
-		x->reps = ns;
-		x->median = med, x->min = num(c, "min_s"), x->max = num(c, "max_s");
-		x->cpu = num(c, "children_cpu_s");
-		const cJSON *per = cJSON_GetObjectItemCaseSensitive(c, "per_image_s");
-		x->t_read = num(per, "read"), x->t_median = num(per, "median");
-		x->t_blas = num(per, "blas"), x->t_total = num(per, "total");
-		x->done = true;
-		resumed++;
-	}
-	cJSON_Delete(root);
-	if (resumed && !w->o->quiet)
-		printf("resuming '%s': %d of %d cells already measured (--force runs them "
-		       "again)\n", w->path, resumed, w->np * w->nt);
-	return 0;
-}
-
-/* The grid of median times (NAN: not measured) and of speed-ups over 1x1. */
-static void grids(const struct sweep *w, double *time, double *speedup)
-{
-	double base = NAN;
-	for (int k = 0; k < w->np * w->nt; k++)
-		if (w->cells[k].done && w->cells[k].p == 1 && w->cells[k].t == 1)
-			base = w->cells[k].median;
-	for (int k = 0; k < w->np * w->nt; k++) {
-		time[k] = w->cells[k].done ? w->cells[k].median : NAN;
-		speedup[k] = time[k] > 0 ? base / time[k] : NAN;
-	}
-}
-
-/* The live grid: redrawn in place on a terminal, one line per cell otherwise. */
-static void show_progress(struct sweep *w, const struct cell *now, const char *status)
-{
-	if (w->o->quiet)
-		return;
-	if (!w->tty) {
-		if (now && now->done)
-			printf("P=%-2d T=%-2d %8.3f s  (median of %d)%s\n", now->p, now->t,
-			       now->median, now->reps, now->oversub ? "  oversubscribed" : "");
-		else if (now && now->failed)
-			printf("P=%-2d T=%-2d  FAILED\n", now->p, now->t);
-		fflush(stdout);
-		return;
-	}
-	double *time = malloc(sizeof(double) * (size_t)(w->np * w->nt));
-	double *sp = malloc(sizeof(double) * (size_t)(w->np * w->nt));
-	grids(w, time, sp);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	kit_plot_heatmap("seconds for the whole set (median), live", "processes", "threads",
-			 time, w->np, w->nt, w->ps, w->ts, NULL, mem);
-	fprintf(mem, "%s\n", status);
-	fclose(mem);
-	if (w->drawn)
-		printf("\033[%dA", w->drawn);
-	int lines = 0;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++)
-		printf("%s\033[K\n", line);
-	w->drawn = lines;
-	fflush(stdout);
-	free(text), free(time), free(sp);
-}
-
-struct cell_ctx {
-	struct run *r;
-	int p, t;
-	double sum_read, sum_median, sum_blas, sum_total;
-	int nimg;
-};
-
-static int cell_once(void *vctx)
-{
-	struct cell_ctx *c = vctx;
+	struct run *r = vr;
 	double sec;
-	if (run_pool(c->r, c->p, c->t, false, &sec))
-		return 1;
-	const struct imageset *s = c->r->set;
+	if (run_pool(r, p, t, false, &sec))
+		return -1;
+	const struct imageset *s = r->set;
+	int n = 0;
 	for (int i = 0; i < s->n; i++) {
-		const struct log_entry *e = &c->r->ctx.sh->e[i];
+		const struct log_entry *e = &r->ctx.sh->e[i];
 		if (s->kind[i] != REF_COLOUR)
 			continue;
-		c->sum_read += e->t_read, c->sum_median += e->t_median;
-		c->sum_blas += e->t_blas, c->sum_total += e->t_total;
-		c->nimg++;
+		extra[X_READ] += e->t_read, extra[X_MEDIAN] += e->t_median;
+		extra[X_BLAS] += e->t_blas, extra[X_TOTAL] += e->t_total;
+		n++;
 	}
+	for (int k = 0; n && k <= X_TOTAL; k++)
+		extra[k] /= n;
 	return 0;
 }
 
-/* Times cell X (repeat runs, the median kept) and saves the file. */
-static void measure_cell(struct sweep *w, struct cell *x)
+static const char *cell_why(void *vr)
 {
-	struct cell_ctx c = { .r = w->r, .p = x->p, .t = x->t };
-	kit_timing_opts opts = { .warmup = 0, .min_reps = w->o->repeat, .min_time = 0,
-				 .max_reps = w->o->repeat };
-	kit_timing tm;
-	double cpu0 = children_cpu();
-	int rc = kit_time(cell_once, &c, &opts, &tm);
-	if (rc) {
-		x->failed = true;
-		w->nfailed++;
-		if (w->tty && w->drawn)
-			w->drawn = 0;	/* the message scrolled the grid away */
-		kit_error("cell P=%d T=%d failed: %s", x->p, x->t, w->r->why);
-		return;
-	}
-	x->done = true;
-	x->reps = (int)tm.wall.n;
-	x->samples = malloc(sizeof(double) * tm.wall.n);
-	memcpy(x->samples, tm.samples, sizeof(double) * tm.wall.n);
-	x->median = tm.wall.median, x->min = tm.wall.min, x->max = tm.wall.max;
-	x->cpu = (children_cpu() - cpu0) / (double)x->reps;
-	if (c.nimg) {
-		x->t_read = c.sum_read / c.nimg, x->t_median = c.sum_median / c.nimg;
-		x->t_blas = c.sum_blas / c.nimg, x->t_total = c.sum_total / c.nimg;
-	}
-	kit_timing_free(&tm);
-	save_sweep(w);
+	return ((struct run *)vr)->why;
 }
 
 /* Where the sweep's files go: --results, else under results/ or OUT. */
@@ -741,16 +491,16 @@ static char *results_path(const struct options *o, const struct imageset *s)
 
 /* Prints the breakdown of one image's time at 1 x 1: what threads can and
  * cannot speed up. */
-static void print_breakdown(const struct cell *x)
+static void print_breakdown(const kit_ptsweep_cell *x)
 {
-	if (!x || !x->done || !(x->t_total > 0))
+	if (!x || !x->done || !(x->extra[X_TOTAL] > 0))
 		return;
-	double rest = x->t_total - x->t_read - x->t_median - x->t_blas;
+	double tot = x->extra[X_TOTAL], rd = x->extra[X_READ], md = x->extra[X_MEDIAN];
+	double bl = x->extra[X_BLAS], rest = tot - rd - md - bl;
 	printf("one colour image at P=1 T=1: %.3f s = read PNG %.3f s (%.0f%%, serial: "
 	       "libpng) + median %.3f s (%.0f%%) + BLAS m*m^T %.3f s (%.0f%%) + rest "
-	       "%.3f s (%.0f%%)\n", x->t_total, x->t_read, 100 * x->t_read / x->t_total,
-	       x->t_median, 100 * x->t_median / x->t_total, x->t_blas,
-	       100 * x->t_blas / x->t_total, rest, 100 * rest / x->t_total);
+	       "%.3f s (%.0f%%)\n", tot, rd, 100 * rd / tot, md, 100 * md / tot, bl,
+	       100 * bl / tot, rest, 100 * rest / tot);
 }
 
 /* ------------------------------------------------------------------------
@@ -816,6 +566,16 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* CPU seconds of the children waited for so far. */
+static double children_cpu(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 static double median_of(double *v, int n)
@@ -892,133 +652,65 @@ static char *photos_dir(char *why, size_t len)
 	return dir;
 }
 
-/* The sweep over O->procs x O->threads. BENCH adds the benchmark summary. */
-static int run_sweep(const struct options *o, struct run *r, bool bench)
+/* The table's columns of this exercise: images per second, GFLOP/s. */
+static void sweep_columns(void *vs, kit_results *res, const kit_ptsweep_cell *x)
 {
-	const struct imageset *s = r->set;
-	kit_topo topo;
-	kit_topo_get(&topo);
-	struct sweep w = {
-		.o = o, .r = r, .cpus = topo.pus > 0 ? topo.pus : 1,
-		.np = (int)o->nprocs, .nt = (int)o->nthreads, .ps = o->procs, .ts = o->threads,
-		.tty = isatty(STDOUT_FILENO), .fp = fingerprint(s),
-	};
-	w.cells = calloc((size_t)(w.np * w.nt), sizeof(*w.cells));
-	for (int j = 0; j < w.nt; j++)
-		for (int i = 0; i < w.np; i++) {
-			struct cell *x = &w.cells[j * w.np + i];
-			x->p = w.ps[i], x->t = w.ts[j];
-			x->oversub = x->p * x->t > w.cpus;
-		}
-	w.path = results_path(o, s);
-	char *dir = w.path ? strdup(w.path) : NULL, *slash = dir ? strrchr(dir, '/') : NULL;
-	int bad_dir = 0;
-	if (slash && slash != dir) {
-		*slash = '\0';	/* the folder of the file, made if missing */
-		bad_dir = kit_mkdirs(dir);
-	}
-	free(dir);
-	if (bad_dir || load_sweep(&w)) {
-		free(w.cells), free(w.path), cJSON_Delete(w.kept);
-		return KIT_EXIT_USAGE;
-	}
-	if (!o->quiet) {
-		printf("sweep     P in {");
-		for (int i = 0; i < w.np; i++)
-			printf("%s%d", i ? "," : "", w.ps[i]);
-		printf("} x T in {");
-		for (int j = 0; j < w.nt; j++)
-			printf("%s%d", j ? "," : "", w.ts[j]);
-		printf("}, %d run%s per cell (median), %d logical CPUs\n", o->repeat,
-		       o->repeat == 1 ? "" : "s", w.cpus);
-		if (w.path)
-			printf("results   %s (resumable; --force runs every cell again)\n", w.path);
-		printf("\n");
-	}
-	/* 1 x 1 first (the speed-up's base), then row by row */
-	int ncell = w.np * w.nt, k = 0, todo = 0;
-	for (int q = 0; q < ncell; q++)
-		todo += !w.cells[q].done;
-	show_progress(&w, NULL, "");
-	struct cell *base = cell_at(&w, 1, 1);
-	for (int q = -1; q < ncell; q++) {
-		struct cell *x = q < 0 ? base : &w.cells[q];
-		if (!x || x->done || x->failed || (q >= 0 && x == base))
-			continue;
-		char status[160];
-		snprintf(status, sizeof(status), "running P=%d T=%d (cell %d of %d to run)%s",
-			 x->p, x->t, ++k, todo, x->oversub ? ", oversubscribed" : "");
-		show_progress(&w, NULL, status);
-		measure_cell(&w, x);
-		show_progress(&w, x, x->failed ? "" : "");
-	}
-	if (w.tty && !o->quiet)
-		show_progress(&w, NULL, "done");
+	const struct imageset *s = vs;
+	kit_results_num(res, "images_per_s", s->n / x->median, "%.2f");
+	kit_results_num(res, "gflops", s->flops / x->median * 1e-9, "%.2f");
+}
 
-	/* The grids, the table, the best cell */
-	double *time = malloc(sizeof(double) * (size_t)ncell), *sp = malloc(sizeof(double) * (size_t)ncell);
-	grids(&w, time, sp);
-	char *png_t = NULL, *png_s = NULL;
-	const char *prefix = o->png;
-	char *outprefix = NULL;
-	if (!prefix && o->out) {
-		if (asprintf(&outprefix, "%s/sweep", o->out) < 0)
-			abort();
-		prefix = outprefix;
+/* The benchmark's lines: the rate at the fastest cell, against the machine. */
+static void bench_summary(const struct imageset *s, const kit_ptsweep_cell *base,
+			  const kit_ptsweep_cell *best)
+{
+	kit_machine mach;
+	double gf = s->flops / best->median * 1e-9;
+	if (kit_machine_load(&mach) == 0 && mach.peak_gflops_all > 0)
+		printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell, %.0f%% of "
+		       "this machine's FMA peak on all CPUs (%.1f GFLOP/s, ./kit machine)\n",
+		       gf, 100 * gf / mach.peak_gflops_all, mach.peak_gflops_all);
+	else
+		printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell (run "
+		       "./kit machine to compare with this machine's peak)\n", gf);
+	if (base && base->done) {
+		double x = base->median / best->median;
+		printf("target on a 2-core machine: the fastest cell >= 1.7x faster than "
+		       "1 x 1: %.2fx, %s\n", x, x >= 1.7 ? "met" : "not met (a loaded "
+		       "machine? see the warnings above; run again)");
 	}
-	if (prefix && (asprintf(&png_t, "%s-time.png", prefix) < 0 ||
-		       asprintf(&png_s, "%s-speedup.png", prefix) < 0))
-		abort();
-	printf("\n");
-	int png_bad = kit_plot_heatmap("seconds for the whole set (median; lower is better)",
-				       "processes", "threads", time, w.np, w.nt, w.ps, w.ts, png_t,
-				       stdout);
-	printf("\n");
-	bool have_base = base && base->done;
-	if (have_base)
-		png_bad |= kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", "processes",
-					    "threads", sp, w.np, w.nt, w.ps, w.ts, png_s, stdout);
-	printf("\n");
+}
 
-	struct kit_results *res = kit_results_new("images", "processes x threads over a set of images");
+/* The table of cells (printed, --json, --csv). 0, or -1 when a file failed. */
+static int sweep_table(const struct options *o, const kit_ptsweep *w, const struct imageset *s)
+{
+	kit_results *res = kit_results_new("images", "processes x threads over a set of images");
 	kit_results_config(res, "images", "%d (%s)", s->n, s->source);
 	kit_results_config(res, "repeat", "%d", o->repeat);
-	struct cell *best = NULL;
-	for (int q = 0; q < ncell; q++) {
-		struct cell *x = &w.cells[q];
-		if (!x->done)
-			continue;
-		if (!best || x->median < best->median)
-			best = x;
-		char label[32];
-		snprintf(label, sizeof(label), "%dx%d", x->p, x->t);
-		kit_results_row(res, label);
-		kit_results_num(res, "procs", x->p, "%.0f");
-		kit_results_num(res, "threads", x->t, "%.0f");
-		kit_results_str(res, "oversub", x->oversub ? "yes" : "");
-		kit_results_num(res, "median_s", x->median, "%.3f");
-		kit_results_num(res, "min_s", x->min, "%.3f");
-		kit_results_num(res, "reps", x->reps, "%.0f");
-		kit_results_num(res, "cpu_s", x->cpu, "%.2f");
-		kit_results_num(res, "speedup", sp[q], "%.2f");
-		kit_results_num(res, "images_per_s", s->n / x->median, "%.2f");
-		kit_results_num(res, "gflops", s->flops / x->median * 1e-9, "%.2f");
-		kit_results_valid(res, true, NULL);
-	}
+	kit_ptsweep_table(w, res, sweep_columns, (void *)s);
 	if (!o->quiet)
 		kit_results_print(res, stdout);
-	int wrc = kit_results_write_json(res, o->json);	/* also ./kit sweep's copy */
+	int rc = kit_results_write_json(res, o->json);	/* also ./kit sweep's copy */
 	if (o->csv && kit_results_write_csv(res, o->csv))
-		wrc = -1;
+		rc = -1;
 	kit_results_free(res);
+	return rc;
+}
 
+/* After the table: oversubscribed cells, the fastest, where one image's
+ * time goes, the benchmark's lines (BENCH), the heat maps' files. */
+static void sweep_summary(const struct options *o, const kit_ptsweep *w,
+			  const struct imageset *s, bool bench, const char *prefix)
+{
 	int nover = 0;
-	for (int q = 0; q < ncell; q++)
-		nover += w.cells[q].oversub;
+	for (int q = 0; q < w->np * w->nt; q++)
+		nover += w->cells[q].oversub;
 	if (nover && !o->quiet)
 		printf("\n%d cell%s oversubscribed: P x T above the %d logical CPUs, more "
 		       "threads than CPUs to run them\n", nover, nover == 1 ? " is" : "s are",
-		       w.cpus);
+		       w->cpus);
+	const kit_ptsweep_cell *best = kit_ptsweep_best(w), *base = kit_ptsweep_at(w, 1, 1);
+	bool have_base = base && base->done;
 	if (best) {
 		printf("\nfastest: P=%d x T=%d, %.3f s for %d images (%.2f images/s)", best->p,
 		       best->t, best->median, s->n, s->n / best->median);
@@ -1028,34 +720,39 @@ static int run_sweep(const struct options *o, struct run *r, bool bench)
 		printf("\n");
 	}
 	print_breakdown(base);
-	if (bench && best) {
-		kit_machine mach;
-		double gf = s->flops / best->median * 1e-9;
-		if (kit_machine_load(&mach) == 0 && mach.peak_gflops_all > 0)
-			printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell, %.0f%% of "
-			       "this machine's FMA peak on all CPUs (%.1f GFLOP/s, ./kit machine)\n",
-			       gf, 100 * gf / mach.peak_gflops_all, mach.peak_gflops_all);
-		else
-			printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell (run "
-			       "./kit machine to compare with this machine's peak)\n", gf);
-		if (have_base) {
-			double x = base->median / best->median;
-			printf("target on a 2-core machine: the fastest cell >= 1.7x faster than "
-			       "1 x 1: %.2fx, %s\n", x, x >= 1.7 ? "met" : "not met (a loaded "
-			       "machine? see the warnings above; run again)");
-		}
-	}
-	if (png_t && !o->quiet && !png_bad)
-		printf("heat maps: %s%s%s\n", png_t, have_base ? ", " : "", have_base ? png_s : "");
+	if (bench && best)
+		bench_summary(s, base, best);
+	if (prefix && !o->quiet)
+		printf("heat maps: %s-time.png%s%s%s\n", prefix, have_base ? ", " : "",
+		       have_base ? prefix : "", have_base ? "-speedup.png" : "");
+}
 
-	free(time), free(sp), free(png_t), free(png_s), free(outprefix);
-	for (int q = 0; q < ncell; q++)
-		free(w.cells[q].samples);
-	free(w.cells), free(w.path);
-	cJSON_Delete(w.kept);
-	if (w.nfailed) {
+/* The sweep over O->procs x O->threads. BENCH adds the benchmark summary. */
+static int run_sweep(const struct options *o, struct run *r, bool bench)
+{
+	const struct imageset *s = r->set;
+	char *path = results_path(o, s);
+	kit_ptsweep w = {
+		.ps = o->procs, .np = (int)o->nprocs, .ts = o->threads, .nt = (int)o->nthreads,
+		.repeat = o->repeat, .path = path, .force = o->force, .quiet = o->quiet,
+		.schema = SCHEMA, .things = "images", .what = "the whole set",
+		.source = s->source, .count = s->n, .fingerprint = fingerprint(s),
+		.extras_key = "per_image_s", .extra_names = { "read", "median", "blas", "total" },
+		.run = cell_run, .why = cell_why, .ctx = r,
+	};
+	if (kit_ptsweep_measure(&w)) {
+		kit_ptsweep_free(&w), free(path);
+		return KIT_EXIT_USAGE;
+	}
+	char *prefix = o->png ? kit_xstrdup(o->png) : o->out ? kit_xasprintf("%s/sweep", o->out) : NULL;
+	bool png_bad = kit_ptsweep_heatmaps(&w, prefix, stdout) != 0;
+	int wrc = sweep_table(o, &w, s);
+	sweep_summary(o, &w, s, bench, png_bad ? NULL : prefix);
+	int nfailed = w.nfailed, ncell = w.np * w.nt;
+	kit_ptsweep_free(&w), free(path), free(prefix);
+	if (nfailed) {
 		printf("FAIL: %d of %d cells failed (above); the others are kept in the results "
-		       "file; %s\n", w.nfailed, ncell, HINT_POOL);
+		       "file; %s\n", nfailed, ncell, HINT_POOL);
 		return KIT_EXIT_INVALID;
 	}
 	return wrc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
