@@ -51,6 +51,7 @@
 
 #include "images_driver.h"
 #include "kit.h"
+#include "opt.h"
 #include "ptsweep.h"
 
 #define SIZE_DEFAULT_W 2048	/* one image: about 0.3 s on one thread here */
@@ -70,95 +71,6 @@
  */
 
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-"usage: images [--size WxH | --images DIR | --photos] [--procs LIST] [--threads LIST]\n"
-"              [--repeat R] [--results FILE] [--force] [--json F] [--csv F]\n"
-"              [--png PREFIX] [--mem SIZE] [-q]\n"
-"       images [--procs LIST] [--threads LIST] [check ...]   PASS: or FAIL:, exit 0 or 1\n"
-"       images [--images DIR | --photos] --compare [--repeat R]\n"
-"       images --make-inputs DIR --seed S [--count K] [--size WxH]\n"
-"       images [--kernel pool|median] [--input DIR] --emit DIR | --verify DIR[,DIR...]\n"
-"       images --demo sweep [--quick] [--out DIR]\n"
-"       images --bench [--quick] [--out DIR]\n"
-"\n"
-"Processes x threads over a set of images (exercise 03). Per image, as the\n"
-"Python version of this lesson (Pillow + numpy): m = the median over the\n"
-"channels of each pixel, signature = the integer part of mean(m m^T), through\n"
-"BLAS; -1 for an image without a channel axis (gray, palette). Runs\n"
-"every image in P worker processes of T threads (pool_run) for each P and T\n"
-"of the lists, checks every signature, and draws heat maps of time and\n"
-"speed-up over (P, T).\n"
-"\n"
-"  --size WxH       the generated images' size (default 2048x1536; 640x480\n"
-"                   in check modes); a phone camera's photo is 4032x3024. Made\n"
-"                   once into data/cache/images-WxH/\n"
-"  --images DIR     every *.png of DIR instead (--input DIR: the same);\n"
-"                   unreadable files are named, the others still run\n"
-"  --photos         real photographs: Debian's mate-backgrounds JPEGs as PNG,\n"
-"                   made once into data/cache/photos/ (needs python3-pil)\n"
-"  --mem SIZE       the memory one image may take in one process (default\n"
-"                   1G; e.g. 512M, 4G): a bigger image is refused, by name,\n"
-"                   before it is decoded\n"
-"  --procs LIST     processes, e.g. 1,2,4 or 1-3, cores, cpus (default 1 to\n"
-"                   cpus+1; check modes: cpus)\n"
-"  --threads LIST   threads per process (default 1 to cpus+1; check modes:\n"
-"                   OMP_NUM_THREADS)\n"
-"  --repeat R       timed runs per cell, the median is kept (default 3)\n"
-"  --results FILE   the sweep's resumable results (default\n"
-"                   results/image-sweep/sweep-SOURCE.json); cells already\n"
-"                   there are not run again\n"
-"  --force          run every cell again;  --no-results  keep no file\n"
-"  --json F, --csv F  the table;  --png PREFIX  PREFIX-time.png, PREFIX-speedup.png\n"
-"  -q, --quiet      only the grids (checks: only the verdict line)\n"
-"\n"
-"checks (at every P of --procs and T of --threads):\n"
-"  --validate       every signature equals the exact one (integers, computed\n"
-"                   here), unreadable files are reported as failed\n"
-"  --expect-children  each image ran exactly once, in a worker process with\n"
-"                   T threads; no worker left running or as a zombie\n"
-"  --expect-parallel  the median loop keeps 2 or more threads busy (77: only\n"
-"                   1 thread here)\n"
-"  --signatures     print each file's signature from one pool run at the\n"
-"                   first P and T (what tests/ex03/signature.py compares)\n"
-"  --expect-lost    with --kill-after: pool_run names the one lost image,\n"
-"                   returns -1, reaps every worker; the others are right\n"
-"  --kill-after K   (tests) the worker that takes the K-th image since the\n"
-"                   program started kills itself: its image must be reported\n"
-"                   lost, the pool end cleanly, the other cells be kept\n"
-"\n"
-"  --demo sweep     a small grid filling in live;  --bench  the full grid,\n"
-"                   then --compare on the photographs where there are some\n"
-"  --compare        one core, side by side: this program at P=1 T=1 and the\n"
-"                   Python version of this lesson (Pillow + numpy) on the same\n"
-"                   PNGs, --repeat paired runs, the ratio of the medians\n"
-"  --quick          test-sized demo or benchmark;  --out DIR  where it writes\n"
-"\n"
-"the grader's protocol (the exercise's kernels: pool, median):\n"
-"  --make-inputs DIR --seed S [--count K] [--size WxH]   K PNGs (default 15,\n"
-"                   one of each kind: RGB, RGBA, gray, gray+alpha, palette,\n"
-"                   1-bit, 16-bit, a colour key, interlaced), sizes from S\n"
-"  --emit DIR [--kernel K]  run once (pool: P = --procs, T = OMP_NUM_THREADS;\n"
-"                   median: every image in this process) and write\n"
-"                   DIR/result.json: pool: each file's signature or error;\n"
-"                   median: a hash of each RGB file's median image\n"
-"  --mpixels M      --emit --kernel median: the median of each image again\n"
-"                   until M million pixels are done (default: once), for a\n"
-"                   run long enough to watch\n"
-"  --verify DIR[,DIR...]  compare each DIR's result.json with the exact\n"
-"                   signatures: one line, PASS: or FAIL:\n"
-"\n"
-"exit status: 0 all done (checks: PASS), 1 some files failed or a check\n"
-"failed, 2 nothing could run (bad arguments, no readable image, an output\n"
-"that cannot be written), 77 a check that cannot run here\n"
-"\n"
-"examples:\n"
-"  images --procs 1-3 --threads 1-3 --png results/sweep\n"
-"  OMP_NUM_THREADS=2 images --procs 2 --validate --expect-children\n"
-"  images --images data/images/broken --procs 2 --threads 1\n"
-"  images --size 4032x3024 --procs 1,2 --threads 1,2\n");
-}
 
 /* ------------------------------------------------------------------------
  * One run of the pool, checked
@@ -798,122 +710,145 @@ static int parse_mem(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define USAGE \
+	"images [--size WxH | --images DIR | --photos] [--procs LIST] [--threads LIST]\n" \
+	"       [--repeat R] [--results FILE] [--force] [--json F] [--csv F]\n" \
+	"       [--png PREFIX] [--mem SIZE] [-q]\n" \
+	"images [--procs LIST] [--threads LIST] [check ...]   PASS: or FAIL:, exit 0 or 1\n" \
+	"images [--images DIR | --photos] --compare [--repeat R]\n" \
+	"images --make-inputs DIR --seed S [--count K] [--size WxH]\n" \
+	"images [--kernel pool|median] [--input DIR] --emit DIR | --verify DIR[,DIR...]\n" \
+	"images --demo sweep [--quick] [--out DIR]\n" \
+	"images --bench [--quick] [--out DIR]"
+#define ABOUT \
+	"Processes x threads over a set of images (exercise 03). Per image, as the\n" \
+	"Python version of this lesson (Pillow + numpy): m = the median over the\n" \
+	"channels of each pixel, signature = the integer part of mean(m m^T), through\n" \
+	"BLAS; -1 for an image without a channel axis (gray, palette). Runs\n" \
+	"every image in P worker processes of T threads (pool_run) for each P and T\n" \
+	"of the lists, checks every signature, and draws heat maps of time and\n" \
+	"speed-up over (P, T).\n\n" \
+	"exit status: 0 all done (checks: PASS), 1 some files failed or a check\n" \
+	"failed, 2 nothing could run (bad arguments, no readable image, an output\n" \
+	"that cannot be written), 77 a check that cannot run here\n"
+#define EXAMPLES \
+	"  images --procs 1-3 --threads 1-3 --png results/sweep\n" \
+	"  OMP_NUM_THREADS=2 images --procs 2 --validate --expect-children\n" \
+	"  images --images data/images/broken --procs 2 --threads 1\n" \
+	"  images --size 4032x3024 --procs 1,2 --threads 1,2"
+
+/* The values of --size, --mem, --kernel and --demo, checked after parsing. */
+static int check_values(struct options *o, const char *size, const char *mem)
+{
+	if (size && parse_size(size, &o->w, &o->h))
+		return -1;
+	o->size_set = size != NULL;
+	if (mem && parse_mem(mem, &o->mem))
+		return -1;
+	if (o->kernel && strcmp(o->kernel, "pool") && strcmp(o->kernel, "median")) {
+		kit_error("unknown kernel '%s'; the kernels of exercise 03 are: pool "
+			  "(step 2, the default), median (step 1, in one process)", o->kernel);
+		return -1;
+	}
+	if (o->demo && strcmp(o->demo, "sweep")) {
+		kit_error("unknown demo '%s'; the demo of exercise 03 is: sweep", o->demo);
+		return -1;
+	}
+	return 0;
+}
+
+/* The command line into O (opt.h: --help, one error shape, did-you-mean).
+ * 0, KIT_OPT_HELP, or -1 after a message. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-#define IS(x) (!strcmp(a, x))
-		bool takes = IS("--size") || IS("--images") || IS("--procs") || IS("--threads") ||
-			     IS("--repeat") || IS("--results") || IS("--json") || IS("--csv") ||
-			     IS("--png") || IS("--demo") || IS("--out") || IS("--kill-after") ||
-			     IS("--input") || IS("--mem") || IS("--kernel") || IS("--emit") ||
-			     IS("--verify") || IS("--make-inputs") || IS("--seed") ||
-			     IS("--count") || IS("-n") || IS("--mpixels");
-		if (takes && i + 1 >= argc) {
-			kit_error("%s needs a value (see --help)", a);
-			return -1;
-		}
-		uint64_t v;
-		if (IS("-h") || IS("--help")) {
-			usage(stdout);
-			exit(KIT_EXIT_OK);
-		} else if (IS("--size")) {
-			if (parse_size(argv[++i], &o->w, &o->h))
-				return -1;
-			o->size_set = true;
-		} else if (IS("--images") || IS("--input")) {
-			o->dir = argv[++i];
-		} else if (IS("--mem")) {
-			if (parse_mem(argv[++i], &o->mem))
-				return -1;
-		} else if (IS("--kernel")) {
-			o->kernel = argv[++i];
-			if (strcmp(o->kernel, "pool") && strcmp(o->kernel, "median")) {
-				kit_error("unknown kernel '%s'; the kernels of exercise 03 are: pool "
-					  "(step 2, the default), median (step 1, in one process)",
-					  o->kernel);
-				return -1;
-			}
-		} else if (IS("--emit")) {
-			o->emit = argv[++i];
-		} else if (IS("--verify")) {
-			o->verify = argv[++i];
-		} else if (IS("--make-inputs")) {
-			o->make_inputs = argv[++i];
-		} else if (IS("--seed")) {
-			if (kit_parse_u64(argv[++i], "--seed", 0, UINT64_MAX, &o->seed))
-				return -1;
-			o->seed_set = true;
-		} else if (IS("--mpixels")) {
-			if (kit_parse_u64(argv[++i], "--mpixels", 1, 100000, &v))
-				return -1;
-			o->mpixels = (int)v;
-		} else if (IS("--count") || IS("-n")) {
-			if (kit_parse_u64(argv[++i], a, 1, POOL_MAX_IMAGES, &o->count))
-				return -1;
-		} else if (IS("--procs")) {
-			free(o->procs);
-			if (kit_parse_counts(argv[++i], "--procs", 1, MAX_COUNT, &o->procs, &o->nprocs))
-				return -1;
-		} else if (IS("--threads")) {
-			free(o->threads);
-			if (kit_parse_counts(argv[++i], "--threads", 1, MAX_COUNT, &o->threads,
-					     &o->nthreads))
-				return -1;
-		} else if (IS("--repeat")) {
-			if (kit_parse_u64(argv[++i], "--repeat", 1, 1000, &v))
-				return -1;
-			o->repeat = (int)v;
-		} else if (IS("--kill-after")) {
-			if (kit_parse_u64(argv[++i], "--kill-after", 1, 1000000, &v))
-				return -1;
-			o->kill_after = (int)v;
-		} else if (IS("--results")) {
-			o->results = argv[++i];
-		} else if (IS("--json")) {
-			o->json = argv[++i];
-		} else if (IS("--csv")) {
-			o->csv = argv[++i];
-		} else if (IS("--png")) {
-			o->png = argv[++i];
-		} else if (IS("--demo")) {
-			o->demo = argv[++i];
-			if (strcmp(o->demo, "sweep")) {
-				kit_error("unknown demo '%s'; the demo of exercise 03 is: sweep", o->demo);
-				return -1;
-			}
-		} else if (IS("--out")) {
-			o->out = argv[++i];
-		} else if (IS("--force")) {
-			o->force = true;
-		} else if (IS("--no-results")) {
-			o->no_results = true;
-		} else if (IS("--signatures")) {
-			o->signatures = true;
-		} else if (IS("--validate")) {
-			o->validate = true;
-		} else if (IS("--expect-children")) {
-			o->expect_children = true;
-		} else if (IS("--expect-lost")) {
-			o->expect_lost = true;
-		} else if (IS("--expect-parallel")) {
-			o->expect_parallel = true;
-		} else if (IS("--photos")) {
-			o->photos = true;
-		} else if (IS("--compare")) {
-			o->compare = true;
-		} else if (IS("--bench")) {
-			o->bench = true;
-		} else if (IS("--quick")) {
-			o->quick = true;
-		} else if (IS("-q") || IS("--quiet")) {
-			o->quiet = true;
-		} else {
-			kit_error("unknown argument '%s' (see --help)", a);
-			return -1;
-		}
-#undef IS
-	}
+	const char *size = NULL, *mem = NULL;
+	kit_opt_counts procs = { 0 }, threads = { 0 };
+	const kit_opt opts[] = {
+		KIT_OPT_GROUP("the images and the sweep:"),
+		KIT_OPT_STRING(0, "size", &size, "WxH", "the generated images' size (default "
+			       "2048x1536; 640x480\nin check modes); a phone camera's photo is "
+			       "4032x3024. Made\nonce into data/cache/images-WxH/"),
+		KIT_OPT_STRING(0, "images", &o->dir, "DIR", "every *.png of DIR instead;\n"
+			       "unreadable files are named, the others still run"),
+		KIT_OPT_STRING(0, "input", &o->dir, "DIR", "the same as --images DIR"),
+		KIT_OPT_BOOL(0, "photos", &o->photos, "real photographs: Debian's mate-backgrounds "
+			     "JPEGs as PNG,\nmade once into data/cache/photos/ (needs python3-pil)"),
+		KIT_OPT_STRING(0, "mem", &mem, "SIZE", "the memory one image may take in one "
+			       "process (default\n1G; e.g. 512M, 4G): a bigger image is refused, "
+			       "by name,\nbefore it is decoded"),
+		KIT_OPT_COUNTS(0, "procs", &procs, "LIST", "processes, e.g. 1,2,4 or 1-3, cores, "
+			       "cpus (default 1 to\ncpus+1; check modes: cpus)", 1, MAX_COUNT),
+		KIT_OPT_COUNTS(0, "threads", &threads, "LIST", "threads per process (default 1 to "
+			       "cpus+1; check modes:\nOMP_NUM_THREADS)", 1, MAX_COUNT),
+		KIT_OPT_INT(0, "repeat", &o->repeat, "R", "timed runs per cell, the median is "
+			    "kept (default 3)", 1, 1000),
+		KIT_OPT_STRING(0, "results", &o->results, "FILE", "the sweep's resumable results "
+			       "(default\nresults/image-sweep/sweep-SOURCE.json); cells already\n"
+			       "there are not run again"),
+		KIT_OPT_BOOL(0, "force", &o->force, "run every cell again"),
+		KIT_OPT_BOOL(0, "no-results", &o->no_results, "keep no results file"),
+		KIT_OPT_STRING(0, "json", &o->json, "F", "the table as JSON"),
+		KIT_OPT_STRING(0, "csv", &o->csv, "F", "the table as CSV"),
+		KIT_OPT_STRING(0, "png", &o->png, "PREFIX", "PREFIX-time.png, PREFIX-speedup.png"),
+		KIT_OPT_BOOL('q', "quiet", &o->quiet, "only the grids (checks: only the verdict "
+			     "line)"),
+		KIT_OPT_GROUP("checks (at every P of --procs and T of --threads):"),
+		KIT_OPT_BOOL(0, "validate", &o->validate, "every signature equals the exact one "
+			     "(integers, computed\nhere), unreadable files are reported as failed"),
+		KIT_OPT_BOOL(0, "expect-children", &o->expect_children, "each image ran exactly "
+			     "once, in a worker process with\nT threads; no worker left running or "
+			     "as a zombie"),
+		KIT_OPT_BOOL(0, "expect-parallel", &o->expect_parallel, "the median loop keeps 2 "
+			     "or more threads busy (77: only\n1 thread here)"),
+		KIT_OPT_BOOL(0, "signatures", &o->signatures, "print each file's signature from "
+			     "one pool run at the\nfirst P and T (what tests/ex03/signature.py "
+			     "compares)"),
+		KIT_OPT_BOOL(0, "expect-lost", &o->expect_lost, "with --kill-after: pool_run names "
+			     "the one lost image,\nreturns -1, reaps every worker; the others are "
+			     "right"),
+		KIT_OPT_INT(0, "kill-after", &o->kill_after, "K", "(tests) the worker that takes "
+			    "the K-th image since the\nprogram started kills itself: its image must "
+			    "be reported\nlost, the pool end cleanly, the other cells be kept",
+			    1, 1000000),
+		KIT_OPT_GROUP("demo and benchmark:"),
+		KIT_OPT_STRING(0, "demo", &o->demo, "sweep", "a small grid filling in live"),
+		KIT_OPT_BOOL(0, "bench", &o->bench, "the full grid, then --compare on the\n"
+			     "photographs where there are some"),
+		KIT_OPT_BOOL(0, "compare", &o->compare, "one core, side by side: this program at "
+			     "P=1 T=1 and the\nPython version of this lesson (Pillow + numpy) on "
+			     "the same\nPNGs, --repeat paired runs, the ratio of the medians"),
+		KIT_OPT_BOOL(0, "quick", &o->quick, "test-sized demo or benchmark"),
+		KIT_OPT_STRING(0, "out", &o->out, "DIR", "where the demo or benchmark writes"),
+		KIT_OPT_GROUP("the grader's protocol (the exercise's kernels: pool, median):"),
+		KIT_OPT_STRING(0, "make-inputs", &o->make_inputs, "DIR", "K PNGs (--count, default "
+			       "15, one of each kind:\nRGB, RGBA, gray, gray+alpha, palette, 1-bit, "
+			       "16-bit,\na colour key, interlaced), sizes from --seed S"),
+		{ 0, "seed", KIT_OPT_KIND_U64, &o->seed, "S", "the seed of --make-inputs",
+		  0, UINT64_MAX, 0, 0, NULL, &o->seed_set },
+		KIT_OPT_U64('n', "count", &o->count, "K", "how many PNGs --make-inputs writes",
+			    1, POOL_MAX_IMAGES),
+		KIT_OPT_STRING(0, "kernel", &o->kernel, "K", "pool (the default) or median"),
+		KIT_OPT_STRING(0, "emit", &o->emit, "DIR", "run once (pool: P = --procs, T = "
+			       "OMP_NUM_THREADS;\nmedian: every image in this process) and write\n"
+			       "DIR/result.json: pool: each file's signature or error;\nmedian: a "
+			       "hash of each RGB file's median image"),
+		KIT_OPT_INT(0, "mpixels", &o->mpixels, "M", "--emit --kernel median: the median of "
+			    "each image again\nuntil M million pixels are done (default: once), for "
+			    "a\nrun long enough to watch", 1, 100000),
+		KIT_OPT_STRING(0, "verify", &o->verify, "DIR[,DIR...]", "compare each DIR's "
+			       "result.json with the exact\nsignatures: one line, PASS: or FAIL:"),
+		KIT_OPT_END,
+	};
+	const kit_opt *tables[] = { opts, NULL };
+	kit_opt_prog prog = { .name = "images", .usage = USAGE, .about = ABOUT,
+			      .tables = tables, .examples = EXAMPLES };
+	int rc = kit_opt_parse(&prog, argc, argv);
+	o->procs = procs.v, o->nprocs = procs.n;
+	o->threads = threads.v, o->nthreads = threads.n;
+	if (rc)
+		return rc;
+	if (check_values(o, size, mem))
+		return -1;
 	if (o->expect_lost && !o->kill_after) {
 		kit_error("--expect-lost needs --kill-after K (which image's worker dies)");
 		return -1;
@@ -1068,8 +1003,9 @@ int main(int argc, char **argv)
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
 	struct options o = { .w = SIZE_DEFAULT_W, .h = SIZE_DEFAULT_H, .repeat = 0 };
-	if (parse_args(argc, argv, &o))
-		return KIT_EXIT_USAGE;
+	int prc = parse_args(argc, argv, &o);
+	if (prc)
+		return prc == KIT_OPT_HELP ? KIT_EXIT_OK : KIT_EXIT_USAGE;
 	kit_topo topo;
 	kit_topo_get(&topo);
 	int cpus = topo.pus > 0 ? topo.pus : 1;
