@@ -4,8 +4,8 @@
  * image, one checked run of the pool, and the grader's protocol. The student
  * edits none of it (images.c and images.h are the lesson).
  *
- *   images_main.c      options (opt.h), checks, the (P, T) sweep (ptsweep.h), the comparison
- *                      with the Python version, main
+ *   images_main.c      options (opt.h), checks, the (P, T) sweep (the kit's
+ *                      ptsweep.h), the comparison with the Python version, main
  *   images_set.c       the images, their exact signatures, the work of one
  *                      image (median, then the product in blocks)
  *   images_protocol.c  --make-inputs, --emit, --verify
