@@ -33,7 +33,9 @@
  *
  * The header locality.h has the signatures, the constants (LOC_BINS,
  * LOC_LINE, LOC_DEGREE, LOC_SCALAR) and the given functions loc_bin, loc_b,
- * loc_c and the coefficients loc_coef.
+ * loc_c and the coefficients loc_coef. kit_omp.h's kit_omp_max_threads()
+ * and kit_omp_thread_num() are omp_get_max_threads() and
+ * omp_get_thread_num(), also in a build without OpenMP (1 and 0 there).
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -61,9 +63,9 @@ void loc_hist(uint64_t n, uint64_t seed, uint64_t counts[LOC_BINS])
 	 *
 	 *     typedef struct { alignas(LOC_LINE) uint64_t c[LOC_BINS]; } padded;
 	 *
-	 * (sizeof(padded) is then 64), an array of omp_get_max_threads() of
+	 * (sizeof(padded) is then 64), an array of kit_omp_max_threads() of
 	 * them from aligned_alloc(LOC_LINE, ...), zeroed; inside
-	 * '#pragma omp parallel', thread t = omp_get_thread_num() counts into
+	 * '#pragma omp parallel', thread t = kit_omp_thread_num() counts into
 	 * h[t].c in an 'omp for schedule(static)' loop; after the region, add
 	 * h[t].c[k] over t into counts[k]. ('reduction(+: counts[:LOC_BINS])'
 	 * is the other right answer: each thread's copy is then on its own

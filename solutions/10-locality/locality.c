@@ -12,19 +12,6 @@
  *   step 4: Horner's rule in 'parallel for simd schedule(static)'; 2 x
  *           LOC_DEGREE flops and 16 bytes an element.
  *
- * Every kernel here already works, serially: run
- *   build/exercises/10-locality/locality --kernel all --validate
- * and every check passes on one thread. Your work is to make each one use
- * the threads without losing to the memory system:
- *
- *   step 1  threads that count into their own histograms, each histogram on
- *           cache lines of its own (false sharing: README, step 1);
- *   step 2  arrays first written by the threads that will later read them,
- *           in the same loop schedule (first touch: README, step 2);
- *   step 3  the triad in that same schedule, and its work per element;
- *   step 4  a kernel that computes far more than it reads, and its work
- *           per element: the two ends of the roofline (README, step 4).
- *
  * A few words used below:
  *   cache line  the unit the caches move and keep coherent: 64 bytes here.
  *               Two threads writing different variables in ONE line make
@@ -43,7 +30,9 @@
  *
  * The header locality.h has the signatures, the constants (LOC_BINS,
  * LOC_LINE, LOC_DEGREE, LOC_SCALAR) and the given functions loc_bin, loc_b,
- * loc_c and the coefficients loc_coef.
+ * loc_c and the coefficients loc_coef. kit_omp.h's kit_omp_max_threads()
+ * and kit_omp_thread_num() are omp_get_max_threads() and
+ * omp_get_thread_num(), also in a build without OpenMP (1 and 0 there).
  */
 #include <stdalign.h>
 #include <stdlib.h>
