@@ -2,7 +2,7 @@
  * locality_demos.c - exercise 10's demos and benchmark, on the reference
  * locality.c:
  *
- *   locality-demos --demo false-sharing
+ *   locality-demos --demo cache-lines
  *       The histogram of step 1 four ways at all threads: per-thread
  *       histograms side by side (two in one cache line), padded to whole
  *       lines (the reference), an array reduction, one shared histogram
@@ -640,7 +640,7 @@ int main(int argc, char **argv)
 	uint64_t n = 0;
 	kit_opt opts[] = {
 		KIT_OPT_STRING(0, "demo", &demo, "NAME",
-			       "the demo: false-sharing, first-touch, affinity or roofline"),
+			       "the demo: cache-lines, first-touch, affinity or roofline"),
 		KIT_OPT_BOOL(0, "bench", &do_bench, "the triad and the polynomial beside numpy"),
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (small arrays, one run each)"),
 		KIT_OPT_STRING(0, "out", &out, "DIR", "where the CSV and PNG go (default: none)"),
@@ -653,7 +653,7 @@ int main(int argc, char **argv)
 	const kit_opt *tables[] = { opts, NULL };
 	kit_opt_prog p = {
 		.name = "locality-demos",
-		.usage = "locality-demos --demo false-sharing|first-touch|affinity|roofline [--quick] "
+		.usage = "locality-demos --demo cache-lines|first-touch|affinity|roofline [--quick] "
 			 "[--out DIR] [-n N]\nlocality-demos --bench [--quick] [--out DIR] [-n N]",
 		.about = "The demos and the benchmark of exercise 10 (locality, affinity and the\n"
 			 "roofline), run on the reference solution.\n",
@@ -668,13 +668,13 @@ int main(int argc, char **argv)
 		return KIT_EXIT_USAGE;
 	if (child)
 		return child_region();
-	static const char *const names[] = { "false-sharing", "first-touch", "affinity", "roofline" };
+	static const char *const names[] = { "cache-lines", "first-touch", "affinity", "roofline" };
 	int which = -1;
 	for (int k = 0; demo && k < 4; k++)
 		if (!strcmp(demo, names[k]))
 			which = k;
 	if (!demo == !do_bench || (demo && which < 0)) {
-		kit_error("choose one of --demo false-sharing|first-touch|affinity|roofline and "
+		kit_error("choose one of --demo cache-lines|first-touch|affinity|roofline and "
 			  "--bench (locality-demos --help)");
 		return KIT_EXIT_USAGE;
 	}

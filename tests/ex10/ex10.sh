@@ -113,7 +113,7 @@ verify-untrusted)
 demo)
 	# the demos and the bench at test size: each prints its table; every
 	# histogram is exact; the roofline writes its chart where gnuplot is
-	expect 0 -- "$demos" --demo false-sharing --quick --out "$tmp/d"
+	expect 0 -- "$demos" --demo cache-lines --quick --out "$tmp/d"
 	has out "^  padded"
 	has out "^  adjacent"
 	grep -q "WRONG" "$tmp/out" && fail "a histogram version counted wrong"
@@ -142,7 +142,7 @@ bad-arguments)
 manifest)
 	have_py || skip "no /usr/bin/python3"
 	/usr/bin/python3 "$(dirname "$0")/../check_manifest.py" "$manifest" locality \
-		false-sharing,first-touch,affinity,roofline --hint-prefix "Look at TODO" --every-step ||
+		cache-lines,first-touch,affinity,roofline --hint-prefix "Look at TODO" --every-step ||
 		failed=1 ;;
 broken)
 	# one bug in the reference: --verify fails it, saying what is wrong
