@@ -460,6 +460,16 @@ static int demo_roofline(uint64_t n, bool quick, const char *out)
 	       nt == 1 ? "" : "s", peak, bw, peak / bw);
 	point p[8];
 	int np = 0;
+	/* Arrays larger than the last cache, as ./kit machine's triad uses: in
+	 * a cache the triad would be measured against the wrong roof. */
+	kit_topo topo;
+	kit_topo_get(&topo);
+	double llc = (double)(topo.l3 > 0 ? topo.l3 : topo.l2 > 0 ? topo.l2 : 0);
+	double want = fmin(fmax(2 * llc, 64.0 * (1 << 20)), 1024.0 * (1 << 20)) / 8;
+	if (!quick && (double)n < want)
+		n = (uint64_t)want;
+	printf("triad and polynomial: 3 arrays of %.0f MB each (twice the last cache, at least "
+	       "64 MiB%s)\n", (double)n * 8e-6, quick ? "; --quick: smaller" : "");
 	arrays x = { n, array(n), array(n), array(n) };
 	loc_init(x.a, x.b, x.c, n, 2026);
 	double t = best_of(triad, &x);
