@@ -60,7 +60,7 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 		if (e && !etl_ends_with_ci(args[a], ".wav")) {
 			/* Not a file that failed: a folder that is not there. */
 			kit_error("'%s': %s; give WAV files or folders of them",
-				  etl_printable(args[a], safe, sizeof(safe)),
+				  kit_printable(args[a], safe, sizeof(safe)),
 				  e == ENOENT ? "no such file or folder" : strerror(e));
 			etl_inputs_free(list, len);
 			return NULL;
@@ -70,7 +70,7 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 			int m = scandir(args[a], &names, NULL, alphasort);
 			if (m < 0) {
 				kit_error("cannot list folder '%s': %s",
-					  etl_printable(args[a], safe, sizeof(safe)), strerror(errno));
+					  kit_printable(args[a], safe, sizeof(safe)), strerror(errno));
 				etl_inputs_free(list, len);
 				return NULL;
 			}
@@ -88,7 +88,7 @@ char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n)
 			free(names);
 			if (!found)
 				kit_warn("folder '%s' has no .wav file to transform",
-					 etl_printable(args[a], safe, sizeof(safe)));
+					 kit_printable(args[a], safe, sizeof(safe)));
 		} else {
 			if (len == cap && !(list = realloc(list, (cap *= 2) * sizeof(*list))))
 				abort();
@@ -119,7 +119,7 @@ char **etl_inputs_generated(int files, double seconds, bool verbose, char *dir, 
 		snprintf(dir, len, "data/cache/%s", name);
 	else
 		snprintf(dir, len, "%s/data/cache/%s", kit_root(), name);
-	if (etl_generate(dir, files, seconds, 0.0, verbose))
+	if (kit_wav_tones(dir, files, seconds, ETL_RATE, 0.0, verbose))
 		return NULL;
 	char **list = malloc((size_t)files * sizeof(*list));
 	if (!list)
@@ -280,7 +280,7 @@ int etl_plan_make(etl_plan *pl, char *const *inputs, size_t n, const char *dest,
 		pl->todo[k] = i;
 		pl->tasks[k] = (etl_task){ .in = pl->in[i], .out = pl->out[i],
 					   .key = etl_key_of(pl->in[i]) };
-		long long b = etl_file_size(pl->in[i]);
+		long long b = kit_file_size(pl->in[i]);
 		pl->bytes += b > 0 ? b : 0;
 	}
 	return 0;
