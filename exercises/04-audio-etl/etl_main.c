@@ -185,12 +185,12 @@ static int run_job(const struct options *o)
 		return KIT_EXIT_USAGE;
 	if (n == 0) {
 		kit_error("nothing to do: no .wav file among the inputs (see above)");
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	const char *dest = o->dest ? o->dest : ddest[0] ? ddest : NULL;
 	if (dest && writable_dir(dest)) {
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	/* Every folder outputs go to must be writable before anything starts:
@@ -204,7 +204,7 @@ static int run_job(const struct options *o)
 				  probe_dir(dir, "(outputs go beside their inputs) ");
 			free(dir);
 			if (bad) {
-				etl_inputs_free(inputs, n);
+				kit_files_free(inputs, n);
 				return KIT_EXIT_USAGE;
 			}
 		}
@@ -298,7 +298,7 @@ static int run_job(const struct options *o)
 	}
 	kit_results_free(r);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	return rc;
 }
 
@@ -330,7 +330,7 @@ static int run_verify(const struct options *o)
 	printf("%s: %zu of %zu outputs valid, %zu wrong, %zu not there\n",
 	       bad ? "FAIL" : "PASS", ok, n, bad, missing);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 }
 
@@ -441,7 +441,7 @@ static int run_emit(const struct options *o)
 	cJSON_free(text);
 	cJSON_Delete(root);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	if (wrc)
 		return KIT_EXIT_INVALID;
 	return failed != 0 ? KIT_EXIT_INVALID : KIT_EXIT_OK;
@@ -515,10 +515,10 @@ static int run_verify_dirs(const struct options *o)
 	}
 	char ddest[16], scratch[4096], why[1024] = "", threads[256] = "";
 	char **inputs = nd ? etl_inputs_of(o, false, &n, ddest, sizeof(ddest)) : NULL;
-	if (!inputs || etl_scratch_make(scratch, sizeof(scratch))) {
+	if (!inputs || kit_scratch_make("etl", scratch, sizeof(scratch))) {
 		printf("FAIL: grader error: %s\n", nd ? "the inputs cannot be read (above)"
 		       : "--verify needs a folder");
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		free(list);
 		return KIT_EXIT_USAGE;
 	}
@@ -563,8 +563,8 @@ static int run_verify_dirs(const struct options *o)
 	}
 out:
 	etl_plan_free(&pl);
-	etl_scratch_remove(scratch);
-	etl_inputs_free(inputs, n);
+	kit_scratch_remove(scratch);
+	kit_files_free(inputs, n);
 	free(list);
 	return rc;
 }
@@ -581,8 +581,8 @@ static int run_timing(const struct options *o)
 	char **inputs = etl_inputs_of(o, !o->quiet, &n, ddest, sizeof(ddest));
 	if (!inputs)
 		return KIT_EXIT_USAGE;
-	if (o->dest ? writable_dir(o->dest) : etl_scratch_make(scratch, sizeof(scratch))) {
-		etl_inputs_free(inputs, n);
+	if (o->dest ? writable_dir(o->dest) : kit_scratch_make("etl", scratch, sizeof(scratch))) {
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	int one = kit_omp_max_threads();
@@ -611,8 +611,8 @@ static int run_timing(const struct options *o)
 		rc = KIT_EXIT_USAGE;
 	kit_results_free(r);
 	if (!o->dest)
-		etl_scratch_remove(scratch);
-	etl_inputs_free(inputs, n);
+		kit_scratch_remove(scratch);
+	kit_files_free(inputs, n);
 	return rc;
 }
 
