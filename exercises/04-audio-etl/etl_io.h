@@ -26,12 +26,12 @@
 void etl_fail(etl_result *r, const char *fmt, ...) KIT_PRINTF(2, 3);
 
 /*
- * Opens the input PATH for reading, safely: only a regular file that is not
- * empty (a FIFO, a folder or a device gets its own error, and opening never
- * waits: O_NONBLOCK), whose WAV header holds against the file (kit_wav_open, wav.h: a
- * truncated file, a data chunk longer than the file, frames that are not
- * whole). Returns the descriptor (the caller closes it after sf_close), or -1
- * after etl_fail(R, ...) naming PATH and the true cause.
+ * Opens the input PATH for reading, safely (kit_wav_open, wav.h): only a
+ * regular file that is not empty (a FIFO, a folder or a device gets its own
+ * error, and opening never waits), whose WAV header holds against the file
+ * (not truncated, no data chunk longer than the file, whole frames). Returns
+ * the descriptor (the caller closes it after sf_close), or -1 after
+ * etl_fail(R, ...) naming PATH and the true cause.
  */
 int etl_open_input(const char *path, etl_result *r);
 

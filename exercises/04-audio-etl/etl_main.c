@@ -882,7 +882,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.make_inputs) {
-		rc = kit_wav_make_inputs(o.make_inputs, o.p.seed, o.count, o.length) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+		int e = kit_wav_make_inputs(o.make_inputs, o.p.seed, o.count, o.length);
+		rc = e ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 		goto out;
 	}
 	if (o.emit) {
