@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kit.h"
 #include "safeio.h"
 
 /* What a file of mode M is, when it is not a regular file. */
@@ -129,6 +130,61 @@ unsigned char *kit_slurp(const char *path, size_t limit, size_t *len, char *why,
 	b[size] = '\0';
 	*len = size;
 	return b;
+}
+
+/* Copies FD to the open atomic file A; *T_READ += seconds in read(2). 0, or
+ * -1 with WHY naming IN or OUT. */
+static int copy_fd(int fd, kit_atomic *a, const char *in, const char *out, double *t_read,
+		   char *why, size_t len)
+{
+	static const size_t chunk = 1 << 20;
+	char *buf = malloc(chunk);
+	if (!buf)
+		abort();
+	for (;;) {
+		double s = kit_wtime();
+		ssize_t got = read(fd, buf, chunk);
+		*t_read += kit_wtime() - s;
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			snprintf(why, len, "cannot read '%s': %s", in, strerror(errno));
+		else if (got > 0 && kit_write_full(fileno(a->f), buf, (size_t)got))
+			snprintf(why, len, "cannot write '%s': %s", out, strerror(errno));
+		else if (got > 0)
+			continue;
+		free(buf);
+		return got == 0 ? 0 : -1;
+	}
+}
+
+int kit_copy_file(const char *in, const char *out, double *t_read, char *why, size_t len)
+{
+	kit_atomic a;
+	double tr = 0;
+	int fd = open(in, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot read '%s': %s", in, strerror(errno));
+		return -1;
+	}
+	if (kit_atomic_open(&a, out)) {
+		snprintf(why, len, "cannot write '%s' (message above)", out);
+		close(fd);
+		return -1;
+	}
+	int rc = copy_fd(fd, &a, in, out, &tr, why, len);
+	close(fd);
+	if (rc) {
+		kit_atomic_abort(&a);
+		return -1;
+	}
+	if (kit_atomic_commit(&a)) {
+		snprintf(why, len, "cannot write '%s' (message above)", out);
+		return -1;
+	}
+	if (t_read)
+		*t_read = tr;
+	return 0;
 }
 
 long long kit_file_size(const char *path)

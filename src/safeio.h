@@ -43,6 +43,16 @@ int kit_write_full(int fd, const void *buf, size_t len);
  */
 unsigned char *kit_slurp(const char *path, size_t limit, size_t *len, char *why, size_t wlen);
 
+/*
+ * Copies IN to OUT byte for byte with read(2) and write(2) in 1 MiB chunks,
+ * atomically (kit_atomic_open: a temporary file beside OUT, synced, renamed
+ * over OUT when complete): the I/O limit of a job that reads and writes
+ * whole files. *T_READ (may be NULL) gets the seconds spent in read(2). 0, or
+ * -1 with WHY naming the file ("cannot read 'a.wav': ...", or "cannot write
+ * 'b.wav' (message above)" after kit_atomic's own line); OUT is untouched.
+ */
+int kit_copy_file(const char *in, const char *out, double *t_read, char *why, size_t len);
+
 /* Bytes of PATH (following links), or -1 when it cannot be stat'ed. */
 long long kit_file_size(const char *path);
 

@@ -9,7 +9,6 @@
  *   file beside the target, synced, then renamed), like the ETL's outputs.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -124,57 +123,17 @@ out:
 
 int etl_copy_file(const char *in, const char *out, etl_result *r)
 {
-	static const size_t chunk = 1 << 20;
-	kit_atomic a;
-	char *buf = NULL;
+	char why[sizeof(r->error)];
 	memset(r, 0, sizeof(*r));
 	r->pid = (int)getpid();
-	double t0 = kit_wtime(), tr = 0;
-	int fd = open(in, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		etl_fail(r, "cannot read '%s': %s", in, strerror(errno));
+	double t0 = kit_wtime();
+	if (kit_copy_file(in, out, &r->t_read, why, sizeof(why))) {
+		etl_fail(r, "%s", why);
 		return -1;
 	}
-	if (kit_atomic_open(&a, out)) {
-		etl_fail(r, "cannot write '%s' (message above)", out);
-		close(fd);
-		return -1;
-	}
-	buf = malloc(chunk);
-	if (!buf)
-		abort();
-	for (;;) {
-		double s = kit_wtime();
-		ssize_t got = read(fd, buf, chunk);
-		tr += kit_wtime() - s;
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			etl_fail(r, "cannot read '%s': %s", in, strerror(errno));
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		if (kit_write_full(fileno(a.f), buf, (size_t)got)) {
-			etl_fail(r, "cannot write '%s': %s", out, strerror(errno));
-			goto fail;
-		}
-	}
-	close(fd);
-	free(buf);
-	if (kit_atomic_commit(&a)) {
-		etl_fail(r, "cannot write '%s' (message above)", out);
-		return -1;
-	}
-	r->t_read = tr;
-	r->t_write = kit_wtime() - t0 - tr;
+	r->t_write = kit_wtime() - t0 - r->t_read;
 	r->status = ETL_DONE;
 	return 0;
-fail:
-	close(fd);
-	free(buf);
-	kit_atomic_abort(&a);
-	return -1;
 }
 
 /* The offset of the data chunk's samples in the RIFF file BUF[0..LEN), or -1. */

@@ -99,9 +99,9 @@ typedef struct etl_check {
  * 0 when it could check (C->ok the verdict), -1 if IN cannot be read. */
 int etl_check_output(const char *in, const char *out, const etl_params *p, etl_check *c);
 
-/* The I/O limit: copies IN to OUT byte for byte with read(2) and write(2),
- * through the same temporary-file-and-rename as the ETL (fsync included).
- * Returns 0, or -1 after etl_fail(R, ...). Fills R's times (transform 0). */
+/* The I/O limit: kit_copy_file (safeio.h), IN to OUT byte for byte through
+ * the same temporary-file-and-rename as the ETL (fsync included). Returns 0,
+ * or -1 after etl_fail(R, ...). Fills R's times (transform 0). */
 int etl_copy_file(const char *in, const char *out, etl_result *r);
 
 #endif
