@@ -173,7 +173,7 @@ static void side_by_side(const etl_demo_opts *o, const etl_sweep_summary *u, cha
 	       "np.random.normal,\nnp.clip: etl.py) on the same %zu files, median of %d "
 	       "run%s; MB/s of input.\n", n, o->quick ? 1 : PY_RUNS, o->quick ? "" : "s");
 	bool have = access(PYTHON, X_OK) == 0 && access(script, R_OK) == 0;
-	if (!have || etl_scratch_make(dest, sizeof(dest))) {
+	if (!have || kit_scratch_make("etl", dest, sizeof(dest))) {
 		printf("  not run: %s\n", access(PYTHON, X_OK) ? PYTHON " is not installed "
 		       "(apt install python3-numpy python3-scipy)" : "no scratch folder");
 		return;
@@ -186,7 +186,7 @@ static void side_by_side(const etl_demo_opts *o, const etl_sweep_summary *u, cha
 		kit_progress_step(&pr, what);
 		py[k].nruns = o->quick ? 1 : PY_RUNS;
 		python_time(&py[k], script, in, n, dest);
-		etl_scratch_remove(dest);
+		kit_scratch_remove(dest);
 		if (k + 1 < npy && mkdir(dest, 0700))
 			break;
 	}
@@ -295,8 +295,8 @@ static int sweep_demo(const etl_demo_opts *o, bool bench)
 	char **in = etl_inputs_generated(files, seconds, false, gen, sizeof(gen));
 	if (!in)
 		return KIT_EXIT_USAGE;
-	if (etl_scratch_make(scratch, sizeof(scratch))) {
-		etl_inputs_free(in, (size_t)files);
+	if (kit_scratch_make("etl", scratch, sizeof(scratch))) {
+		kit_files_free(in, (size_t)files);
 		return KIT_EXIT_USAGE;
 	}
 	size_t nw = workers_of(o, w, MAX_POINTS);
@@ -330,8 +330,8 @@ static int sweep_demo(const etl_demo_opts *o, bool bench)
 		printf("etl took %.2fs total\n\n", t);
 		etl_plan_free(&pl);
 		if (failed) {
-			etl_scratch_remove(scratch);
-			etl_inputs_free(in, (size_t)files);
+			kit_scratch_remove(scratch);
+			kit_files_free(in, (size_t)files);
 			return KIT_EXIT_INVALID;
 		}
 		printf("Now every mode at 1 .. %d workers: which is faster, and is the job "
@@ -362,8 +362,8 @@ static int sweep_demo(const etl_demo_opts *o, bool bench)
 	if (!o->quiet)
 		printf("\nfiles: %s/etl.csv, etl.json, etl.png\n", dir);
 	kit_results_free(r);
-	etl_scratch_remove(scratch);
-	etl_inputs_free(in, (size_t)files);
+	kit_scratch_remove(scratch);
+	kit_files_free(in, (size_t)files);
 	return rc;
 }
 

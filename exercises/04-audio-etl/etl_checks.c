@@ -468,7 +468,7 @@ out:
 	free(fifo);
 	free(folder);
 	free(reason);
-	etl_inputs_free(in, n);
+	kit_files_free(in, n);
 }
 
 /* Outputs (*-transformed.wav) and temporaries (*.tmp.*) in DIR. */
@@ -478,7 +478,7 @@ static void count_dir(const char *dir, int *outputs, int *temps)
 	struct dirent *e;
 	*outputs = *temps = 0;
 	while (d && (e = readdir(d))) {
-		*outputs += etl_ends_with_ci(e->d_name, "-transformed.wav");
+		*outputs += kit_ends_with_ci(e->d_name, "-transformed.wav");
 		*temps += strstr(e->d_name, ".tmp.") != NULL;
 	}
 	if (d)
@@ -567,7 +567,7 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 	} else if (!killed) {
 		kit_check(&c->v, KIT_SKIP, "cannot check: the run finished before it could be "
 			  "killed (exit %d); use bigger files", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		etl_inputs_free(in, n);
+		kit_files_free(in, n);
 		return;
 	} else {
 		/* Every output present must be whole and right. */
@@ -607,8 +607,8 @@ static void check_kill(struct checks *c, const struct options *o, int mode)
 	}
 	if (why[0])
 		kit_check(&c->v, KIT_FAIL, "observed %s; %s", why, etl_hint_of(mode));
-	etl_scratch_remove(sub);
-	etl_inputs_free(in, n);
+	kit_scratch_remove(sub);
+	kit_files_free(in, n);
 }
 
 int etl_run_checks(const struct options *o)
@@ -618,8 +618,8 @@ int etl_run_checks(const struct options *o)
 	c.inputs = etl_inputs_of(o, false, &c.n, ddest, sizeof(ddest));
 	if (!c.inputs)
 		return KIT_EXIT_USAGE;
-	if (etl_scratch_make(c.scratch, sizeof(c.scratch))) {
-		etl_inputs_free(c.inputs, c.n);
+	if (kit_scratch_make("etl", c.scratch, sizeof(c.scratch))) {
+		kit_files_free(c.inputs, c.n);
 		return KIT_EXIT_USAGE;
 	}
 	/* The kill check forks a run that may use OpenMP: before any region here. */
@@ -661,7 +661,7 @@ int etl_run_checks(const struct options *o)
 			       o->mode < 0 ? "every kernel" : etl_modes[o->mode].name);
 		check_same_across(&c, o, o->mode);
 	}
-	etl_scratch_remove(c.scratch);
-	etl_inputs_free(c.inputs, c.n);
+	kit_scratch_remove(c.scratch);
+	kit_files_free(c.inputs, c.n);
 	return kit_checks_finish(&c.v);
 }

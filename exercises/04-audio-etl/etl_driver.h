@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "etl.h"
+#include "filejob.h"
 #include "kit.h"
 
 /* The modes: the four kernels of etl.h, and the plain copy (the I/O limit). */
@@ -27,8 +28,9 @@ extern const struct etl_mode_info {
 #define ETL_SEED 2026
 
 /* One input of a job and what became of it. */
-enum { P_TODO, P_SKIP, P_REFUSED };
+enum { P_TODO = KIT_PLAN_TODO, P_SKIP = KIT_PLAN_SKIP, P_REFUSED = KIT_PLAN_REFUSED };
 typedef struct etl_plan {
+	kit_fileplan f;		/* the files (filejob.h); the fields below alias it */
 	size_t n;		/* inputs */
 	char **in, **out;	/* out NULL when refused before a name was made */
 	int *state;		/* P_TODO, P_SKIP or P_REFUSED */
@@ -64,9 +66,6 @@ int etl_plan_run(etl_plan *pl, int mode, int workers);
 
 void etl_plan_free(etl_plan *pl);
 
-/* Whether S ends with SUFFIX, ignoring case. */
-bool etl_ends_with_ci(const char *s, const char *suffix);
-
 /* The folder name of the generated set of SECONDS s: "audio-5s", "audio-0.5s". */
 void etl_generated_name(double seconds, char *buf, size_t len);
 
@@ -83,12 +82,6 @@ char **etl_inputs_generated(int files, double seconds, bool verbose, char *dir, 
  * *-transformed.wav; a file is kept as it is (even if missing: the kernel
  * reports it). Returns the list (count in *N), or NULL after a message. */
 char **etl_inputs_expand(char *const *args, size_t nargs, size_t *n);
-void etl_inputs_free(char **list, size_t n);
-
-/* A fresh scratch folder for check and benchmark outputs ($TMPDIR or /tmp),
- * and its recursive removal. */
-int etl_scratch_make(char *dir, size_t len);
-void etl_scratch_remove(const char *dir);
 
 /* ------------------------------------------------------------------------
  * The timed sweep of modes (etl_sweep.c): --time, the demo, the benchmark

@@ -133,7 +133,7 @@ static int probe_dir(const char *dir, const char *where)
 		char safe[600];
 		kit_error("cannot write in folder '%s' %s(making a file there: %s); choose a "
 			  "writable folder with --dest (no file was touched)",
-			  etl_printable(dir, safe, sizeof(safe)), where, strerror(errno));
+			  kit_printable(dir, safe, sizeof(safe)), where, strerror(errno));
 		free(probe);
 		return -1;
 	}
@@ -185,12 +185,12 @@ static int run_job(const struct options *o)
 		return KIT_EXIT_USAGE;
 	if (n == 0) {
 		kit_error("nothing to do: no .wav file among the inputs (see above)");
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	const char *dest = o->dest ? o->dest : ddest[0] ? ddest : NULL;
 	if (dest && writable_dir(dest)) {
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	/* Every folder outputs go to must be writable before anything starts:
@@ -204,7 +204,7 @@ static int run_job(const struct options *o)
 				  probe_dir(dir, "(outputs go beside their inputs) ");
 			free(dir);
 			if (bad) {
-				etl_inputs_free(inputs, n);
+				kit_files_free(inputs, n);
 				return KIT_EXIT_USAGE;
 			}
 		}
@@ -231,7 +231,7 @@ static int run_job(const struct options *o)
 		if (pl.redo[i]) {
 			char *msg = kit_xasprintf("redoing '%s': it was there, but %s", pl.out[i],
 						  pl.redo[i]);
-			kit_warn("%s", etl_printable(msg, safe, sizeof(safe)));
+			kit_warn("%s", kit_printable(msg, safe, sizeof(safe)));
 			free(msg);
 		}
 
@@ -264,14 +264,14 @@ static int run_job(const struct options *o)
 			if (!o->quiet) {
 				char so[600];
 				printf("%s skipped: '%s' is already done and verified (--force "
-				       "redoes it)\n", etl_printable(pl.in[i], safe, sizeof(safe)),
-				       etl_printable(etl_base_of(pl.out[i]), so, sizeof(so)));
+				       "redoes it)\n", kit_printable(pl.in[i], safe, sizeof(safe)),
+				       kit_printable(etl_base_of(pl.out[i]), so, sizeof(so)));
 			}
 		} else if (e->status == ETL_DONE) {
 			done++;
 			if (!o->quiet)
 				printf("%s completed in %.3fs (read %.3f, transform %.3f, write %.3f)\n",
-				       etl_printable(pl.in[i], safe, sizeof(safe)),
+				       kit_printable(pl.in[i], safe, sizeof(safe)),
 				       e->t_read + e->t_transform + e->t_write, e->t_read,
 				       e->t_transform, e->t_write);
 		} else {
@@ -281,7 +281,7 @@ static int run_job(const struct options *o)
 	fflush(stdout);
 	for (size_t i = 0; i < n; i++)
 		if (pl.state[i] != P_SKIP && pl.res[i].status != ETL_DONE)
-			kit_error("%s", etl_printable(pl.res[i].error, safe, sizeof(safe)));
+			kit_error("%s", kit_printable(pl.res[i].error, safe, sizeof(safe)));
 	printf("%setl took %.2fs total: %zu file%s, %zu written, %zu skipped (already done), "
 	       "%zu failed\n", o->quiet ? "" : "\n", total, n, n == 1 ? "" : "s", done, skipped, bad);
 	if (kit_results_write_json(r, o->json))
@@ -298,7 +298,7 @@ static int run_job(const struct options *o)
 	}
 	kit_results_free(r);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	return rc;
 }
 
@@ -330,7 +330,7 @@ static int run_verify(const struct options *o)
 	printf("%s: %zu of %zu outputs valid, %zu wrong, %zu not there\n",
 	       bad ? "FAIL" : "PASS", ok, n, bad, missing);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	return bad ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 }
 
@@ -409,7 +409,7 @@ static int run_emit(const struct options *o)
 		} else {
 			char safe[1200];
 			cJSON_AddItemToArray(errs, cJSON_CreateString(pl.res[i].error));
-			kit_error("%s", etl_printable(pl.res[i].error, safe, sizeof(safe)));
+			kit_error("%s", kit_printable(pl.res[i].error, safe, sizeof(safe)));
 		}
 	}
 	cJSON_AddStringToObject(root, "exercise", "04-audio-etl");
@@ -441,7 +441,7 @@ static int run_emit(const struct options *o)
 	cJSON_free(text);
 	cJSON_Delete(root);
 	etl_plan_free(&pl);
-	etl_inputs_free(inputs, n);
+	kit_files_free(inputs, n);
 	if (wrc)
 		return KIT_EXIT_INVALID;
 	return failed != 0 ? KIT_EXIT_INVALID : KIT_EXIT_OK;
@@ -454,7 +454,7 @@ static int result_json_ok(const char *dir, int mode, int *threads, char *why, si
 {
 	char w[200], *path = kit_xasprintf("%s/result.json", dir);
 	size_t n;
-	unsigned char *text = etl_slurp(path, RESULT_JSON_MAX, &n, w, sizeof(w));
+	unsigned char *text = kit_slurp(path, RESULT_JSON_MAX, &n, w, sizeof(w));
 	if (!text) {
 		snprintf(why, len, "'%s' %s (--emit writes it)", path, w);
 		free(path);
@@ -515,10 +515,10 @@ static int run_verify_dirs(const struct options *o)
 	}
 	char ddest[16], scratch[4096], why[1024] = "", threads[256] = "";
 	char **inputs = nd ? etl_inputs_of(o, false, &n, ddest, sizeof(ddest)) : NULL;
-	if (!inputs || etl_scratch_make(scratch, sizeof(scratch))) {
+	if (!inputs || kit_scratch_make("etl", scratch, sizeof(scratch))) {
 		printf("FAIL: grader error: %s\n", nd ? "the inputs cannot be read (above)"
 		       : "--verify needs a folder");
-		etl_inputs_free(inputs, n);
+		kit_files_free(inputs, n);
 		free(list);
 		return KIT_EXIT_USAGE;
 	}
@@ -563,8 +563,8 @@ static int run_verify_dirs(const struct options *o)
 	}
 out:
 	etl_plan_free(&pl);
-	etl_scratch_remove(scratch);
-	etl_inputs_free(inputs, n);
+	kit_scratch_remove(scratch);
+	kit_files_free(inputs, n);
 	free(list);
 	return rc;
 }
@@ -581,8 +581,8 @@ static int run_timing(const struct options *o)
 	char **inputs = etl_inputs_of(o, !o->quiet, &n, ddest, sizeof(ddest));
 	if (!inputs)
 		return KIT_EXIT_USAGE;
-	if (o->dest ? writable_dir(o->dest) : etl_scratch_make(scratch, sizeof(scratch))) {
-		etl_inputs_free(inputs, n);
+	if (o->dest ? writable_dir(o->dest) : kit_scratch_make("etl", scratch, sizeof(scratch))) {
+		kit_files_free(inputs, n);
 		return KIT_EXIT_USAGE;
 	}
 	int one = kit_omp_max_threads();
@@ -611,8 +611,8 @@ static int run_timing(const struct options *o)
 		rc = KIT_EXIT_USAGE;
 	kit_results_free(r);
 	if (!o->dest)
-		etl_scratch_remove(scratch);
-	etl_inputs_free(inputs, n);
+		kit_scratch_remove(scratch);
+	kit_files_free(inputs, n);
 	return rc;
 }
 
@@ -882,7 +882,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.make_inputs) {
-		rc = etl_make_inputs(o.make_inputs, o.p.seed, o.count, o.length) ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+		int e = kit_wav_make_inputs(o.make_inputs, o.p.seed, o.count, o.length);
+		rc = e ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 		goto out;
 	}
 	if (o.emit) {

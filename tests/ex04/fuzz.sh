@@ -10,11 +10,10 @@ set -uo pipefail
 root=$1 ref=$2 secs=${3:-${ETL_FUZZ_SECONDS:-20}}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_wav.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-ex=$root/exercises/04-audio-etl
 clang=${CLANG:-clang}
 if ! command -v "$clang" >/dev/null; then echo "SKIP: no clang"; exit 77; fi
 if ! "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$ex" "$root/tests/ex04/fuzz_wav.c" "$ex/etl_wav.c" -o "$tmp/fuzz_wav" 2>"$tmp/cc.log"; then
+	-I"$root/src" "$root/tests/ex04/fuzz_wav.c" "$root/src/wav_check.c" -o "$tmp/fuzz_wav" 2>"$tmp/cc.log"; then
 	echo "SKIP: clang cannot build a libFuzzer target here:"; sed 's/^/  /' "$tmp/cc.log" | head -5
 	exit 77
 fi
@@ -32,7 +31,7 @@ if [ $rc != 0 ]; then
 	for c in crash-* leak-* timeout-*; do
 		[ -e "$c" ] && { echo "finding: $c"; od -A x -t x1z "$c" | head -8; }
 	done
-	echo "FAIL: the fuzzer found a problem in etl_wav_check (above)"
+	echo "FAIL: the fuzzer found a problem in kit_wav_check (above)"
 	exit 1
 fi
 echo "PASS: $secs s of fuzzing, no crash, leak, undefined behaviour or accepted lie"

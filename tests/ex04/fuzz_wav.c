@@ -1,6 +1,6 @@
 /*
  * fuzz_wav.c - a libFuzzer target for the kit's WAV header check
- * (exercises/04-audio-etl/etl_wav.c), the code that reads untrusted WAV
+ * (src/wav_check.c, wav.h), the code that reads untrusted WAV
  * headers before libsndfile does. Built and run by fuzz.sh with clang
  * -fsanitize=fuzzer,address,undefined; the corpus starts from data/audio/
  * and generated inputs. Besides crashes, leaks and undefined behaviour, a
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etl_wav.h"
+#include "wav.h"
 
 struct mem {
 	const uint8_t *p;
@@ -35,10 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mem m = { data, size };
-	etl_wav_facts f;
+	kit_wav_facts f;
 	char why[256];
 	why[0] = 'x';
-	int rc = etl_wav_check(mem_read_at, &m, (long long)size, &f, why, sizeof(why));
+	int rc = kit_wav_check(mem_read_at, &m, (long long)size, &f, why, sizeof(why));
 	if (rc == 0) {
 		if (f.channels < 1 || f.block_align < 1 || f.data_offset < 12 ||
 		    f.data_bytes < 0 || f.data_offset + f.data_bytes > (long long)size)
