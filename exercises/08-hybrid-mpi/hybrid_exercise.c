@@ -29,8 +29,9 @@
 enum { K_HYBRID };
 
 static const kit_ex_kernel kernels[] = {
-	{ "hybrid", 2, "hybrid_pi", "look at TODO(2) in hybrid.c (rank r of R counts only "
-	  "samples [r*n/R, (r+1)*n/R)), then TODO(1) and TODO(3)",
+	{ "hybrid", 2, "hybrid_pi", "look at hybrid.c: TODO(1) starts MPI for threads, "
+	  "TODO(2) gives rank r of R only samples [r*n/R, (r+1)*n/R), TODO(3) shares them "
+	  "among the rank's threads",
 	  KIT_EX_PARALLEL | KIT_EX_SAME_ANY, 0, 0 },
 };
 
