@@ -86,7 +86,7 @@ wait_for() {
 write_conf() {
 	local host cpus ctl_port d_port
 	host=$(hostname -s 2>/dev/null || hostname)
-	cpus=$(nproc)
+	cpus=$(nproc); ((cpus >= 2)) || cpus=2
 	ctl_port=${KIT_CLUSTER_CTL_PORT:-$(free_port)}
 	d_port=${KIT_CLUSTER_SLURMD_PORT:-$(free_port)}
 	[ "$ctl_port" != "$d_port" ] || d_port=$(free_port)
@@ -136,6 +136,9 @@ MinJobAge=300
 KillWait=5
 Waittime=0
 PlugStackConfig=$DIR/plugstack.conf
+# at least 2 CPUs, so that the job scripts run as written on a 1-CPU machine
+# too (oversubscribed); config_overrides: slurmd accepts the count
+SlurmdParameters=config_overrides
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=60 State=UP
 CONF
