@@ -9,7 +9,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-reference=$1 root=$2
+reference=$(realpath "$1") root=$2
 [ "$(id -u)" = 0 ] || skip "the cluster's daemons need root (slurmd starts jobs as their user)"
 for p in /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd; do
 	[ -x "$p" ] || skip "$p is not installed (apt-get install munge slurmctld slurmd slurm-client)"
