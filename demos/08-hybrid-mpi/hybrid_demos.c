@@ -6,12 +6,12 @@
  *
  * USAGE
  *   hybrid-demos --demo pingpong [--quick] [--out DIR]
- *   hybrid-demos --demo sweep [--quick] [-n N] [--out DIR]
- *   ./kit demo pingpong; ./kit demo sweep      (the usual way in)
+ *   hybrid-demos --demo ranks-threads [--quick] [-n N] [--out DIR]
+ *   ./kit demo pingpong; ./kit demo ranks-threads   (the usual way in)
  *
  * NOTES
  *   pingpong starts itself again under mpirun -np 2 when it was not started
- *   by mpirun. sweep runs the reference program (BUILD/solutions/08-hybrid-mpi/
+ *   by mpirun. ranks-threads runs the reference program (BUILD/solutions/08-hybrid-mpi/
  *   hybrid-pi) under mpirun once per (ranks, threads), and the Python version
  *   (pi_mpi4py.py, Debian's python3-mpi4py) at 2 ranks on the same n and seed:
  *   the same count, and the time ratio of the same run.
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
 	bool bench = false;
 	kit_opt opts[] = {
 		KIT_OPT_STRING(0, "demo", &demo, "NAME", "pingpong (2 ranks: latency, bandwidth) "
-			       "or sweep (ranks x threads)"),
+			       "or ranks-threads (a ranks x threads sweep)"),
 		KIT_OPT_BOOL(0, "bench", &bench, "(no benchmark: the sweep is this exercise's)"),
 		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a few seconds)"),
 		KIT_OPT_STRING(0, "out", &out_dir, "DIR", "where the CSV files go"),
@@ -319,11 +319,11 @@ int main(int argc, char **argv)
 	const kit_opt *tables[] = { opts, NULL };
 	kit_opt_prog p = {
 		.name = "hybrid-demos",
-		.usage = "hybrid-demos --demo pingpong|sweep [--quick] [--out DIR]",
+		.usage = "hybrid-demos --demo pingpong|ranks-threads [--quick] [--out DIR]",
 		.about = "The demos of exercise 08 (hybrid MPI + OpenMP): a ping-pong between 2\n"
 			 "MPI ranks, and a ranks x threads sweep beside the mpi4py version.\n",
 		.tables = tables,
-		.examples = "  hybrid-demos --demo pingpong\n  hybrid-demos --demo sweep --quick\n",
+		.examples = "  hybrid-demos --demo pingpong\n  hybrid-demos --demo ranks-threads --quick\n",
 	};
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
@@ -332,11 +332,11 @@ int main(int argc, char **argv)
 		return KIT_EXIT_OK;
 	if (rc)
 		return KIT_EXIT_USAGE;
-	if (bench || !demo || (strcmp(demo, "pingpong") && strcmp(demo, "sweep"))) {
-		kit_error("--demo must be pingpong or sweep (hybrid-demos --help)");
+	if (bench || !demo || (strcmp(demo, "pingpong") && strcmp(demo, "ranks-threads"))) {
+		kit_error("--demo must be pingpong or ranks-threads (hybrid-demos --help)");
 		return KIT_EXIT_USAGE;
 	}
-	if (!strcmp(demo, "sweep"))
+	if (!strcmp(demo, "ranks-threads"))
 		return sweep(argv[0][0] == '/' ? argv[0] : realpath("/proc/self/exe", NULL));
 	if (!getenv("OMPI_COMM_WORLD_SIZE")) {
 		/* not started by mpirun: start 2 copies of this program with it */

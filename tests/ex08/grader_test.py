@@ -50,8 +50,9 @@ def grade(sub, *args):
     if os.path.exists(out):
         with open(out) as f:
             r = json.load(f)
-        for it in r.get("items", r.get("tests", [])):
-            items[it.get("id", it.get("name"))] = it
+        for e in r.get("exercises", []):
+            for it in e.get("items", []):
+                items[it.get("id")] = it
     return p.returncode, items, p
 
 
@@ -71,7 +72,7 @@ def submission(name, edits):
 
 def status(items, iid):
     it = items.get(iid, {})
-    return it.get("status", it.get("result", "")).lower()
+    return it.get("status", "").lower()
 
 
 def seen(items, iid):
