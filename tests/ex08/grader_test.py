@@ -6,8 +6,8 @@ usage: grader_test.py KIT_CLI SOURCE_ROOT BUILD_ROOT
 
   the solution     full marks
   the skeleton     every item fails, each saying why (thread level, 2 x the count)
-  serial           the solution without step 3's pragma: step 3 fails, seen
-                   from outside (too few busy threads), steps 1 and 2 pass
+  serial           the solution without step 3's pragma: step 3 fails (seen by
+                   the grader: too few busy threads), steps 1 and 2 pass
   deadlock         ranks other than 0 skip MPI_Reduce: rank 0 waits forever;
                    the time limit ends the run, no rank is left running
 TAP on stdout; exit 1 on any failure.
