@@ -12,7 +12,7 @@
  *
  * USAGE
  *   ninja -C build
- *   mpirun -np 2 build/exercises/08-hybrid-mpi/hybrid-pi --validate
+ *   mpirun -np 2 build/exercises/08-hybrid-mpi/hybrid --validate
  *   ./kit check 08 --step 2
  *
  * NOTES
@@ -35,7 +35,7 @@ int hybrid_init(int *argc, char ***argv)
 	 * MPI_Init_thread instead (threads may run, only this one calls MPI),
 	 * and when the library provides less, say so on stderr and return -1. */
 	if (MPI_Init(argc, argv) != MPI_SUCCESS) {
-		fprintf(stderr, "hybrid-pi: error: MPI could not start\n");
+		fprintf(stderr, "hybrid: error: MPI could not start\n");
 		return -1;
 	}
 	/* TODO end */

@@ -206,16 +206,16 @@ static kit_ex_work work(const kit_ex_ctx *c)
 }
 
 static const kit_exercise hybrid_exercise = {
-	.name = "08-hybrid-mpi", .title = "Hybrid MPI + OpenMP pi", .program = "hybrid-pi",
+	.name = "08-hybrid-mpi", .title = "Hybrid MPI + OpenMP pi", .program = "hybrid",
 	.edit = "hybrid.c",
 	.about = "Exercise 01's Monte Carlo pi over MPI ranks (processes) x OpenMP threads:\n"
 		 "every rank counts its share of the samples with its threads, and the\n"
 		 "shares are summed on rank 0. Start it with mpirun -np R (or srun in a\n"
 		 "Slurm job); rank 0 prints, times and checks.\n",
 	.table_title = "Hybrid pi: ns per sample by threads (per rank)",
-	.examples = "  mpirun -np 2 hybrid-pi --validate\n"
-		    "  OMP_NUM_THREADS=2 mpirun -np 2 --map-by slot:PE=2 hybrid-pi --threads 1,2\n"
-		    "  srun -n 2 -c 2 hybrid-pi --validate     (in a Slurm job)\n",
+	.examples = "  mpirun -np 2 hybrid --validate\n"
+		    "  OMP_NUM_THREADS=2 mpirun -np 2 --map-by slot:PE=2 hybrid --threads 1,2\n"
+		    "  srun -n 2 -c 2 hybrid --validate     (in a Slurm job)\n",
 	.kernels = kernels, .nkernels = 1,
 	.n_help = "samples over all ranks (default 1e8; 2e7 in checks)",
 	.n_min = 1, .n_max = UINT64_C(10000000000000), .n_linear = true,

@@ -17,7 +17,7 @@
  *
  * USAGE
  *   ninja -C build
- *   mpirun -np 2 build/exercises/08-hybrid-mpi/hybrid-pi --validate
+ *   mpirun -np 2 build/exercises/08-hybrid-mpi/hybrid --validate
  *   ./kit check 08 --step 2
  *
  * NOTES
@@ -40,11 +40,11 @@ int hybrid_init(int *argc, char ***argv)
 	 * library provides is not always what was asked for. */
 	int provided;
 	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-		fprintf(stderr, "hybrid-pi: error: MPI could not start\n");
+		fprintf(stderr, "hybrid: error: MPI could not start\n");
 		return -1;
 	}
 	if (provided < MPI_THREAD_FUNNELED) {
-		fprintf(stderr, "hybrid-pi: error: this MPI library provides no thread support "
+		fprintf(stderr, "hybrid: error: this MPI library provides no thread support "
 			"(MPI_THREAD_SINGLE); use one built with threads\n");
 		MPI_Finalize();
 		return -1;
