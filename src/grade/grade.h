@@ -36,6 +36,7 @@
 #define SPEED_ZERO 4.0		/* no speed credit at or beyond this ratio */
 #define BUILD_TIMEOUT 1800.0	/* meson setup, ninja */
 #define VERIFY_TIMEOUT 600.0	/* the reference's --verify and --make-inputs */
+#define MPIRUN "/usr/bin/mpirun"	/* items with "ranks" (Debian: openmpi-bin) */
 #define MAX_SUBMISSION (1024 * 1024)	/* bytes per submitted file */
 #define SHOWN_LINES 12		/* compiler lines shown in a row */
 
@@ -65,6 +66,9 @@ typedef struct item {
 	bool same;		/* one seed for every run: all must give the same result */
 	bool parallel;		/* every run at T > 1 threads: T threads did the work */
 	int procs;		/* > 0: that many child processes did the work */
+	int *ranks;		/* MPI ranks: each run under mpirun -np R, once per R
+				 * (and thread count); NULL: no mpirun */
+	size_t nranks;
 	bool inputs;		/* the reference makes input files (--make-inputs) */
 	char **inputs_args;	/* more arguments for --make-inputs ("--count", "24") */
 	size_t ninputs_args;
@@ -334,6 +338,7 @@ typedef struct run_spec {
 	size_t nargs;
 	int threads;
 	int procs;			/* > 0: busy processes are counted against this */
+	int ranks;			/* > 0: run under mpirun -np RANKS */
 	uint64_t seed;
 	const char *inputs;		/* --input DIR, or NULL */
 	const char *const *extra_env;	/* more "NAME=VALUE" (tsan), or NULL */

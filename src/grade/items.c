@@ -119,6 +119,41 @@ static double reference_cpu(session *s, const exercise *e, const run_spec *rs, d
 	return cpu;
 }
 
+/* "at 2 ranks x 3 threads" or "at 3 threads", malloc'd. */
+static char *run_where(const run_spec *rs)
+{
+	int t = rs->threads;
+	if (rs->ranks > 0)
+		return kit_xasprintf("at %d rank%s x %d thread%s", rs->ranks,
+				     rs->ranks == 1 ? "" : "s", t, t == 1 ? "" : "s");
+	return kit_xasprintf("at %d thread%s", t, t == 1 ? "" : "s");
+}
+
+/* run_problem for a run under mpirun: how it ended, a process left behind,
+ * fewer busy threads than ranks x threads (each rank must use its threads). */
+static char *mpi_problem(const item *it, const run_spec *rs, const run_out *o)
+{
+	char *at = run_where(rs), *bad = NULL;
+	int want = rs->ranks * rs->threads;
+	if (!o->ran_ok || !o->emitted)
+		bad = kit_xasprintf("%s: %s", at, o->problem ? o->problem : "no output");
+	else if (o->left)
+		bad = kit_xasprintf("%s: %d process%s still running after mpirun ended", at,
+				    o->left, o->left == 1 ? " was" : "es were");
+	else if (it->parallel && want > 1 && o->seen.cpu < BUSY_MIN_CPU)
+		bad = kit_xasprintf("%s: the run used %.2f s of CPU, too little to see which "
+				    "threads worked (a grader set-up problem: the item's input is "
+				    "too small)", at, o->seen.cpu);
+	else if (it->parallel && want > 1 && o->seen.busy_threads < want)
+		bad = kit_xasprintf("%s: %d thread%s did a share of the work, not %d (seen from "
+				    "outside: %.2f s of CPU in %d processes): every rank must share "
+				    "its samples among its threads", at, o->seen.busy_threads,
+				    o->seen.busy_threads == 1 ? "" : "s", want, o->seen.cpu,
+				    o->seen.procs_seen);
+	free(at);
+	return bad;
+}
+
 /* What a run showed that fails the item, or NULL: how it ended, a race, a
  * process left behind, too few threads or processes doing the work. */
 static char *run_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
@@ -126,6 +161,8 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 {
 	int t = rs->threads;
 	const char *ts = t == 1 ? "" : "s";
+	if (rs->ranks > 0)
+		return mpi_problem(it, rs, o);
 	if (rs->tsan) {
 		char *race = race_in(o->err_full, t);
 		if (race)
@@ -220,14 +257,22 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 		tsan_env[1] = tool;
 		tsan_env[2] = "ARCHER_OPTIONS=verbose=0";
 	}
-	size_t nruns = it->nthreads * (size_t)it->repeat, done = 0;
+	if (it->nranks && access(MPIRUN, X_OK)) {
+		item_skip(it, "mpirun is not installed here (Debian: apt-get install openmpi-bin "
+			  "libopenmpi-dev)");
+		return;
+	}
+	size_t nrank_counts = it->nranks ? it->nranks : 1;
+	size_t nruns = nrank_counts * it->nthreads * (size_t)it->repeat, done = 0;
 	char **dirs = kit_xcalloc(nruns + 1, sizeof(char *));
 	uint64_t seed = fresh_seed();
 	char *inputs = NULL;
 	int passed = 0, failed = 0, wrong = 0, first_t = 0;
 	double cpu1 = NAN;	/* CPU of this item's last good 1-thread run */
 	bool stop = false;
+	for (size_t ri = 0; ri < nrank_counts && !stop; ri++)
 	for (size_t ti = 0; ti < it->nthreads && !stop; ti++) {
+		int ranks = it->nranks ? it->ranks[ri] : 0;
 		int t = resolve_threads(s, it->threads[ti]);
 		if (t < 1) {
 			item_fail(it, "the item's thread list is malformed (a grader set-up error)");
@@ -237,7 +282,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 		if (!first_t)
 			first_t = t;
 		for (int rep = 0; rep < it->repeat && !stop; rep++) {
-			if (!it->same || (!ti && !rep)) {
+			if (!it->same || (!ri && !ti && !rep)) {
 				if (!it->same)
 					seed = fresh_seed();
 				if (it->inputs) {
@@ -255,11 +300,11 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 					}
 				}
 			}
-			say_doing(s, "%s: run %zu of %zu (%d thread%s)", it->name, done + 1, nruns, t,
-				  t == 1 ? "" : "s");
 			run_spec rs = { .prog = prog, .args = args, .nargs = nargs, .threads = t,
-					.procs = it->procs, .seed = seed, .inputs = inputs, .extra_env = tsan ? tsan_env : NULL,
+					.procs = it->procs, .ranks = ranks, .seed = seed, .inputs = inputs, .extra_env = tsan ? tsan_env : NULL,
 					.timeout = item_timeout(s, it), .observe = !tsan, .tsan = tsan };
+			char *at = run_where(&rs);
+			say_doing(s, "%s: run %zu of %zu (%s)", it->name, done + 1, nruns, at + 3);
 			run_out o;
 			run_emit(s, &rs, &o);
 			done++;
@@ -274,7 +319,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 					((exercise *)e)->error = kit_xstrdup(line);
 				}
 				if (v != 1) {
-					bad = kit_xasprintf("at %d thread%s: %s", t, t == 1 ? "" : "s", line);
+					bad = kit_xasprintf("%s: %s", at, line);
 					wrong++;
 				}
 				free(line);
@@ -295,6 +340,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 					o.emitted = NULL;
 				}
 			}
+			free(at);
 			run_out_free(&o);
 		}
 	}

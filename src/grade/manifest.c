@@ -30,6 +30,7 @@ static void item_free(item *it)
 	for (size_t i = 0; i < it->nthreads; i++)
 		free(it->threads[i]);
 	free(it->threads);
+	free(it->ranks);
 	for (size_t i = 0; i < it->ninputs_args; i++)
 		free(it->inputs_args[i]);
 	free(it->inputs_args);
@@ -154,6 +155,24 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 	it->inputs_args = string_array(cJSON_GetObjectItemCaseSensitive(j, "inputs_args"),
 				       &it->ninputs_args);
 	it->threads = string_array(cJSON_GetObjectItemCaseSensitive(j, "threads"), &it->nthreads);
+	const cJSON *ranks = cJSON_GetObjectItemCaseSensitive(j, "ranks");
+	if (ranks) {
+		const cJSON *r;
+		bool ok = cJSON_IsArray(ranks) && cJSON_GetArraySize(ranks) > 0 &&
+			  (it->kind == K_CORRECT);
+		it->ranks = kit_xcalloc((size_t)cJSON_GetArraySize(ranks) + 1, sizeof(int));
+		cJSON_ArrayForEach(r, ranks) {
+			ok = ok && cJSON_IsNumber(r) && r->valuedouble >= 1 && r->valuedouble <= 16 &&
+			     r->valuedouble == (int)r->valuedouble;
+			if (ok)
+				it->ranks[it->nranks++] = (int)r->valuedouble;
+		}
+		if (!ok) {
+			kit_error("%s: item '%s': \"ranks\" must be a list of MPI rank counts 1-16, "
+				  "in a correct item", where, id);
+			return -1;
+		}
+	}
 	if (!it->nthreads) {
 		free(it->threads);
 		it->threads = kit_xcalloc(1, 3 * sizeof(char *));
