@@ -123,6 +123,7 @@ static void test_files(void)
 	ok(rc == -1 && strstr(err, "/nonexistent/folder"), "a missing folder: -1, named");
 	free(err);
 	remove_tree(dir);
+	free(dir);
 	kit_buf_free(&msg);
 
 	w[1] = 9;
