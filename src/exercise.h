@@ -256,4 +256,72 @@ int kit_ex_json_u64(const struct cJSON *obj, const char *key, uint64_t *out, kit
 /* OBJ[KEY] as a finite number. 0, or -1 with MSG. */
 int kit_ex_json_double(const struct cJSON *obj, const char *key, double *out, kit_buf *msg);
 
+/* ------------------------------------------------------------------------
+ * Helpers for descriptors (exercise_files.c): what emit, verify and the
+ * checks of every exercise would otherwise write again.
+ */
+
+/* Writes SIZE bytes at DATA to DIR/NAME atomically (a reader sees the old
+ * file or the whole new one), in this machine's byte order. 0, or -1 after
+ * one message naming the file. The emit side of kit_ex_read_exact. */
+int kit_ex_write_exact(const char *dir, const char *name, const void *data, size_t size);
+
+/* Writes DIR/NAME atomically through FILL(F, ARG), which returns 0, or -1
+ * when it could not produce the contents. 0, or -1 after one message. */
+int kit_ex_write_with(const char *dir, const char *name, int (*fill)(FILE *f, void *arg),
+		      void *arg);
+
+/* A whole number that may exceed 2^53 (a sum of 64-bit values), kept exact
+ * in result.json as a string of decimal digits: OBJ[KEY] = "V". */
+void kit_ex_json_add_u64_text(struct cJSON *obj, const char *key, uint64_t v);
+/* Reads it back: OBJ[KEY] must be a string of 1 to 20 decimal digits within
+ * 2^64 - 1. 0, or -1 with MSG naming KEY. */
+int kit_ex_json_u64_text(const struct cJSON *obj, const char *key, uint64_t *out, kit_buf *msg);
+
+/* OBJ[KEY] as a whole number in [-2^53, 2^53]. 0, or -1 with MSG naming KEY. */
+int kit_ex_json_i64(const struct cJSON *obj, const char *key, int64_t *out, kit_buf *msg);
+
+/* How many of the N elements of ELEM bytes at GOT and WANT differ (bytewise);
+ * *FIRST (may be NULL) gets the index of the first that does, when any.
+ * Cannot fail. */
+size_t kit_ex_count_diff(const void *got, const void *want, size_t n, size_t elem,
+			 size_t *first);
+
+/* A 64-bit fingerprint of SIZE bytes (FNV-1a over 64-bit words): the result
+ * compared across runs and folders when the result itself is large. Equal
+ * bytes, equal fingerprints; different bytes almost surely differ. */
+uint64_t kit_ex_fingerprint(const void *data, size_t size);
+
+/* The child processes of one run of a KIT_EX_PROCESSES kernel: how many were
+ * forked (each counted as it starts, through pthread_atfork) and the CPU time
+ * of those waited for. begin before the kernel, end after it. */
+typedef struct kit_ex_children {
+	unsigned forked;
+	double cpu;		/* seconds, user + system */
+} kit_ex_children;
+void kit_ex_children_begin(void);
+kit_ex_children kit_ex_children_end(void);
+/* CPU seconds of this process's children waited for so far (getrusage). */
+double kit_ex_children_cpu(void);
+/* --emit: OUT["children"], OUT["child_cpu_s"]. */
+void kit_ex_children_emit(const kit_ex_children *k, struct cJSON *out);
+/* --verify: RESULT's children show the work was forked: at least
+ * min(C->procs, 2) children, with CPU time. False with MSG (replaced) saying
+ * what ran where. */
+bool kit_ex_children_verify(const struct cJSON *result, const kit_ex_ctx *c, kit_buf *msg);
+
+/* A work callback for exercises whose -n counts samples (rates: ns/sample,
+ * samples/s): .work = kit_ex_work_samples. */
+kit_ex_work kit_ex_work_samples(const kit_ex_ctx *c);
+
+/* GOT is WANT bit for bit (the answer the serial code defines); MSG gets
+ * "G, the defined answer" or "G, not the defined W (off by D)". */
+bool kit_ex_same_double(double got, double want, kit_buf *msg);
+
+/* An argument check for a kernel that keeps -n items in memory: 0 when C->n
+ * is at most MOST, else -1 after one line naming -n, the kernel and the
+ * limit ("-n 300000000 is too large for the filter kernel: at most 200000000
+ * readings"). For make and check_options. */
+int kit_ex_n_at_most(const kit_ex_ctx *c, uint64_t most, const char *what);
+
 #endif /* KIT_EXERCISE_H */

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "exercise.h"
@@ -193,25 +192,16 @@ out:
 	free(first);
 }
 
-static double children_cpu(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 static void check_children(kit_checks *c, runner *r)
 {
 	const drv *d = r->d;
 	int k = r->c.kernel;
-	double before = children_cpu();
+	double before = kit_ex_children_cpu();
 	if (runner_run(r)) {
 		fail_to_run(c, d, k);
 		return;
 	}
-	double cpu = children_cpu() - before;
+	double cpu = kit_ex_children_cpu() - before;
 	int st;
 	pid_t left = waitpid(-1, &st, WNOHANG);
 	if (left != -1 || errno != ECHILD)

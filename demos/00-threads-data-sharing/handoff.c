@@ -36,8 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "kit.h"
-#include "opt.h"
 #include "sharing.h"
 
 #ifdef _OPENMP
@@ -188,52 +188,51 @@ static int demo_handoff(uint64_t rounds, uint64_t seed, double limit, const char
 }
 #endif
 
-int main(int argc, char **argv)
+static bool n_set;
+static uint64_t n, seed = 2026;
+
+static int run(const kit_demo_args *a, void *ctx)
 {
-	const char *demo = NULL, *out = NULL;
-	bool quick = false, n_set = false;
-	uint64_t n = 0, seed = 2026;
-	kit_opt opts[] = {
-		KIT_OPT_STRING(0, "demo", &demo, "NAME", "the demo to run: handoff"),
-		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a second or two)"),
-		KIT_OPT_U64('n', NULL, &n, "ROUNDS", "hand-offs per variant (default 2e5; "
-			    "--quick 100)", 1, UINT64_C(100000000)),
-		KIT_OPT_STRING(0, "out", &out, "DIR", "where handoff.csv goes (default "
-			       "results/demos/handoff)"),
-		KIT_OPT_U64(0, "seed", &seed, "S", "seed of the values (default 2026)", 0,
-			    UINT64_MAX),
-		KIT_OPT_END,
-	};
-	opts[2].seen = &n_set;
-	const kit_opt *tables[] = { opts, NULL };
-	kit_opt_prog p = {
-		.name = "sharing-demos",
-		.usage = "sharing-demos --demo handoff [--quick] [-n ROUNDS] [--out DIR]",
-		.about = "The live-class demo of exercise 00 (threads and data sharing): a flag\n"
-			 "hand-off between two threads written plain, volatile, with relaxed\n"
-			 "atomics and with seq_cst atomics, each in its own child process.\n",
-		.tables = tables,
-		.examples = "  sharing-demos --demo handoff\n  sharing-demos --demo handoff --quick\n",
-	};
-	if (kit_init(argc, argv))
-		return KIT_EXIT_USAGE;
-	int rc = kit_opt_parse(&p, argc, argv);
-	if (rc == KIT_OPT_HELP)
-		return KIT_EXIT_OK;
-	if (rc == 0 && (!demo || strcmp(demo, "handoff"))) {
-		kit_error("unknown demo '%s'; the demo of exercise 00 is handoff", demo ? demo : "");
-		rc = -1;
-	}
-	if (rc)
-		return KIT_EXIT_USAGE;
+	(void)ctx;
 #ifndef _OPENMP
+	(void)a;
 	printf("the hand-off needs two threads, and this build has no OpenMP "
 	       "(-Dopenmp=disabled): nothing to show\n");
 	return KIT_EXIT_SKIP;
 #else
 	char *dflt = kit_xasprintf("%s/results/demos/handoff", kit_root());
-	rc = demo_handoff(n_set ? n : quick ? 100 : 200000, seed, 2.0, out ? out : dflt);
+	int rc = demo_handoff(n_set ? n : a->quick ? 100 : 200000, seed, 2.0,
+			      a->out ? a->out : dflt);
 	free(dflt);
 	return rc;
 #endif
+}
+
+static const kit_demo demos[] = {
+	{ "handoff", "a flag hand-off done wrong (plain, volatile, relaxed) and right "
+		     "(seq_cst atomics)", run },
+	{ NULL },
+};
+
+static kit_opt opts[] = {
+	KIT_OPT_U64('n', NULL, &n, "ROUNDS", "hand-offs per variant (default 2e5; --quick 100)",
+		    1, UINT64_C(100000000)),
+	KIT_OPT_U64(0, "seed", &seed, "S", "seed of the values (default 2026)", 0, UINT64_MAX),
+	KIT_OPT_END,
+};
+
+int main(int argc, char **argv)
+{
+	opts[0].seen = &n_set;
+	const kit_demo_table t = {
+		.program = "sharing-demos",
+		.about = "The live-class demo of exercise 00 (threads and data sharing): a flag\n"
+			 "hand-off between two threads written plain, volatile, with relaxed\n"
+			 "atomics and with seq_cst atomics, each in its own child process.",
+		.demos = demos,
+		.quick_help = "test-sized (a second or two)",
+		.out_help = "where handoff.csv goes (default results/demos/handoff)",
+		.options = opts,
+	};
+	return kit_demo_main(argc, argv, &t);
 }

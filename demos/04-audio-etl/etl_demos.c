@@ -23,10 +23,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "demo.h"
 #include "etl_driver.h"
 #include "etl_io.h"
 #include "kit.h"
-#include "opt.h"
 
 #define MAX_POINTS 64
 
@@ -367,74 +367,54 @@ static int sweep_demo(const etl_demo_opts *o, bool bench)
 	return rc;
 }
 
-static int etl_demo(const char *name, const etl_demo_opts *o)
+static bool quiet;
+static int files;
+static double seconds, sigma = ETL_SIGMA;
+static uint64_t seed = ETL_SEED;
+static kit_opt_counts workers;
+
+static int run(const kit_demo_args *a, void *ctx)
 {
-	if (strcmp(name, "etl")) {
-		kit_error("unknown demo '%s'; exercise 04 has one demo: etl", name);
-		return KIT_EXIT_USAGE;
-	}
-	return sweep_demo(o, false);
+	(void)ctx;
+	etl_demo_opts d = { .out_dir = a->out, .quick = a->quick, .quiet = quiet, .files = files,
+			    .seconds = seconds, .workers = workers.v, .nworkers = workers.n,
+			    .p = { .sigma = sigma, .seed = seed } };
+	return sweep_demo(&d, a->bench);
 }
 
-static int etl_bench(const etl_demo_opts *o)
-{
-	return sweep_demo(o, true);
-}
+static const kit_demo demos[] = {
+	{ "etl", "the Python lesson's etl_demo in C, then every mode at 1 .. 2 x CPUs workers "
+		 "in MB/s against a plain copy", run },
+	{ NULL },
+};
+
+static const kit_opt opts[] = {
+	KIT_OPT_INT(0, "files", &files, "N", "generated files (default 24)", 1, 1000),
+	KIT_OPT_DOUBLE(0, "seconds", &seconds, "S", "seconds each (default 5; the bench: 30)",
+		       0.01, 3600),
+	KIT_OPT_COUNTS(0, "threads", &workers, "LIST", "worker counts (default 1 .. CPUs, and "
+		       "2 x CPUs)", 1, 256),
+	KIT_OPT_DOUBLE(0, "sigma", &sigma, "S", "standard deviation of the noise (default 0.1)",
+		       0, 10),
+	KIT_OPT_U64(0, "seed", &seed, "S", "seed of the noise (default 2026)", 0, UINT64_MAX),
+	KIT_OPT_BOOL('q', "quiet", &quiet, "only the tables"),
+	KIT_OPT_END,
+};
+
+static const kit_demo_table table = {
+	.program = "etl-demos",
+	.about = "The live demo and the benchmark of exercise 04 (the audio ETL), run on\n"
+		 "the reference solution.",
+	.demos = demos,
+	.bench = run,
+	.bench_about = "MB/s of every mode against a plain copy and the Python\nversion of "
+		       "this lesson (etl.py), side by side",
+	.quick_help = "test-sized (8 files of 1 s)",
+	.out_help = "where the files go (default: results/demos/etl,\nresults/bench/etl)",
+	.options = opts,
+};
 
 int main(int argc, char **argv)
 {
-	const char *demo = NULL, *out = NULL;
-	bool bench = false, quick = false, quiet = false;
-	int files = 0;
-	double seconds = 0, sigma = ETL_SIGMA;
-	uint64_t seed = ETL_SEED;
-	kit_opt_counts workers = { 0 };
-	const kit_opt opts[] = {
-		KIT_OPT_STRING(0, "demo", &demo, "NAME", "the live demo: etl"),
-		KIT_OPT_BOOL(0, "bench", &bench, "MB/s of every mode against a plain copy and "
-			     "the Python\nversion of this lesson (etl.py), side by side"),
-		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (8 files of 1 s)"),
-		KIT_OPT_STRING(0, "out", &out, "DIR", "where the files go (default: "
-			       "results/demos/etl,\nresults/bench/etl)"),
-		KIT_OPT_INT(0, "files", &files, "N", "generated files (default 24)", 1, 1000),
-		KIT_OPT_DOUBLE(0, "seconds", &seconds, "S", "seconds each (default 5; the "
-			       "bench: 30)", 0.01, 3600),
-		KIT_OPT_COUNTS(0, "threads", &workers, "LIST", "worker counts (default 1 .. "
-			       "CPUs, and 2 x CPUs)", 1, 256),
-		KIT_OPT_DOUBLE(0, "sigma", &sigma, "S", "standard deviation of the noise "
-			       "(default 0.1)", 0, 10),
-		KIT_OPT_U64(0, "seed", &seed, "S", "seed of the noise (default 2026)", 0,
-			    UINT64_MAX),
-		KIT_OPT_BOOL('q', "quiet", &quiet, "only the tables"),
-		KIT_OPT_END,
-	};
-	const kit_opt *tables[] = { opts, NULL };
-	kit_opt_prog p = {
-		.name = "etl-demos",
-		.usage = "etl-demos --demo etl [--quick] [--out DIR]\netl-demos --bench "
-			 "[--quick] [--out DIR]",
-		.about = "The live demo and the benchmark of exercise 04 (the audio ETL), run on\n"
-			 "the reference solution.\n",
-		.tables = tables,
-		.examples = "  etl-demos --demo etl\n  etl-demos --bench --quick --out /tmp/b\n",
-	};
-	if (kit_init(argc, argv))
-		return KIT_EXIT_USAGE;
-	int rc = kit_opt_parse(&p, argc, argv);
-	if (rc == KIT_OPT_HELP)
-		return KIT_EXIT_OK;
-	if (rc == 0 && !demo == !bench) {
-		kit_error("choose one of --demo etl and --bench (etl-demos --help lists them)");
-		rc = -1;
-	}
-	if (rc) {
-		kit_opt_counts_free(&workers);
-		return KIT_EXIT_USAGE;
-	}
-	etl_demo_opts d = { .out_dir = out, .quick = quick, .quiet = quiet, .files = files,
-			    .seconds = seconds, .workers = workers.v, .nworkers = workers.n,
-			    .p = { .sigma = sigma, .seed = seed } };
-	rc = demo ? etl_demo(demo, &d) : etl_bench(&d);
-	kit_opt_counts_free(&workers);
-	return rc;
+	return kit_demo_main(argc, argv, &table);
 }

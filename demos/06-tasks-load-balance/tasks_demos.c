@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demo.h"
 #include "kit.h"
-#include "opt.h"
 #include "tasks.h"
 
 static bool quick, quiet;
@@ -297,60 +297,56 @@ static int bench(void)
 	return finish(r, "bench");
 }
 
-int main(int argc, char **argv)
+/* The common options into the statics, the folder made; then the demo NAME
+ * (NULL: the benchmark). */
+static int run(const kit_demo_args *a, void *ctx)
 {
-	const char *demo = NULL;
-	bool do_bench = false;
-	kit_opt opts[] = {
-		KIT_OPT_STRING(0, "demo", &demo, "NAME", "a live demo: schedules, cutoff, linked-list"),
-		KIT_OPT_BOOL(0, "bench", &do_bench, "every kernel at 1 .. all threads: speed-up"),
-		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a few seconds)"),
-		KIT_OPT_STRING(0, "out", &outdir, "DIR", "where the files go (default: "
-			       "results/demos/NAME,\nresults/bench/tasks)"),
-		KIT_OPT_BOOL('q', "quiet", &quiet, "no tables or charts on the terminal"),
-		KIT_OPT_END,
-	};
-	const kit_opt *tables[] = { opts, NULL };
-	kit_opt_prog p = {
-		.name = "tasks-demos",
-		.usage = "tasks-demos --demo NAME [--quick] [--out DIR]\ntasks-demos --bench "
-			 "[--quick] [--out DIR]",
-		.about = "The demos and the benchmark of exercise 06 (tasks and load balance),\n"
-			 "run on the reference solution.\n",
-		.tables = tables,
-		.examples = "  tasks-demos --demo schedules\n  tasks-demos --bench --quick\n",
-	};
-	if (kit_init(argc, argv))
-		return KIT_EXIT_USAGE;
-	int rc = kit_opt_parse(&p, argc, argv);
-	if (rc == KIT_OPT_HELP)
-		return KIT_EXIT_OK;
-	const char *names[] = { "schedules", "cutoff", "linked-list" };
-	int which = -1;
-	for (int i = 0; demo && i < 3; i++)
-		if (!strcmp(demo, names[i]))
-			which = i;
-	if (rc == 0 && !demo == !do_bench) {
-		kit_error("choose one of --demo NAME and --bench (tasks-demos --help lists them)");
-		rc = -1;
-	} else if (rc == 0 && demo && which < 0) {
-		kit_error("--demo '%s' is not a demo of exercise 06: use schedules, cutoff or linked-list",
-			  demo);
-		rc = -1;
-	}
-	if (rc)
-		return KIT_EXIT_USAGE;
+	(void)ctx;
+	quick = a->quick;
+	outdir = a->out;
 	if (outdir && *outdir)
 		snprintf(dir, sizeof(dir), "%s", outdir);
 	else
-		snprintf(dir, sizeof(dir), "%s/results/%s", kit_root(), demo ? demo : "bench/tasks");
-	if (demo && !(outdir && *outdir))
-		snprintf(dir, sizeof(dir), "%s/results/demos/%s", kit_root(), demo);
+		snprintf(dir, sizeof(dir), "%s/results/%s%s", kit_root(),
+			 a->bench ? "bench/tasks" : "demos/", a->bench ? "" : a->name);
 	if (kit_mkdirs(dir))
 		return KIT_EXIT_USAGE;
 	if (!quiet)
 		kit_env_print(stdout);
-	if (do_bench)
+	if (a->bench)
 		return bench();
-	return which == 0 ? demo_schedules() : which == 1 ? demo_cutoff() : demo_list();
+	return !strcmp(a->name, "schedules") ? demo_schedules() :
+	       !strcmp(a->name, "cutoff") ? demo_cutoff() : demo_list();
+}
+
+static const kit_demo demos[] = {
+	{ "schedules", "static, dynamic,1/4/16/64 and guided side by side, with a timeline of "
+		       "each", run },
+	{ "cutoff", "fib with tasks: time against the cut-off (the cost of too-small tasks)",
+	  run },
+	{ "linked-list", "a linked list: a task per node against copying to an array and a "
+			 "dynamic loop", run },
+	{ NULL },
+};
+
+static const kit_opt opts[] = {
+	KIT_OPT_BOOL('q', "quiet", &quiet, "no tables or charts on the terminal"),
+	KIT_OPT_END,
+};
+
+static const kit_demo_table table = {
+	.program = "tasks-demos",
+	.about = "The demos and the benchmark of exercise 06 (tasks and load balance),\n"
+		 "run on the reference solution.",
+	.demos = demos,
+	.bench = run,
+	.bench_about = "every kernel at 1 .. all threads: speed-up",
+	.out_help = "where the files go (default: results/demos/NAME,\nresults/bench/tasks)",
+	.options = opts,
+	.examples = "  tasks-demos --demo schedules\n  tasks-demos --bench --quick\n",
+};
+
+int main(int argc, char **argv)
+{
+	return kit_demo_main(argc, argv, &table);
 }

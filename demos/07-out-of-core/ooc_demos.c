@@ -23,10 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "kit.h"
 #include "kit_omp.h"
 #include "npy.h"
-#include "opt.h"
 #include "ooc.h"
 
 typedef int (*kernel_fn)(const ooc_file *f, double *means);
@@ -204,41 +204,42 @@ static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *ou
 	return rc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
 }
 
+static uint64_t rows, mem = 8000000;
+
+static int demo(const kit_demo_args *a, void *ctx)
+{
+	(void)ctx;
+	return run(a->bench, a->quick, rows ? rows : a->quick ? 200000 : 4000000, (size_t)mem,
+		   a->out);
+}
+
+static const kit_demo demos[] = {
+	{ "ooc", "MB/s of each kernel, cold and warm page cache, against a plain sequential "
+		 "read of the same file", demo },
+	{ NULL },
+};
+
+static const kit_opt opts[] = {
+	KIT_OPT_U64('n', NULL, &rows, "N", "rows of the file (default 4e6: 256 MB)", 1,
+		    UINT64_C(1) << 34),
+	KIT_OPT_U64(0, "mem", &mem, "SIZE", "memory budget in bytes (default 8M)", 65536,
+		    UINT64_C(1) << 40),
+	KIT_OPT_END,
+};
+
+static const kit_demo_table table = {
+	.program = "ooc-demos",
+	.about = "The demo and the benchmark of exercise 07 (larger than memory), run on\n"
+		 "the reference solution.",
+	.demos = demos,
+	.bench = demo,
+	.bench_about = "MB/s beside a plain read and the Python version",
+	.quick_help = "test-sized (a 13 MB file, one run each)",
+	.out_help = "where the CSV goes (default: none)",
+	.options = opts,
+};
+
 int main(int argc, char **argv)
 {
-	const char *demo = NULL, *out = NULL;
-	bool bench = false, quick = false;
-	uint64_t rows = 0, mem = 8000000;
-	kit_opt opts[] = {
-		KIT_OPT_STRING(0, "demo", &demo, "NAME", "the demo: ooc"),
-		KIT_OPT_BOOL(0, "bench", &bench, "MB/s beside a plain read and the Python version"),
-		KIT_OPT_BOOL(0, "quick", &quick, "test-sized (a 13 MB file, one run each)"),
-		KIT_OPT_STRING(0, "out", &out, "DIR", "where the CSV goes (default: none)"),
-		KIT_OPT_U64('n', NULL, &rows, "N", "rows of the file (default 4e6: 256 MB)", 1,
-			    UINT64_C(1) << 34),
-		KIT_OPT_U64(0, "mem", &mem, "SIZE", "memory budget in bytes (default 8M)", 65536,
-			    UINT64_C(1) << 40),
-		KIT_OPT_END,
-	};
-	const kit_opt *tables[] = { opts, NULL };
-	kit_opt_prog p = {
-		.name = "ooc-demos",
-		.usage = "ooc-demos --demo ooc [--quick] [--out DIR]\nooc-demos --bench [--quick] "
-			 "[--out DIR]",
-		.about = "The demo and the benchmark of exercise 07 (larger than memory), run on\n"
-			 "the reference solution.\n",
-		.tables = tables,
-	};
-	if (kit_init(argc, argv))
-		return KIT_EXIT_USAGE;
-	int rc = kit_opt_parse(&p, argc, argv);
-	if (rc == KIT_OPT_HELP)
-		return KIT_EXIT_OK;
-	if (rc == 0 && (!demo == !bench || (demo && strcmp(demo, "ooc")))) {
-		kit_error("choose one of --demo ooc and --bench (ooc-demos --help)");
-		rc = -1;
-	}
-	if (rc)
-		return KIT_EXIT_USAGE;
-	return run(bench, quick, rows ? rows : quick ? 200000 : 4000000, (size_t)mem, out);
+	return kit_demo_main(argc, argv, &table);
 }

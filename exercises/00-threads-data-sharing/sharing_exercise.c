@@ -92,12 +92,7 @@ static bool arrays(int k) { return k == K_FILTER || k == K_COMPACT || k == K_INS
 /* -n fits C's kernel. 0, or -1 after one line. */
 static int check_options(const kit_ex_ctx *c)
 {
-	if (arrays(c->kernel) && c->n > 200000000) {
-		kit_error("-n %llu is too large for the %s kernel: at most 2e8 readings",
-			  (unsigned long long)c->n, kernels[c->kernel].name);
-		return -1;
-	}
-	return 0;
+	return arrays(c->kernel) ? kit_ex_n_at_most(c, 200000000, "readings") : 0;
 }
 
 static void *make(const kit_ex_ctx *c)
@@ -189,10 +184,7 @@ static void reference(problem *p, int k)
 static bool same_array(const char *name, const int32_t *got, const int32_t *want, size_t len,
 		       kit_buf *msg)
 {
-	size_t bad = 0, first = 0;
-	for (size_t i = 0; i < len; i++)
-		if (got[i] != want[i] && !bad++)
-			first = i;
+	size_t first = 0, bad = kit_ex_count_diff(got, want, len, sizeof(*got), &first);
 	if (bad)
 		kit_buf_printf(msg, "%s[%zu] = %d, expected %d (%zu of %zu wrong)", name, first,
 			       got[first], want[first], bad, len);
@@ -353,61 +345,24 @@ static void describe(const void *res, kit_buf *msg)
 	kit_buf_printf(msg, what[r->kernel], (long long)r->a, (unsigned long long)r->b);
 }
 
-static kit_ex_work work(const kit_ex_ctx *c)
-{
-	return (kit_ex_work){ .samples = (double)c->n };
-}
-
-/* Writes LEN bytes at DATA to DIR/NAME atomically. 0, or -1 after a message. */
-static int put(const char *dir, const char *name, const void *data, size_t len)
-{
-	char *path = kit_xasprintf("%s/%s", dir, name);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, path);
-	if (rc == 0 && len && fwrite(data, 1, len, a.f) != len) {
-		kit_error("cannot write %s", path);
-		kit_atomic_abort(&a);
-		rc = -1;
-	} else if (rc == 0)
-		rc = kit_atomic_commit(&a);
-	free(path);
-	return rc;
-}
-
 static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
 {
 	problem *p = prob;
 	const result *r = res;
-	char b[24];
-	snprintf(b, sizeof(b), "%llu", (unsigned long long)r->b);
 	cJSON_AddNumberToObject(out, "a", (double)r->a);
-	cJSON_AddStringToObject(out, "b", b);
+	kit_ex_json_add_u64_text(out, "b", r->b);
 	switch (c->kernel) {
-	case K_TEAM: return put(dir, "parts.u64", p->part, (size_t)c->threads * sizeof(*p->part));
-	case K_FILTER: return put(dir, "y.i32", p->y, p->n * sizeof(*p->y));
+	case K_TEAM:
+		return kit_ex_write_exact(dir, "parts.u64", p->part,
+					  (size_t)c->threads * sizeof(*p->part));
+	case K_FILTER: return kit_ex_write_exact(dir, "y.i32", p->y, p->n * sizeof(*p->y));
 	case K_COMPACT:
-		return put(dir, "out.i32", p->y, (r->a > 0 ? (size_t)r->a : 0) * sizeof(*p->y));
+		return kit_ex_write_exact(dir, "out.i32", p->y,
+					  (r->a > 0 ? (size_t)r->a : 0) * sizeof(*p->y));
 	case K_INSERT:
-		return put(dir, "buckets.i32", p->b, sizeof(p->b)) ||
-		       put(dir, "next.i32", p->next, p->n * sizeof(*p->next));
+		return kit_ex_write_exact(dir, "buckets.i32", p->b, sizeof(p->b)) ||
+		       kit_ex_write_exact(dir, "next.i32", p->next, p->n * sizeof(*p->next));
 	}
-	return 0;
-}
-
-/* Reads "a" (a whole number) and "b" (one in decimal digits) into R. */
-static int read_scalars(const cJSON *res, result *r, kit_buf *msg)
-{
-	double a;
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(res, "b");
-	char *end = NULL;
-	if (kit_ex_json_double(res, "a", &a, msg))
-		return -1;
-	if (a != (double)(int64_t)a || !cJSON_IsString(b) || b->valuestring[0] < '0' ||
-	    b->valuestring[0] > '9' || (r->b = strtoull(b->valuestring, &end, 10), *end)) {
-		kit_buf_add_str(msg, "result.json's \"a\" or \"b\" is not a whole number");
-		return -1;
-	}
-	r->a = (int64_t)a;
 	return 0;
 }
 
@@ -417,7 +372,7 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 	problem *p = prob;
 	result *r = got;
 	r->kernel = c->kernel;
-	if (read_scalars(res, r, msg))
+	if (kit_ex_json_i64(res, "a", &r->a, msg) || kit_ex_json_u64_text(res, "b", &r->b, msg))
 		return KIT_FAIL;
 	int rc = 0;
 	switch (c->kernel) {
@@ -476,7 +431,7 @@ static const kit_exercise sharing_exercise = {
 	.result_size = sizeof(result),
 	.validate = validate,
 	.describe = describe,
-	.work = work,
+	.work = kit_ex_work_samples,
 	.emit = emit,
 	.verify = verify,
 	.check_options = check_options,

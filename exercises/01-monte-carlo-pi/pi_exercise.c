@@ -101,11 +101,6 @@ static void columns(kit_results *r, void *prob, const kit_ex_ctx *c, const void 
 	kit_results_num(r, "err_sigma", sigmas_off(hits, c->n), "%.2f");
 }
 
-static kit_ex_work work(const kit_ex_ctx *c)
-{
-	return (kit_ex_work){ .samples = (double)c->n };	/* rates: ns/sample, samples/s */
-}
-
 static const kit_exercise pi_exercise = {
 	.name = "01-monte-carlo-pi", .title = "Monte Carlo pi", .program = "pi", .edit = "pi.c",
 	.about = "Counts points of the unit square inside the quarter circle: pi ~= 4 hits / n.\n",
@@ -119,7 +114,7 @@ static const kit_exercise pi_exercise = {
 	.n_time = UINT64_C(100000000), .n_check = UINT64_C(20000000), .seed = 2026,
 	.demo_program = "pi-demos",
 	.make = make, .free = free, .run = run, .validate = validate, .columns = columns,
-	.work = work, .result_size = sizeof(uint64_t), .result_name = "hits",
+	.work = kit_ex_work_samples, .result_size = sizeof(uint64_t), .result_name = "hits",
 };
 
 int main(int argc, char **argv)

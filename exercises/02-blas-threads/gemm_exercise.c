@@ -98,16 +98,10 @@ static void free_problem(void *prob)
 	free(p);
 }
 
-/* A fingerprint of C (FNV-1a over its 64-bit words): the result compared
- * across runs. */
+/* The result compared across runs: a fingerprint of C. */
 static uint64_t fingerprint(const gemm_mats *m)
 {
-	uint64_t h = UINT64_C(14695981039346656037), w;
-	for (size_t i = 0; i < m->nn * (size_t)m->count; i++) {
-		memcpy(&w, &m->C[i], sizeof(w));
-		h = (h ^ w) * UINT64_C(1099511628211);
-	}
-	return h;
+	return kit_ex_fingerprint(m->C, m->nn * (size_t)m->count * sizeof(double));
 }
 
 static int run(void *prob, const kit_ex_ctx *c, void *result)
@@ -172,22 +166,9 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 	(void)c;
 	(void)result;
 	const gemm_mats *m = &((problem *)prob)->m;
-	char *path = kit_xasprintf("%s/C.f64", dir);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, path);
-	if (rc == 0) {
-		size_t nel = m->nn * (size_t)m->count;
-		if (fwrite(m->C, sizeof(double), nel, a.f) != nel) {
-			kit_atomic_abort(&a);
-			kit_error("cannot write '%s'; is the disk full?", path);
-			rc = -1;
-		} else
-			rc = kit_atomic_commit(&a);
-	}
-	free(path);
 	cJSON_AddNumberToObject(out, "count", m->count);
 	cJSON_AddStringToObject(out, "C", "C.f64");
-	return rc;
+	return kit_ex_write_exact(dir, "C.f64", m->C, m->nn * (size_t)m->count * sizeof(double));
 }
 
 static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *result,

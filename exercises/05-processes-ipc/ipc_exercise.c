@@ -4,22 +4,17 @@
  * (ipc --help). Shared by the skeleton and the reference; not edited. Every
  * answer is defined: task values, the count of ripe items and the Fibonacci
  * numbers are computed here and compared exactly. The forks of a run are
- * counted (pthread_atfork) with the CPU time of the reaped children; --emit
+ * counted with the CPU time of the reaped children (kit_ex_children); --emit
  * writes both; --verify demands children for a process kernel (the grader
  * also watches the processes from outside).
  */
-#include <pthread.h>
 #include <stdio.h>
-#include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "exercise.h"
 #include "ipc.h"
-#include "pool.h"
 
 enum { K_SERIAL, K_POOL, K_SHARED, K_PARTIAL, K_FIB_THREADS, K_FIB_PROCS };
 #define PROC (KIT_EX_PROCESSES | KIT_EX_SAME_ANY)
@@ -53,23 +48,13 @@ static const kit_opt options[] = {
 	KIT_OPT_END,
 };
 
-/* The forks of the current run, counted in each child as it starts. */
-static _Atomic unsigned *forks;
-
-static void note_fork(void)
-{
-	if (forks)
-		atomic_fetch_add(forks, 1);
-}
-
 typedef struct problem {
 	uint64_t n, seed;
 	ipc_tasks tasks;
 	int *k;			/* fib kernels: the task's K */
 	uint64_t *values;	/* pool and fib kernels: the kernel's values */
 	uint64_t *ref;		/* the defined values or count, when first needed */
-	unsigned children;	/* of the last run */
-	double child_cpu;
+	kit_ex_children children;	/* of the last run */
 } problem;
 
 /* The kernels with one value per task (the others: a count); Fibonacci's. */
@@ -79,22 +64,15 @@ typedef struct problem {
 /* -n within what kernel C->kernel keeps in memory. 0, or -1 after a message. */
 static int check_n(const kit_ex_ctx *c)
 {
-	unsigned most = is_fib(c->kernel) ? 10000 : MAX_TASKS;
-	if (!has_values(c->kernel) || c->n <= most)
+	if (!has_values(c->kernel))
 		return 0;
-	kit_error("-n %llu is too many tasks: the %s kernel takes at most %u",
-		  (unsigned long long)c->n, c->ex->kernels[c->kernel].name, most);
-	return -1;
+	return kit_ex_n_at_most(c, is_fib(c->kernel) ? 10000 : MAX_TASKS, "tasks");
 }
 
 static void *make(const kit_ex_ctx *c)
 {
 	if (check_n(c))
 		return NULL;
-	if (!forks) {
-		forks = kit_shared_alloc(sizeof(*forks));
-		pthread_atfork(NULL, NULL, note_fork);
-	}
 	problem *p = kit_xcalloc(1, sizeof(*p));
 	p->n = c->n;
 	p->seed = c->seed;
@@ -118,23 +96,6 @@ static void free_problem(void *prob)
 	free(p);
 }
 
-/* A digest of N values: equal values, equal digests. */
-static uint64_t digest(const uint64_t *v, uint64_t n)
-{
-	uint64_t h = n;
-	for (uint64_t i = 0; i < n; i++)
-		h = ipc_mix(h ^ v[i]) + i;
-	return h;
-}
-
-static double children_cpu(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_CHILDREN, &ru);
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 static int call_kernel(problem *p, const kit_ex_ctx *c, uint64_t *value)
 {
 	switch (c->kernel) {
@@ -151,13 +112,11 @@ static int run(void *prob, const kit_ex_ctx *c, void *result)
 {
 	problem *p = prob;
 	uint64_t *value = result;
-	atomic_store(forks, 0);
-	double cpu0 = children_cpu();
+	kit_ex_children_begin();
 	int rc = call_kernel(p, c, value);
-	p->child_cpu = children_cpu() - cpu0;
-	p->children = atomic_load(forks);
-	if (has_values(c->kernel))
-		*value = digest(p->values, p->n);
+	p->children = kit_ex_children_end();
+	if (has_values(c->kernel))	/* the result compared across runs */
+		*value = kit_ex_fingerprint(p->values, (size_t)p->n * sizeof(uint64_t));
 	return rc;
 }
 
@@ -202,14 +161,10 @@ static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_bu
 				       (unsigned long long)count, (unsigned long long)p->n);
 		return count == ref[0];
 	}
-	uint64_t bad = 0, first = 0;
-	for (uint64_t i = 0; i < p->n; i++)
-		if (values[i] != ref[i] && bad++ == 0)
-			first = i;
+	size_t first = 0, bad = kit_ex_count_diff(values, ref, (size_t)p->n, sizeof(*ref), &first);
 	if (bad)
-		kit_buf_printf(msg, "%llu of %llu task values wrong, the first task %llu: %llu, "
-			       "not %llu", (unsigned long long)bad, (unsigned long long)p->n,
-			       (unsigned long long)first, (unsigned long long)values[first],
+		kit_buf_printf(msg, "%zu of %llu task values wrong, the first task %zu: %llu, "
+			       "not %llu", bad, (unsigned long long)p->n, first, (unsigned long long)values[first],
 			       (unsigned long long)ref[first]);
 	else
 		kit_buf_printf(msg, "all %llu task values are the defined ones",
@@ -228,37 +183,10 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 	problem *p = prob;
 	if (!has_values(c->kernel))	/* else values.u64, written below */
 		cJSON_AddNumberToObject(out, "count", (double)*(const uint64_t *)result);
-	cJSON_AddNumberToObject(out, "children", p->children);
-	cJSON_AddNumberToObject(out, "child_cpu_s", p->child_cpu);
+	kit_ex_children_emit(&p->children, out);
 	if (!has_values(c->kernel))
 		return 0;
-	char *path = kit_xasprintf("%s/values.u64", dir);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, path);
-	if (rc == 0) {
-		fwrite(p->values, sizeof(uint64_t), (size_t)p->n, a.f);	/* this machine's byte order */
-		rc = kit_atomic_commit(&a);
-	}
-	free(path);
-	return rc;
-}
-
-/* The work was forked: at least min(procs, 2) children, with CPU time. */
-static bool forked(const cJSON *result, const kit_ex_ctx *c, kit_buf *msg)
-{
-	uint64_t n;
-	double cpu;
-	if (kit_ex_json_u64(result, "children", &n, msg) ||
-	    kit_ex_json_double(result, "child_cpu_s", &cpu, msg))
-		return false;
-	uint64_t want = c->procs < 2 ? 1 : 2;
-	if (n >= want && cpu > 0)
-		return true;
-	msg->len = 0;	/* only this failure, not what passed before */
-	kit_buf_printf(msg, "the work ran in this process: %llu child process%s forked (%d "
-		       "asked for), %.3f s of CPU in children", (unsigned long long)n,
-		       n == 1 ? "" : "es", c->procs, cpu);
-	return false;
+	return kit_ex_write_exact(dir, "values.u64", p->values, (size_t)p->n * sizeof(uint64_t));
 }
 
 static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *result,
@@ -269,12 +197,12 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 	if (has_values(c->kernel)) {
 		if (kit_ex_read_exact(dir, "values.u64", p->values, (size_t)p->n * 8, msg))
 			return KIT_FAIL;
-		*count = digest(p->values, p->n);
+		*count = kit_ex_fingerprint(p->values, (size_t)p->n * sizeof(uint64_t));
 	} else if (kit_ex_json_u64(result, "count", count, msg))
 		return KIT_FAIL;
 	if (!validate(p, c, count, msg))
 		return KIT_FAIL;
-	if ((c->ex->kernels[c->kernel].flags & KIT_EX_PROCESSES) && !forked(result, c, msg))
+	if ((c->ex->kernels[c->kernel].flags & KIT_EX_PROCESSES) && !kit_ex_children_verify(result, c, msg))
 		return KIT_FAIL;
 	return KIT_PASS;
 }

@@ -79,21 +79,16 @@ typedef struct problem {
  * The file
  */
 
+static int fill_npy(FILE *f, void *seed)
+{
+	uint64_t s = *(uint64_t *)seed;
+	return ooc_write_npy(f, 150001 + s % 50000, 4 + s % 5, s);
+}
+
 static int make_inputs(const char *dir, uint64_t seed, int count)
 {
 	(void)count;
-	char *path = kit_xasprintf("%s/data.npy", dir);
-	kit_atomic a;
-	int rc = kit_mkdirs(dir) || kit_atomic_open(&a, path) ? -1 : 0;
-	if (rc == 0 && ooc_write_npy(a.f, 150001 + seed % 50000, 4 + seed % 5, seed)) {
-		kit_error("%s: cannot write it: %s", path, strerror(errno));
-		kit_atomic_abort(&a);
-		rc = -1;
-	} else if (rc == 0) {
-		rc = kit_atomic_commit(&a);
-	}
-	free(path);
-	return rc;
+	return kit_mkdirs(dir) || kit_ex_write_with(dir, "data.npy", fill_npy, &seed) ? -1 : 0;
 }
 
 /* A temporary file of N rows, removed at once (the open FD keeps it). */
@@ -249,20 +244,9 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 {
 	(void)c;
 	problem *p = prob;
-	char *path = kit_xasprintf("%s/means.f64", dir);
-	kit_atomic a;
-	int rc = kit_atomic_open(&a, path);
-	if (rc == 0 && fwrite(result, sizeof(double), p->f.cols, a.f) != p->f.cols) {
-		kit_atomic_abort(&a);
-		kit_error("%s: cannot write it", path);
-		rc = -1;
-	} else if (rc == 0) {
-		rc = kit_atomic_commit(&a);
-	}
-	free(path);
 	cJSON_AddNumberToObject(out, "rows", (double)p->f.rows);
 	cJSON_AddNumberToObject(out, "cols", (double)p->f.cols);
-	return rc;
+	return kit_ex_write_exact(dir, "means.f64", result, p->f.cols * sizeof(double));
 }
 
 static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *result,

@@ -140,18 +140,7 @@ static double reference(const problem *p, int k)
 static bool validate(void *prob, const kit_ex_ctx *c, const void *result, kit_buf *msg)
 {
 	const problem *p = prob;
-	double got = *(const double *)result, want = reference(p, c->kernel);
-	if (memcmp(&got, &want, sizeof(got)) == 0) {
-		kit_buf_printf(msg, "%.17g, the defined answer", got);
-		return true;
-	}
-	kit_buf_printf(msg, "%.17g, not the defined %.17g (off by %.3g)", got, want, got - want);
-	return false;
-}
-
-static kit_ex_work work(const kit_ex_ctx *c)
-{
-	return (kit_ex_work){ .samples = (double)c->n };
+	return kit_ex_same_double(*(const double *)result, reference(p, c->kernel), msg);
 }
 
 static const kit_exercise bugs_exercise = {
@@ -165,7 +154,8 @@ static const kit_exercise bugs_exercise = {
 	.n_help = "work items (default 2e5)",
 	.n_min = 1, .n_max = UINT64_C(1000000000),
 	.n_time = UINT64_C(200000), .n_check = UINT64_C(200000), .seed = 2026,
-	.make = make, .free = free_problem, .run = run, .validate = validate, .work = work,
+	.make = make, .free = free_problem, .run = run, .validate = validate,
+	.work = kit_ex_work_samples,
 	.result_size = sizeof(double), .result_name = "answer", .result_is_double = true,
 };
 

@@ -101,7 +101,7 @@ bad-arguments)
 	--demo|--demo
 	--procs|--demo pool --procs 0
 	--kill-sender|--demo messages --kill-sender 0
-	no demo|--demo nosuch
+	unknown demo|--demo nosuch
 	EOF2
 	;;
 manifest)
