@@ -23,6 +23,10 @@ Cases:
                  item, leaves no process and no file of the sandbox user, the reference
                  and the report intact. As root, also in the bare-uid sandbox.
   ex01-check     ./kit check 01 --step 1 in this build.
+  ex02-skeleton  the skeleton gemm.c scores 0 on step 4 (its serial batch is right,
+                 but the batch did not run on the threads).
+  ex02-solution  the reference gemm.c, a CPU hog beside it: step 4's correctness
+                 item passes at full marks.
   ex02-broken    tests/grader/ex02/*.patch against solutions/02-blas-threads/gemm.c,
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
   ex04-broken    ex04/*.patch against solutions/04-audio-etl/etl.c: the same for
@@ -642,6 +646,57 @@ def case_ex02_broken():
     ], "ex02")
 
 
+EX02 = "02-blas-threads"
+
+
+def ex02_items(step):
+    with open(os.path.join(SRC, "exercises", EX02, "exercise.json")) as f:
+        return [it for it in json.load(f)["items"] if it["step"] == step]
+
+
+def case_ex02_skeleton():
+    """Step 4 of the untouched skeleton (its serial batch is right): 0 points.
+    The batch runs --passes times, so the threads' work, not the making of
+    the matrices, is what the grader sees; the speed item is not timed."""
+    needs_protocol(EX02, "gemm")
+    skel = os.path.join(SRC, "exercises", EX02)
+    ok(4 in todo_steps(os.path.join(skel, "gemm.c")), "the ex02 skeleton has a TODO(4) block")
+    rc, r, _ = grade_json(["02", "--submission", skel, "--step", "4", "--quick", "--rounds", "2",
+                           "--retries", "0", "--workdir", os.path.join(BUILD, "grader-work-02")], kit_env())
+    if not r:
+        return
+    show(r)
+    ok(rc == 1, "ex02 skeleton, step 4: grade exits 1")
+    for it in ex02_items(4):
+        if it["kind"] == "correct" and it.get("parallel") and OMP:
+            expect(r, it["id"], "fail", r"did a share of the work|one thread", label="ex02 skeleton")
+        elif OMP:
+            expect(r, it["id"], "fail", label="ex02 skeleton")
+        else:
+            expect(r, it["id"], ["fail", "skip"], label="ex02 skeleton")
+    ok(r["score"] == 0, f"ex02 skeleton: 0 points on step 4 (got {r['score']})")
+
+
+def case_ex02_solution():
+    """Step 4 of the reference, a CPU hog beside it: full marks on its
+    correctness item (the parallel check sees the batch's threads)."""
+    needs_protocol(EX02, "gemm")
+    with Hog():
+        rc, r, _ = grade_json(["02", "--submission", os.path.join(SRC, "solutions", EX02), "--step", "4",
+                               "--only", "correct", "--workdir", os.path.join(BUILD, "grader-work-02")],
+                              kit_env())
+    if not r:
+        return
+    show(r)
+    for it in ex02_items(4):
+        if it["kind"] != "correct":
+            continue
+        allowed = "pass" if OMP or not it.get("parallel") else ["pass", "skip"]
+        got = expect(r, it["id"], allowed, label="ex02 solution, a CPU hog beside it")
+        if got and got["status"] == "pass":
+            ok(got["score"] == got["max_score"], f"ex02 solution: {it['id']} gets full marks")
+
+
 def case_ex03_broken():
     needs_protocol("03-image-sweep", "images")
     grade, wd = broken_grader("03", "03-image-sweep", "images.c")
@@ -673,7 +728,8 @@ def case_ex04_broken():
 
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
          "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check, "ex01-hostile": case_ex01_hostile,
-         "ex02-broken": case_ex02_broken, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
+         "ex02-broken": case_ex02_broken, "ex02-skeleton": case_ex02_skeleton,
+         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
 
 if __name__ == "__main__":
     if CASE not in CASES:
