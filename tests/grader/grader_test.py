@@ -23,10 +23,10 @@ Cases:
                  item, leaves no process and no file of the sandbox user, the reference
                  and the report intact. As root, also in the bare-uid sandbox.
   ex01-check     ./kit check 01 --step 1 in this build.
-  ex02-skeleton  the skeleton gemm.c scores 0 on step 4 (its serial batch is right,
-                 but the batch did not run on the threads).
-  ex02-solution  the reference gemm.c, a CPU hog beside it: step 4's correctness
-                 item passes at full marks.
+  ex02-skeleton  the skeleton gemm.c scores 0 on steps 1 and 4 (its serial loops
+                 are right, but did not run on the threads).
+  ex02-solution  the reference gemm.c, a CPU hog beside it: steps 1 and 4's
+                 correctness items pass at full marks.
   ex02-broken    tests/grader/ex02/*.patch against solutions/02-blas-threads/gemm.c,
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
   ex04-broken    ex04/*.patch against solutions/04-audio-etl/etl.c: the same for
@@ -649,46 +649,50 @@ def case_ex02_broken():
 EX02 = "02-blas-threads"
 
 
-def ex02_items(step):
+def ex02_items(*steps):
     with open(os.path.join(SRC, "exercises", EX02, "exercise.json")) as f:
-        return [it for it in json.load(f)["items"] if it["step"] == step]
+        return [it for it in json.load(f)["items"] if it["step"] in steps]
 
 
 def case_ex02_skeleton():
-    """Step 4 of the untouched skeleton (its serial batch is right): 0 points.
-    The batch runs --passes times, so the threads' work, not the making of
-    the matrices, is what the grader sees; the speed item is not timed."""
+    """Steps 1 and 4 of the untouched skeleton (its serial loops are right):
+    0 points. The kernels run --passes times, so the threads' work, not the
+    making of the matrices, is what the grader sees; speed is not timed."""
     needs_protocol(EX02, "gemm")
     skel = os.path.join(SRC, "exercises", EX02)
-    ok(4 in todo_steps(os.path.join(skel, "gemm.c")), "the ex02 skeleton has a TODO(4) block")
-    rc, r, _ = grade_json(["02", "--submission", skel, "--step", "4", "--quick", "--rounds", "2",
+    ok({1, 4} <= todo_steps(os.path.join(skel, "gemm.c")), "the ex02 skeleton has TODO(1) and TODO(4) blocks")
+    only = ",".join(it["id"] for it in ex02_items(1, 4) if it["kind"] in ("correct", "speed"))
+    rc, r, _ = grade_json(["02", "--submission", skel, "--only", only, "--quick", "--rounds", "2",
                            "--retries", "0", "--workdir", os.path.join(BUILD, "grader-work-02")], kit_env())
     if not r:
         return
     show(r)
-    ok(rc == 1, "ex02 skeleton, step 4: grade exits 1")
-    for it in ex02_items(4):
+    ok(rc == 1, "ex02 skeleton, steps 1 and 4: grade exits 1")
+    for it in ex02_items(1, 4):
+        if it["kind"] not in ("correct", "speed"):
+            continue
         if it["kind"] == "correct" and it.get("parallel") and OMP:
             expect(r, it["id"], "fail", r"did a share of the work|one thread", label="ex02 skeleton")
         elif OMP:
             expect(r, it["id"], "fail", label="ex02 skeleton")
         else:
             expect(r, it["id"], ["fail", "skip"], label="ex02 skeleton")
-    ok(r["score"] == 0, f"ex02 skeleton: 0 points on step 4 (got {r['score']})")
+    ok(r["score"] == 0, f"ex02 skeleton: 0 points on steps 1 and 4 (got {r['score']})")
 
 
 def case_ex02_solution():
-    """Step 4 of the reference, a CPU hog beside it: full marks on its
-    correctness item (the parallel check sees the batch's threads)."""
+    """Steps 1 and 4 of the reference, a CPU hog beside it: full marks on
+    their correctness items (the parallel check sees the kernels' threads)."""
     needs_protocol(EX02, "gemm")
     with Hog():
-        rc, r, _ = grade_json(["02", "--submission", os.path.join(SRC, "solutions", EX02), "--step", "4",
-                               "--only", "correct", "--workdir", os.path.join(BUILD, "grader-work-02")],
+        only = ",".join(it["id"] for it in ex02_items(1, 4) if it["kind"] == "correct")
+        rc, r, _ = grade_json(["02", "--submission", os.path.join(SRC, "solutions", EX02),
+                               "--only", only, "--workdir", os.path.join(BUILD, "grader-work-02")],
                               kit_env())
     if not r:
         return
     show(r)
-    for it in ex02_items(4):
+    for it in ex02_items(1, 4):
         if it["kind"] != "correct":
             continue
         allowed = "pass" if OMP or not it.get("parallel") else ["pass", "skip"]
