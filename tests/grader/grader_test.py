@@ -676,9 +676,12 @@ def case_ex02_skeleton():
             expect(r, it["id"], "fail", r"did a share of the work|one thread", label="ex02 skeleton")
         elif OMP:
             expect(r, it["id"], "fail", label="ex02 skeleton")
-        else:
+        elif it["kind"] == "correct":
             expect(r, it["id"], ["fail", "skip"], label="ex02 skeleton")
-    ok(r["score"] == 0, f"ex02 skeleton: 0 points on steps 1 and 4 (got {r['score']})")
+    # without OpenMP the serial batch is the reference's too: only the
+    # threads tell the steps apart, so only a build with OpenMP can say 0
+    if OMP:
+        ok(r["score"] == 0, f"ex02 skeleton: 0 points on steps 1 and 4 (got {r['score']})")
 
 
 def case_ex02_solution():
