@@ -181,6 +181,8 @@ static char *usage_text(const kit_exercise *ex)
 	return kit_buf_take(&b);
 }
 
+static int check_output(const char *opt, const char *file);
+
 /* Combinations the table cannot say. 0, or -1 after one line. */
 static int check_combinations(const drv *d)
 {
@@ -214,7 +216,45 @@ static int check_combinations(const drv *d)
 		kit_error("choose one of --demo and --bench");
 		return -1;
 	}
+	if (check_output("--json", d->json) || check_output("--csv", d->csv) ||
+	    check_output("--png", d->png))
+		return -1;
+	if (d->emit && is_dir(d->emit) && access(d->emit, W_OK | X_OK)) {
+		kit_error("--emit '%s': cannot write in this folder (%s); choose another folder",
+			  d->emit, strerror(errno));
+		return -1;
+	}
 	return 0;
+}
+
+/* An output FILE (--json, --csv; --png's prefix) can be written: its folder
+ * exists and takes new files, and FILE is not a folder. Checked before any
+ * work, so that a run never computes for minutes and then cannot keep its
+ * result. 0, or -1 after one line naming the option and the path. */
+static int check_output(const char *opt, const char *file)
+{
+	if (!file)
+		return 0;
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? kit_xasprintf("%.*s", (int)(slash - file) + (slash == file), file)
+			  : kit_xstrdup(".");
+	int rc = 0;
+	if (!*file || (slash && !slash[1]) || is_dir(file)) {
+		kit_error("%s '%s' is a folder, not a file name; give a file name (e.g. "
+			  "%s%sresults%s)", opt, file, file, slash && !slash[1] ? "" : "/",
+			  !strcmp(opt, "--json") ? ".json" : !strcmp(opt, "--csv") ? ".csv" : "");
+		rc = -1;
+	} else if (!is_dir(dir)) {
+		kit_error("%s '%s': the folder '%s' does not exist; make it first (mkdir -p) or "
+			  "choose another path", opt, file, dir);
+		rc = -1;
+	} else if (access(dir, W_OK | X_OK)) {
+		kit_error("%s '%s': cannot write in the folder '%s' (%s); choose another path",
+			  opt, file, dir, strerror(errno));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
 }
 
 /* "Kernels (--kernel): serial (step 1, pi_serial), ..." for --help, wrapped. */

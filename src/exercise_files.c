@@ -157,17 +157,24 @@ bool kit_ex_children_verify(const struct cJSON *result, const kit_ex_ctx *c, kit
 {
 	uint64_t n;
 	double cpu;
-	if (kit_ex_json_u64(result, "children", &n, msg) ||
-	    kit_ex_json_double(result, "child_cpu_s", &cpu, msg))
-		return false;
+	kit_buf why = { 0 };	/* MSG keeps what passed unless this fails */
+	bool ok = false;
 	uint64_t want = c->procs < 2 ? 1 : 2;
-	if (n >= want && cpu > 0)
-		return true;
-	msg->len = 0;	/* only this failure, not what passed before */
-	kit_buf_printf(msg, "the work ran in this process: %llu child process%s forked (%d "
-		       "asked for), %.3f s of CPU in children", (unsigned long long)n,
-		       n == 1 ? "" : "es", c->procs, cpu);
-	return false;
+	if (kit_ex_json_u64(result, "children", &n, &why) ||
+	    kit_ex_json_double(result, "child_cpu_s", &cpu, &why))
+		ok = false;
+	else if (n >= want && cpu > 0)
+		ok = true;
+	else
+		kit_buf_printf(&why, "the work ran in this process: %llu child process%s forked "
+			       "(%d asked for), %.3f s of CPU in children", (unsigned long long)n,
+			       n == 1 ? "" : "es", c->procs, cpu);
+	if (!ok) {	/* only this failure, not what passed before */
+		msg->len = 0;
+		kit_buf_add_str(msg, kit_buf_str(&why));
+	}
+	kit_buf_free(&why);
+	return ok;
 }
 
 /* ------------------------------------------------------------------------

@@ -312,6 +312,8 @@ int kit_atomic_commit(kit_atomic *a)
 	int err = 0;
 	if (fflush(a->f) || fsync(fileno(a->f)))
 		err = errno;
+	else if (ferror(a->f))	/* an earlier write failed (its data is gone) */
+		err = EIO;
 	if (fclose(a->f) && !err)
 		err = errno;
 	a->f = NULL;

@@ -112,6 +112,10 @@ uint64_t pi_same_answer(uint64_t n, uint64_t seed)
 	return hits;
 }
 
+/* TODO(5): the worker function for kit_pool_run goes here, with what it
+ * must know (n and seed, in a struct passed as its argument). */
+/* TODO end */
+
 /* Step 5 (bonus): NPROC child processes instead of threads. */
 int pi_processes(uint64_t n, uint64_t seed, int nproc, uint64_t *hits)
 {

@@ -16,20 +16,23 @@
 #include "kit_omp.h"
 #include "ooc.h"
 
+/* TODO(1): helpers of step 1 go here (a compensated addition, say). */
+/* TODO end */
+
 int ooc_serial(const ooc_file *f, double *means)
 {
-	uint64_t chunk = ooc_rows_in(f, f->mem);	/* rows a buffer of f->mem holds */
-	uint64_t nchunks = (f->rows + chunk - 1) / chunk;
-	double *buf = malloc(chunk * f->cols * sizeof(double));
-	if (!buf)
-		return -1;
-	memset(means, 0, f->cols * sizeof(double));
 	/* TODO(1): two faults. The last chunk is usually shorter than the
 	 * others, and its mean then counts as much as theirs: keep each column's
 	 * sum over the whole file and divide by f->rows once at the end. And a
 	 * plain running sum loses a rounding error at every addition (sum 0.1 a
 	 * million times and look): keep what each addition lost and give it
 	 * back (compensated, or Kahan, summation: README step 1). */
+	uint64_t chunk = ooc_rows_in(f, f->mem);	/* rows a buffer of f->mem holds */
+	uint64_t nchunks = (f->rows + chunk - 1) / chunk;
+	double *buf = malloc(chunk * f->cols * sizeof(double));
+	if (!buf)
+		return -1;
+	memset(means, 0, f->cols * sizeof(double));
 	for (uint64_t first = 0; first < f->rows; first += chunk) {
 		uint64_t n = f->rows - first < chunk ? f->rows - first : chunk;
 		if (ooc_read_rows(f, first, n, buf)) {
@@ -43,10 +46,13 @@ int ooc_serial(const ooc_file *f, double *means)
 			means[j] += sum / (double)n / (double)nchunks;
 		}
 	}
-	/* TODO end */
 	free(buf);
 	return 0;
+	/* TODO end */
 }
+
+/* TODO(2): helpers of step 2 go here. */
+/* TODO end */
 
 int ooc_threads(const ooc_file *f, double *means)
 {

@@ -419,7 +419,7 @@ int cmd_grade(int argc, char **argv)
 	int rc = KIT_EXIT_USAGE;
 	exercise **ex = NULL;
 	size_t n = 0;
-	char *fatal = NULL;
+	char *fatal = NULL, *workdir_abs = NULL;
 	double t0 = kit_wtime();
 	session_init(&s, true);
 	/* The format and the output file first: a usage error still gets its
@@ -459,6 +459,11 @@ int cmd_grade(int argc, char **argv)
 			name = a;
 		}
 	}
+	/* the sandbox binds the workdir's builds by path: a relative one would
+	 * name nothing there */
+	char cwd[4096];
+	if (s.workdir && s.workdir[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		s.workdir = workdir_abs = kit_xasprintf("%s/%s", cwd, s.workdir);
 	if (!fatal && strcmp(format, "text") && strcmp(format, "json") && !gradescope)
 		fatal = kit_xasprintf("--format must be text, json or gradescope, not '%s'", format);
 	if (!fatal && (!sub || (!name && !all) || (name && all)))
@@ -584,5 +589,6 @@ out:
 	free(ex);
 	free(fatal);
 	session_free(&s);
+	free(workdir_abs);
 	return rc;
 }

@@ -178,9 +178,16 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 	if (rs->tsan)
 		return NULL;
 	if (it->procs > 0) {
-		/* too short a run to see processes: exercises 03 and 04's --verify
-		 * check from the emitted record that workers did every file */
-		if (o->seen.cpu >= BUSY_MIN_CPU && o->seen.busy_procs < it->procs)
+		/* a run too short to see processes is never taken on trust: the
+		 * item's input is sized so that every run is long enough (and
+		 * exercises 03 to 05's --verify also check, from the emitted
+		 * record, that the work was done in workers) */
+		if (o->seen.cpu < BUSY_MIN_CPU)
+			return kit_xasprintf("at %d thread%s: the run used %.2f s of CPU, too little "
+					     "to see which processes worked (a grader set-up "
+					     "problem: the item's input is too small)", t, ts,
+					     o->seen.cpu);
+		if (o->seen.busy_procs < it->procs)
 			return kit_xasprintf("at %d thread%s: %d process%s did a share of the work, "
 					     "not %d (seen from outside: %.2f s of CPU in %d "
 					     "processes)", t, ts, o->seen.busy_procs,

@@ -104,6 +104,92 @@ bad-arguments)
 	unknown demo|--demo nosuch
 	EOF2
 	;;
+bad-inputs)
+	# odd and broken inputs, one case each: a folder to --verify that is
+	# missing or a file; in it a missing, empty, huge, folder or FIFO
+	# result.json or values.u64, or a number out of range (exit 1, FAIL
+	# naming the file: the program's output judged, as the grader needs it,
+	# never a hang); OMP_NUM_THREADS=abc; output paths that
+	# cannot be written, refused before any work (exit 2); a full disk
+	# leaves no half-written file.
+	v=("$reference" --kernel pool --procs 2 -n 2000 --seed 1)
+	ns=(unshare -m sh -c 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"' sh)
+	mkdir "$tmp/good"
+	expect 0 -- "$reference" --kernel pool --procs 2 -n 2000 --seed 1 --emit "$tmp/good"
+	expect 1 -- "${v[@]}" --verify "$tmp/none"
+	last_line_is "FAIL: $tmp/none: result.json is missing from $tmp/none"
+	expect 1 -- "${v[@]}" --verify "$tmp/good,$tmp/good/result.json"
+	last_line_is "FAIL: $tmp/good/result.json: cannot read result.json in $tmp/good/result.json: Not a directory"
+	bad() {	# bad NAME WHAT MESSAGE: a copy of good/ whose NAME is WHAT; FAIL naming it
+		local d=$tmp/bad-$1-$2
+		mkdir "$d" && cp "$tmp/good/"* "$d/" && rm "$d/$1"
+		case $2 in
+		missing) ;;
+		empty) : >"$d/$1" ;;
+		folder) mkdir "$d/$1" ;;
+		fifo) mkfifo "$d/$1" ;;
+		huge) truncate -s 10G "$d/$1" ;;
+		esac
+		expect 1 -- timeout 30 "$reference" --kernel pool --procs 2 -n 2000 --seed 1 --verify "$d"
+		last_line_is "FAIL:"
+		has out "$3"
+	}
+	bad values.u64 missing "values.u64 is missing from"
+	bad values.u64 empty "values.u64 holds 0 bytes; expected 16000"
+	bad values.u64 folder "values.u64 in .* is not a regular file"
+	bad values.u64 fifo "values.u64 in .* is not a regular file"
+	bad values.u64 huge "values.u64 holds 10737418240 bytes; expected 16000"
+	bad result.json missing "result.json is missing from"
+	bad result.json empty "result.json is not valid JSON"
+	bad result.json folder "result.json in .* is not a regular file"
+	bad result.json fifo "result.json in .* is not a regular file"
+	bad result.json huge "result.json holds 10737418240 bytes, more than the"
+	mkdir "$tmp/big" && cp "$tmp/good/"* "$tmp/big/"
+	sed -i 's/"children":[^,]*/"children": 1e300/' "$tmp/big/result.json"
+	expect 1 -- "${v[@]}" --verify "$tmp/big"
+	last_line_is "FAIL: $tmp/big: result.json's \"children\" is 1e+300, not a whole number"
+	# bad numbers and environment: exit 2, one line naming it
+	bad_arguments "$reference" <<-'EOF2'
+	-n|--kernel pool -n 1e30
+	-n|--kernel pool -n 2.5
+	-n|--kernel shared -n 1e12
+	--seed|--kernel pool --seed -1
+	--size|--kernel pool --size 99999999999
+	--procs|--kernel pool --procs abc
+	--json|--kernel pool --json /
+	EOF2
+	for t in abc 0 99999999999; do
+		expect 2 OMP_NUM_THREADS=$t -- "$reference" --kernel pool --procs 2
+		has err "OMP_NUM_THREADS='$t' is not a thread count; set a whole number from 1 up"
+	done
+	# output paths: refused before any work (nothing on stdout)
+	expect 2 -- "$reference" --kernel pool --json "$tmp/good"
+	has err "--json '$tmp/good' is a folder, not a file name"
+	expect 2 -- "$reference" --kernel pool --csv "$tmp/nodir/x.csv"
+	has err "--csv '$tmp/nodir/x.csv': the folder '$tmp/nodir' does not exist"
+	[ -s "$tmp/out" ] && fail "--csv into a missing folder: the work ran first"
+	if unshare -m true 2>/dev/null; then
+		mkdir "$tmp/ro" "$tmp/full"
+		expect 2 -- "${ns[@]}" ro "$tmp/ro" "$reference" --kernel pool --procs 2 --emit "$tmp/ro"
+		has err "--emit '$tmp/ro': cannot write in this folder (Read-only file system)"
+		[ -s "$tmp/out" ] && fail "--emit to a read-only folder: the work ran first"
+		expect 2 -- "${ns[@]}" ro "$tmp/ro" "$reference" --kernel pool --json "$tmp/ro/x.json"
+		has err "cannot write in the folder '$tmp/ro' (Read-only file system)"
+		[ -s "$tmp/out" ] && fail "--json to a read-only folder: the work ran first"
+		# a full disk: an error naming the file, and no file half-written
+		expect 2 -- "${ns[@]}" size=64k "$tmp/full" sh -c '"$1" --kernel pool --procs 2 -n 200000 --seed 1 --emit "$2"; rc=$?; echo "LEFT:$(ls -A "$2" | tr "\n" " ")" >&2; exit $rc' sh "$reference" "$tmp/full"
+		has err "cannot write '$tmp/full/values.u64': No space left on device; nothing was written there"
+		has err "^LEFT:$"
+	else
+		echo "note: no mount namespace here; the read-only and full-disk cases are not run"
+	fi
+	# an output name taken by a folder: an error, the other file whole or absent
+	mkdir -p "$tmp/taken/result.json"
+	expect 2 -- "$reference" --kernel pool --procs 2 -n 2000 --seed 1 --emit "$tmp/taken"
+	has err "cannot write '$tmp/taken/result.json': Is a directory; nothing was written there"
+	[ "$(ls -A "$tmp/taken" | sort | tr '\n' ' ')" = "result.json values.u64 " ] ||
+		fail "a temporary file was left in $tmp/taken: $(ls -A "$tmp/taken")"
+	cmp -s "$tmp/taken/values.u64" "$tmp/good/values.u64" || fail "values.u64 in $tmp/taken is not whole" ;;
 manifest)
 	# exercise.json: every step has an item; the items' kinds, fields, hints
 	have_py || skip "no /usr/bin/python3"

@@ -23,6 +23,10 @@ Cases:
                  item, leaves no process and no file of the sandbox user, the reference
                  and the report intact. As root, also in the bare-uid sandbox.
   ex01-check     ./kit check 01 --step 1 in this build.
+  ex02-skeleton  the skeleton gemm.c scores 0 on steps 1 and 4 (its serial loops
+                 are right, but did not run on the threads).
+  ex02-solution  the reference gemm.c, a CPU hog beside it: steps 1 and 4's
+                 correctness items pass at full marks.
   ex02-broken    tests/grader/ex02/*.patch against solutions/02-blas-threads/gemm.c,
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
   ex04-broken    ex04/*.patch against solutions/04-audio-etl/etl.c: the same for
@@ -634,12 +638,71 @@ def case_ex02_broken():
         ("serial", "s2-correct", r"did a share of the work|one thread", "s1-correct", ()),
         ("batch_offset", "s4-correct", None, "s1-correct", ()),
         ("crash", "s4-correct", CRASHED, "s1-correct", ()),
-        ("hang", "s1-correct", r"timed out after 4 s", "s4-correct", HANG),
+        # its batch item runs the batch 100 times: 4 s is short on a busy machine
+        ("hang", "s1-correct", r"timed out after 10 s", "s4-correct", ["--timeout", "10"]),
         ("hostile_pass", "s2-correct", r"result|wrote|output", "s1-correct", ()),
         ("hostile_guess", "s2-correct", None, "s1-correct", ()),
         ("hostile_burn", "s2-correct", r"CPU|did a share", "s1-correct", ()),
         ("hostile_escape", "s2-correct", None, "s1-correct", ()),
     ], "ex02")
+
+
+EX02 = "02-blas-threads"
+
+
+def ex02_items(*steps):
+    with open(os.path.join(SRC, "exercises", EX02, "exercise.json")) as f:
+        return [it for it in json.load(f)["items"] if it["step"] in steps]
+
+
+def case_ex02_skeleton():
+    """Steps 1 and 4 of the untouched skeleton (its serial loops are right):
+    0 points. The kernels run --passes times, so the threads' work, not the
+    making of the matrices, is what the grader sees; speed is not timed."""
+    needs_protocol(EX02, "gemm")
+    skel = os.path.join(SRC, "exercises", EX02)
+    ok({1, 4} <= todo_steps(os.path.join(skel, "gemm.c")), "the ex02 skeleton has TODO(1) and TODO(4) blocks")
+    only = ",".join(it["id"] for it in ex02_items(1, 4) if it["kind"] in ("correct", "speed"))
+    rc, r, _ = grade_json(["02", "--submission", skel, "--only", only, "--quick", "--rounds", "2",
+                           "--retries", "0", "--workdir", os.path.join(BUILD, "grader-work-02")], kit_env())
+    if not r:
+        return
+    show(r)
+    ok(rc == 1, "ex02 skeleton, steps 1 and 4: grade exits 1")
+    for it in ex02_items(1, 4):
+        if it["kind"] not in ("correct", "speed"):
+            continue
+        if it["kind"] == "correct" and it.get("parallel") and OMP:
+            expect(r, it["id"], "fail", r"did a share of the work|one thread", label="ex02 skeleton")
+        elif OMP:
+            expect(r, it["id"], "fail", label="ex02 skeleton")
+        elif it["kind"] == "correct":
+            expect(r, it["id"], ["fail", "skip"], label="ex02 skeleton")
+    # without OpenMP the serial batch is the reference's too: only the
+    # threads tell the steps apart, so only a build with OpenMP can say 0
+    if OMP:
+        ok(r["score"] == 0, f"ex02 skeleton: 0 points on steps 1 and 4 (got {r['score']})")
+
+
+def case_ex02_solution():
+    """Steps 1 and 4 of the reference, a CPU hog beside it: full marks on
+    their correctness items (the parallel check sees the kernels' threads)."""
+    needs_protocol(EX02, "gemm")
+    with Hog():
+        only = ",".join(it["id"] for it in ex02_items(1, 4) if it["kind"] == "correct")
+        rc, r, _ = grade_json(["02", "--submission", os.path.join(SRC, "solutions", EX02),
+                               "--only", only, "--workdir", os.path.join(BUILD, "grader-work-02")],
+                              kit_env())
+    if not r:
+        return
+    show(r)
+    for it in ex02_items(1, 4):
+        if it["kind"] != "correct":
+            continue
+        allowed = "pass" if OMP or not it.get("parallel") else ["pass", "skip"]
+        got = expect(r, it["id"], allowed, label="ex02 solution, a CPU hog beside it")
+        if got and got["status"] == "pass":
+            ok(got["score"] == got["max_score"], f"ex02 solution: {it['id']} gets full marks")
 
 
 def case_ex03_broken():
@@ -673,7 +736,8 @@ def case_ex04_broken():
 
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
          "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check, "ex01-hostile": case_ex01_hostile,
-         "ex02-broken": case_ex02_broken, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
+         "ex02-broken": case_ex02_broken, "ex02-skeleton": case_ex02_skeleton,
+         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
 
 if __name__ == "__main__":
     if CASE not in CASES:
