@@ -4,6 +4,7 @@
  * numbers in result.json beyond doubles, comparing and fingerprinting
  * results, and the child processes of a run.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,9 +24,12 @@ int kit_ex_write_with(const char *dir, const char *name, int (*fill)(FILE *f, vo
 	char *path = kit_xasprintf("%s/%s", dir, name);
 	kit_atomic a;
 	int rc = kit_atomic_open(&a, path);
+	errno = 0;
 	if (rc == 0 && (fill(a.f, arg) || ferror(a.f))) {
-		kit_error("cannot write %s; is the disk full?", path);
+		int err = errno;
 		kit_atomic_abort(&a);
+		kit_error("cannot write '%s': %s; nothing was written there", path,
+			  err ? strerror(err) : "a write failed (is the disk full?)");
 		rc = -1;
 	} else if (rc == 0)
 		rc = kit_atomic_commit(&a);
