@@ -25,6 +25,8 @@ import subprocess
 import sys
 
 STD_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+# folders ./kit adds to PATH for what it runs (llvm-14's tools, where the unversioned names are missing)
+KIT_PATH_EXTRA = "/usr/lib/llvm-14/bin"
 SHELL_WORDS = set("""if then else elif fi for while until do done case esac in function
 select time coproc return exit local export readonly declare typeset unset shift set
 trap eval exec source . : true false test [ [[ ]] echo printf read cd pwd wait kill
@@ -138,13 +140,16 @@ def programs(root):
     found = {}
 
     def add(word, where):
+        if word.startswith("/proc/"):   # /proc/self/exe: the kit's own program
+            return
         word = os.path.basename(word) if word.startswith("/usr/bin/") else word
         found.setdefault(word, os.path.relpath(where, root))
     code_dirs = ["src", "exercises", "solutions", "demos", "tests"]
     for f in files(root, (".c", ".h"), code_dirs):
         t = open(f, encoding="utf-8", errors="replace").read()
-        for m in re.finditer(r"\{\s*(?:\(char \*\)\s*)?\"(/usr/bin/[a-z0-9_.+-]+|[a-z][a-z0-9_.+-]*)\"\s*,", t):
-            add(m.group(1), f)
+        for m in re.finditer(r"(\[\w+\]\s*=\s*)?\{\s*(?:\(char \*\)\s*)?\"(/usr/bin/[a-z0-9_.+-]+|[a-z][a-z0-9_.+-]*)\"\s*,", t):
+            if not m.group(1):  # [K_INIT] = { "init", ...: a table of kernels, not argv
+                add(m.group(2), f)
         for m in re.finditer(r"(?:exec[lv]p?e?|posix_spawnp?|have_program|in_path)\s*\([^\"]*?\"([a-z/][a-z0-9_./+-]*)\"", t):
             add(m.group(1), f)
         for m in re.finditer(r"#define\s+\w+\s+\"(/usr/bin/[a-z0-9_.+-]+)\"", t):
@@ -202,16 +207,20 @@ def module_files(names):
 
 def unprovided(progs, mods, mods_where, have):
     """Lines naming each program or module no package in HAVE provides."""
-    paths = {}
+    paths, others = {}, {}
     for name in progs:
         path = shutil.which(name, path=STD_PATH) if "/" not in name else name
         if path and os.path.exists(path):   # else a word, or the kit's own program
             paths[name] = path
+            # every other copy on the kit's PATH: any one from a listed package will do
+            # (llvm-symbolizer: the "llvm" package's, or llvm-14's that ./kit adds)
+            others[name] = [os.path.join(d, name) for d in (STD_PATH + ":" + KIT_PATH_EXTRA).split(":")
+                            if "/" not in name and os.path.exists(os.path.join(d, name))]
     mod_paths = {n: o for n, o in mods.items() if o not in (None, "built-in")}
-    own = owners(list(paths.values()) + list(mod_paths.values()))
+    own = owners(list(paths.values()) + sum(others.values(), []) + list(mod_paths.values()))
     bad = []
     for name, path in sorted(paths.items()):
-        if own.get(path) not in have:
+        if own.get(path) not in have and not any(own.get(o) in have for o in others[name]):
             bad.append(f"{progs[name]} runs {name} ({path}, from package {own.get(path, 'none')}), "
                        "which no package in the kit's list installs")
     for name, origin in sorted(mods.items()):
