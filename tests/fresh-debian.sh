@@ -52,9 +52,9 @@ command -v git >/dev/null || die "needs git to clone the repository into the roo
 unmount_all() {
 	local m
 	[ -n "$ROOT" ] || return 0
-	for m in dev/shm dev/pts dev sys proc; do
+	for m in dev/shm dev/pts dev sys/fs/cgroup sys proc; do
 		if mountpoint -q "$ROOT/$m" 2>/dev/null; then
-			umount "$ROOT/$m" 2>/dev/null || umount -l "$ROOT/$m" || true
+			umount -R "$ROOT/$m" 2>/dev/null || umount -R -l "$ROOT/$m" || true
 		fi
 	done
 }
@@ -124,6 +124,11 @@ t_base=$(now)
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 mount -t proc proc "$ROOT/proc"
 mount -t sysfs sysfs "$ROOT/sys"
+# a running Debian has its cgroups mounted (Slurm's slurmd needs them)
+if mountpoint -q /sys/fs/cgroup; then
+	mount --rbind /sys/fs/cgroup "$ROOT/sys/fs/cgroup"
+	mount --make-rslave "$ROOT/sys/fs/cgroup"
+fi
 mount --bind /dev "$ROOT/dev"
 mount --make-private "$ROOT/dev"
 mkdir -p "$ROOT/dev/shm" "$ROOT/dev/pts"

@@ -90,7 +90,9 @@ skeleton-wrong)
 	# each bug that gives a wrong answer gives one the reference rejects
 	[ "$openmp" = 1 ] || skip "without OpenMP the skeleton has one thread and no bug"
 	wrong_once shares 2 3
-	wrong_once total 2 8
+	# the missing barrier shows where threads wait for a core: at 2 threads on a
+	# quiet 2-CPU machine thread 0 rarely adds before the others stored (1 in 20)
+	wrong_once total 8 8
 	wrong_once mirror 2 5
 	wrong_once tasks 1 3
 	wrong_once tasks 2 3
