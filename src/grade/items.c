@@ -31,7 +31,9 @@
 				 * items' business, so this is lenient) */
 #define SELF_SHARE 0.75		/* busiest thread / own 1-thread CPU: above, and above */
 #define SHARE_SLACK 0.25	/* the reference's share plus this, one thread worked */
-#define SHARE_SEEN 0.65		/* the reference's share above which the measure cannot
+#define WHOLE_MIN 1.5		/* the run's CPU / its 1-thread run's: above this, and */
+#define WHOLE_SLACK 0.4		/* above the reference's plus this, threads burned */
+#define SHARE_SEEN 0.85		/* the reference's share above which the measure cannot
 				 * judge: its threads contend (a lock around rand()), and
 				 * the same code's share wanders from 90% to 130% between
 				 * runs on a loaded machine */
@@ -236,13 +238,20 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 			 * does not, whatever the other threads burned meanwhile. */
 			double mine = top / cpu1, theirs = ref_top / ref1;
 			double limit = fmax(SELF_SHARE, theirs + SHARE_SLACK);
-			if (mine > limit)
+			/* and the other threads burned: the whole run's CPU against
+			 * the 1-thread run's. A dynamic schedule on a loaded machine
+			 * gives the thread that holds a core most of the work, but
+			 * burns nothing (the grader's runs wait passively) */
+			double whole = o->seen.cpu / cpu1, ref_whole = ref / ref1;
+			double burned = fmax(WHOLE_MIN, ref_whole + WHOLE_SLACK);
+			if (mine > limit && whole > burned)
 				return kit_xasprintf("at %d threads: your busiest thread used %.2f s of "
 						     "CPU, %.0f%% of what your program needs on 1 thread "
-						     "(%.2f s); the reference's busiest does %.0f%% of "
-						     "its work: one thread did the shared work; threads "
-						     "that only burn time do not count", t, top,
-						     100 * mine, cpu1, 100 * theirs);
+						     "(%.2f s), and the run %.1f times that (the "
+						     "reference: %.0f%% and %.1f times): one thread did "
+						     "the shared work; threads that only burn time do "
+						     "not count", t, top, 100 * mine, cpu1, whole,
+						     100 * theirs, ref_whole);
 		} else if (isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05) {
 			return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work "
 					     "the reference does in %.2f s: threads that burn time "
