@@ -281,12 +281,14 @@ worker-killed)
 		[ -n "$w" ] || fail "$4 $5: no worker seen to kill"
 		[ $rc = "$want" ] && pass "$4 $5: exit $rc with a worker killed" ||
 			{ fail "$4 $5: exit $rc, expected $want"; sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2; }
-		grep -q "was killed by signal 9" "$tmp/err" || fail "$4 $5: the killed worker was not reported"
+		grep -q "was killed by signal 9" "$tmp/err" ||
+			{ fail "$4 $5: the killed worker was not reported"; sed 's/^/  | /' "$tmp/err" >&2; }
 	}
 	killed 0 timeout 120 "$reference" --kernel pool --procs 2 -n 200 --size 10000000 --validate
 	last_line_is "PASS:"
 	has err "given to another worker"
-	killed 0 timeout 120 "$reference" --kernel fib-procs --procs 2 --fib 43 -n 4 --validate
+	# long enough (8 tasks of about a second) that the worker is busy when killed
+	killed 0 timeout 120 "$reference" --kernel fib-procs --procs 2 --fib 43 -n 8 --validate
 	last_line_is "PASS:"
 	killed 1 timeout 120 "$reference" --kernel shared --procs 2 -n 6e8 --validate
 	last_line_is "FAIL:" ;;
