@@ -65,6 +65,8 @@ typedef struct item {
 	int repeat;		/* runs per thread count, each its own seed (>= 1) */
 	bool same;		/* one seed for every run: all must give the same result */
 	bool parallel;		/* every run at T > 1 threads: T threads did the work */
+	bool contended;		/* the work's threads contend (rand()'s lock): their CPU
+				 * cannot tell who did the work, only how many worked */
 	int procs;		/* > 0: that many child processes did the work */
 	int *ranks;		/* MPI ranks: each run under mpirun -np R, once per R
 				 * (and thread count); NULL: no mpirun */

@@ -33,10 +33,6 @@
 #define SHARE_SLACK 0.25	/* the reference's share plus this, one thread worked */
 #define WHOLE_MIN 1.5		/* the run's CPU / its 1-thread run's: above this, and */
 #define WHOLE_SLACK 0.4		/* above the reference's plus this, threads burned */
-#define SHARE_SEEN 0.85		/* the reference's share above which the measure cannot
-				 * judge: its threads contend (a lock around rand()), and
-				 * the same code's share wanders from 90% to 130% between
-				 * runs on a loaded machine */
 
 
 /* The two accesses of the first ThreadSanitizer report at W: "read at
@@ -225,10 +221,11 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 			double unused;
 			ref1 = reference_cpu(s, e, &one, &unused);
 		}
-		if (isfinite(ref1) && ref1 > 0 && ref_top / ref1 > SHARE_SEEN) {
-			/* the reference's own threads do not shrink its busiest one
-			 * (contended work): the busy-thread count above is what can
-			 * be seen from outside */
+		if (it->contended) {
+			/* threads that contend for a lock (exercise 01's rand()) burn
+			 * CPU waiting, the reference's too (its busiest thread kept
+			 * 84-90% of its 1-thread work beside a CPU hog): the count of
+			 * busy threads above is what can be seen from outside */
 		} else if (isfinite(ref1) && ref1 > 0) {
 			/* Load-proof, and fair to slow but parallel code: a thread's
 			 * CPU time is its work however busy the machine. Shared work
@@ -252,7 +249,8 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 						     "the shared work; threads that only burn time do "
 						     "not count", t, top, 100 * mine, cpu1, whole,
 						     100 * theirs, ref_whole);
-		} else if (!isfinite(cpu1) && isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05) {
+		} else if (!it->contended && !isfinite(cpu1) && isfinite(ref) &&
+			   o->seen.cpu > CPU_SLACK * ref + 0.05) {
 			/* only items without a 1-thread run: past the cores,
 			 * threads contending for a lock spin (exercise 01's rand()
 			 * used 3.3 times the reference's CPU at 3 threads), and the

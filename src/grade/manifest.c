@@ -146,6 +146,7 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 	}
 	if (bool_field(j, "same", &it->same, where, id) ||
 	    bool_field(j, "parallel", &it->parallel, where, id) ||
+	    bool_field(j, "contended", &it->contended, where, id) ||
 	    bool_field(j, "inputs", &it->inputs, where, id) ||
 	    bool_field(j, "no_blas", &it->no_blas, where, id))
 		return -1;
