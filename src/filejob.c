@@ -194,7 +194,7 @@ static void name_output(kit_fileplan *pl, size_t i, const kit_fileplan_rule *rul
 	else
 		pl->out[i] = kit_xasprintf("%.*s%.*s%s", (int)(base - in), in, stem, base,
 					   rule->out_suffix);
-	pl->state[i] = KIT_PLAN_TODO;
+	pl->state[i] = KIT_PLAN_WORK;
 }
 
 /* Refuses input I when its output would replace an input or an earlier
@@ -209,7 +209,7 @@ static void refuse_clash(kit_fileplan *pl, size_t i)
 			pl->state[i] = KIT_PLAN_REFUSED;
 			return;
 		}
-		if (k < i && pl->state[k] == KIT_PLAN_TODO && !strcmp(pl->out[i], pl->out[k])) {
+		if (k < i && pl->state[k] == KIT_PLAN_WORK && !strcmp(pl->out[i], pl->out[k])) {
 			pl->why[i] = kit_xasprintf("refused '%s': '%s' already writes '%s' (two "
 						   "inputs of one name; give them separate output "
 						   "folders)", pl->in[i], pl->in[k], pl->out[i]);
@@ -255,10 +255,10 @@ void kit_fileplan_make(kit_fileplan *pl, char *const *inputs, size_t n,
 		name_output(pl, i, rule);
 	}
 	for (size_t i = 0; i < n; i++)
-		if (pl->state[i] == KIT_PLAN_TODO)
+		if (pl->state[i] == KIT_PLAN_WORK)
 			refuse_clash(pl, i);
 	for (size_t i = 0; i < n; i++)
-		if (pl->state[i] == KIT_PLAN_TODO)
+		if (pl->state[i] == KIT_PLAN_WORK)
 			add_work(pl, i, rule);
 }
 

@@ -57,7 +57,7 @@ void kit_scratch_remove(const char *dir);
  * The plan of a job
  */
 
-enum { KIT_PLAN_TODO, KIT_PLAN_SKIP, KIT_PLAN_REFUSED };
+enum { KIT_PLAN_WORK, KIT_PLAN_SKIP, KIT_PLAN_REFUSED };
 
 /* How inputs become outputs. */
 typedef struct kit_fileplan_rule {
@@ -76,7 +76,7 @@ typedef struct kit_fileplan_rule {
 typedef struct kit_fileplan {
 	size_t n;		/* inputs */
 	char **in, **out;	/* out NULL when refused before a name was made */
-	int *state;		/* KIT_PLAN_TODO, _SKIP or _REFUSED */
+	int *state;		/* KIT_PLAN_WORK, _SKIP or _REFUSED */
 	char **why;		/* refused: why, naming the input; to do: why an
 				 * output there is redone; else NULL */
 	size_t ntodo;		/* the inputs to do: in[todo[k]] */

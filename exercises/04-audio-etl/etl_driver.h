@@ -28,7 +28,7 @@ extern const struct etl_mode_info {
 #define ETL_SEED 2026
 
 /* One input of a job and what became of it. */
-enum { P_TODO = KIT_PLAN_TODO, P_SKIP = KIT_PLAN_SKIP, P_REFUSED = KIT_PLAN_REFUSED };
+enum { P_TODO = KIT_PLAN_WORK, P_SKIP = KIT_PLAN_SKIP, P_REFUSED = KIT_PLAN_REFUSED };
 typedef struct etl_plan {
 	kit_fileplan f;		/* the files (filejob.h); the fields below alias it */
 	size_t n;		/* inputs */
