@@ -550,8 +550,11 @@ static int demo_roofline(uint64_t n, bool quick, const char *out)
 	if (out) {
 		kit_mkdirs(out);
 		char *png = kit_xasprintf("%s/roofline.png", out);
-		char *title = kit_xasprintf("Roofline, %d thread%s: peak %.0f GFLOP/s, triad %.1f GB/s",
-					    nt, nt == 1 ? "" : "s", peak, bw);
+		char *title = isfinite(peak) && isfinite(bw) ?
+			kit_xasprintf("Roofline, %d thread%s: peak %.0f GFLOP/s, triad %.1f GB/s",
+				      nt, nt == 1 ? "" : "s", peak, bw) :
+			kit_xasprintf("Kernels at %d thread%s (no roof: ./kit machine measures it)",
+				      nt, nt == 1 ? "" : "s");
 		kit_plot pl = { .title = title, .xlabel = "arithmetic intensity (flops per byte)",
 				.ylabel = "GFLOP/s", .series = isfinite(peak) ? ser : ser + 1,
 				.nseries = (size_t)np + isfinite(peak),
