@@ -271,6 +271,12 @@ int kit_ex_write_exact(const char *dir, const char *name, const void *data, size
 int kit_ex_write_with(const char *dir, const char *name, int (*fill)(FILE *f, void *arg),
 		      void *arg);
 
+/* A whole number for JSON, kept exact: its decimal digits as a JSON number
+ * when it is at most 2^53 (cJSON's own printing keeps 15 digits, and 16-digit
+ * numbers came back off by one), else as a string of digits (read back with
+ * kit_ex_json_u64_text). Read with kit_ex_json_u64. */
+void kit_ex_json_add_u64(struct cJSON *obj, const char *key, uint64_t v);
+
 /* A whole number that may exceed 2^53 (a sum of 64-bit values), kept exact
  * in result.json as a string of decimal digits: OBJ[KEY] = "V". */
 void kit_ex_json_add_u64_text(struct cJSON *obj, const char *key, uint64_t v);

@@ -26,19 +26,6 @@ bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-/* A whole number for result.json: a JSON number when a double holds it
- * exactly, else its decimal digits as a string. */
-static void add_u64(cJSON *o, const char *key, uint64_t v)
-{
-	if (v <= (UINT64_C(1) << 53))
-		cJSON_AddNumberToObject(o, key, (double)v);
-	else {
-		char s[24];
-		snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
-		cJSON_AddStringToObject(o, key, s);
-	}
-}
-
 /* A double written with 17 significant digits, so that reading it back gives
  * the same bits (cJSON's own printing may keep only 15). */
 static void add_double(cJSON *o, const char *key, double v)
@@ -57,8 +44,8 @@ static int write_result_json(const drv *d, runner *r, const char *dir)
 	cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "exercise", d->ex->name);
 	cJSON_AddStringToObject(root, "kernel", kern(d, r->c.kernel)->name);
-	add_u64(root, "n", r->c.n);
-	add_u64(root, "seed", r->c.seed);
+	kit_ex_json_add_u64(root, "n", r->c.n);
+	kit_ex_json_add_u64(root, "seed", r->c.seed);
 	cJSON_AddNumberToObject(root, "threads", r->c.threads);
 	if (kern(d, r->c.kernel)->flags & KIT_EX_PROCESSES)
 		cJSON_AddNumberToObject(root, "procs", r->c.procs);
@@ -69,7 +56,7 @@ static int write_result_json(const drv *d, runner *r, const char *dir)
 	else if (d->ex->result_is_double)
 		add_double(res, d->ex->result_name, *(const double *)r->result);
 	else
-		add_u64(res, d->ex->result_name, *(const uint64_t *)r->result);
+		kit_ex_json_add_u64(res, d->ex->result_name, *(const uint64_t *)r->result);
 	if (rc == 0) {
 		char *text = cJSON_Print(root), *path = kit_xasprintf("%s/result.json", dir);
 		char *line = kit_xasprintf("%s\n", text);

@@ -54,6 +54,16 @@ int kit_ex_write_exact(const char *dir, const char *name, const void *data, size
 	return kit_ex_write_with(dir, name, fill_bytes, &b);
 }
 
+void kit_ex_json_add_u64(struct cJSON *obj, const char *key, uint64_t v)
+{
+	char s[24];
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	if (v <= (UINT64_C(1) << 53))
+		cJSON_AddRawToObject(obj, key, s);
+	else
+		cJSON_AddStringToObject(obj, key, s);
+}
+
 void kit_ex_json_add_u64_text(struct cJSON *obj, const char *key, uint64_t v)
 {
 	char s[24];

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "exercise.h"
 #include "imagegen.h"
 #include "images.h"
 #include "images_driver.h"
@@ -161,7 +162,7 @@ int emit(const struct options *o, struct run *r, int procs)
 	cJSON_AddStringToObject(root, "exercise", "03-image-sweep");
 	cJSON_AddStringToObject(root, "kernel", kernel);
 	cJSON_AddNumberToObject(root, "n", s->n);
-	cJSON_AddNumberToObject(root, "seed", (double)o->seed);
+	kit_ex_json_add_u64(root, "seed", o->seed);
 	cJSON_AddNumberToObject(root, "threads", threads);
 	fflush(NULL);
 	if (!strcmp(kernel, "median"))

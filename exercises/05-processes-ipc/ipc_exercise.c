@@ -182,7 +182,7 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *result, cJSON *out,
 {
 	problem *p = prob;
 	if (!has_values(c->kernel))	/* else values.u64, written below */
-		cJSON_AddNumberToObject(out, "count", (double)*(const uint64_t *)result);
+		kit_ex_json_add_u64(out, "count", *(const uint64_t *)result);
 	kit_ex_children_emit(&p->children, out);
 	if (!has_values(c->kernel))
 		return 0;

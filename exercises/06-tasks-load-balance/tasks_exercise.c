@@ -144,7 +144,7 @@ static kit_ex_work work(const kit_ex_ctx *c)
 static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
 {
 	problem *p = prob;
-	cJSON_AddNumberToObject(out, "value", (double)*(const uint64_t *)res);
+	kit_ex_json_add_u64(out, "value", *(const uint64_t *)res);
 	return PIC(c->kernel) ? tasks_write_counts(dir, p->counts, p->npix) : 0;
 }
 

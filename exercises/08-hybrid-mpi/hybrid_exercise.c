@@ -145,7 +145,7 @@ static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, co
 {
 	(void)prob, (void)c, (void)dir;
 	const result *r = res;
-	cJSON_AddNumberToObject(out, "hits", (double)r->hits);
+	kit_ex_json_add_u64(out, "hits", r->hits);
 	cJSON_AddNumberToObject(out, "thread_level", r->level);
 	cJSON_AddNumberToObject(out, "ranks", r->ranks);
 	return 0;

@@ -170,6 +170,37 @@ static void test_json(void)
 	cJSON_Delete(o);
 }
 
+/* Whole numbers through printed JSON and back: every one up to 2^53 exact
+ * (cJSON's own printing turned 7804943327253979 into ...980), larger ones as
+ * digits. */
+static void test_json_u64_printed(void)
+{
+	static const uint64_t v[] = { 0, 1, 7804943327253979, (UINT64_C(1) << 53) - 1,
+				      UINT64_C(1) << 53, (UINT64_C(1) << 53) + 1, UINT64_MAX };
+	cJSON *o = cJSON_CreateObject();
+	char key[8];
+	for (int i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		kit_ex_json_add_u64(o, key, v[i]);
+	}
+	char *text = cJSON_Print(o);
+	cJSON *back = cJSON_Parse(text);
+	int exact = back != NULL;
+	kit_buf msg = { 0 };
+	for (int i = 0; back && i < 7; i++) {
+		uint64_t u = 0;
+		snprintf(key, sizeof(key), "k%d", i);
+		int rc = v[i] <= (UINT64_C(1) << 53) ? kit_ex_json_u64(back, key, &u, &msg)
+						       : kit_ex_json_u64_text(back, key, &u, &msg);
+		exact &= rc == 0 && u == v[i];
+	}
+	ok(exact, "u64 printed and parsed back: exact up to 2^53 as numbers, beyond as digits");
+	kit_buf_free(&msg);
+	cJSON_Delete(back);
+	cJSON_Delete(o);
+	free(text);
+}
+
 static void test_n_and_children(void)
 {
 	static const kit_ex_kernel k[] = { { .name = "filter" } };
@@ -217,6 +248,7 @@ int main(void)
 	test_demo_main();
 	test_files();
 	test_json();
+	test_json_u64_printed();
 	test_n_and_children();
 	return tap_done();
 }
