@@ -68,6 +68,9 @@ typedef struct item {
 	bool contended;		/* the work's threads contend (rand()'s lock): their CPU
 				 * cannot tell who did the work, only how many worked */
 	int procs;		/* > 0: that many child processes did the work */
+	double read_at_most;	/* > 0: bytes the run may read with read() and the like
+				 * in all, seen from outside (/proc/PID/io): the data
+				 * is to be mapped (mmap), not read */
 	int *ranks;		/* MPI ranks: each run under mpirun -np R, once per R
 				 * (and thread count); NULL: no mpirun */
 	size_t nranks;
@@ -186,7 +189,8 @@ typedef struct observer observer;
 observer *observe_begin(void);
 /*
  * One look at every process below this one and each of its threads: their
- * CPU time so far is kept (the largest seen per thread and per process).
+ * CPU time and bytes read so far are kept (the largest seen per thread and
+ * per process).
  * FULL also looks for new processes (a /proc scan); otherwise only the known
  * ones are read again. Returns how many processes are alive below this one.
  */
@@ -198,6 +202,9 @@ typedef struct observed {
 	int busy_threads;	/* threads with >= FRACTION of CPU / EXPECT */
 	int busy_procs;		/* processes with >= FRACTION of CPU / EXPECT */
 	double top_share;	/* the busiest thread's share of CPU */
+	double read_bytes;	/* bytes read (rchar of /proc/PID/io), every process's
+				 * largest seen, summed */
+	bool reads_seen;	/* /proc/PID/io could be read for some process */
 } observed;
 /* Counts the busy threads and child processes: those that did at least
  * FRACTION of a fair share, a fair share being the CPU of all seen divided by

@@ -10,7 +10,8 @@
  *            a share of the CPU work, seen from outside, and no more CPU time
  *            than the reference's for the same work (threads that only burn
  *            time do not count); with PROCS that many processes did it, and
- *            none outlived the program.
+ *            none outlived the program; with READ_AT_MOST the run read
+ *            no more than that with read() (its data mapped instead).
  *   tsan     the same runs of the ThreadSanitizer + Archer build; any race
  *            report fails the item.
  * A result that is right on some runs and wrong on others is reported as
@@ -156,6 +157,30 @@ static char *mpi_problem(const item *it, const run_spec *rs, const run_out *o)
 	return bad;
 }
 
+/* run_problem for an item whose data is to be mapped, not read: more bytes
+ * read than READ_AT_MOST (seen in /proc/PID/io, which counts read() and the
+ * like, never a mapped file's pages). A run too short to have been seen
+ * reading, or one whose reads could not be seen, is never taken on trust. */
+static char *reads_problem(const item *it, int t, const run_out *o)
+{
+	const char *ts = t == 1 ? "" : "s";
+	if (!o->seen.reads_seen)
+		return kit_xasprintf("at %d thread%s: the grader could not read /proc/PID/io to see "
+				     "how your program read its file (a grader set-up problem: "
+				     "run it where /proc shows other processes' counters)", t, ts);
+	if (o->seen.cpu < BUSY_MIN_CPU)
+		return kit_xasprintf("at %d thread%s: the run used %.2f s of CPU, too little to see "
+				     "how it read its file (a grader set-up problem: the item's "
+				     "input is too small)", t, ts, o->seen.cpu);
+	if (o->seen.read_bytes > it->read_at_most)
+		return kit_xasprintf("at %d thread%s: your program read %.1f MB with read() or "
+				     "pread() (seen from outside: /proc/PID/io), more than the %.1f MB "
+				     "allowed: the file's data is to be mapped with mmap, which reads "
+				     "nothing", t, ts, o->seen.read_bytes * 1e-6,
+				     it->read_at_most * 1e-6);
+	return NULL;
+}
+
 /* What a run showed that fails the item, or NULL: how it ended, a race, a
  * process left behind, too few threads or processes doing the work. */
 static char *run_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
@@ -195,6 +220,11 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     "processes)", t, ts, o->seen.busy_procs,
 					     o->seen.busy_procs == 1 ? "" : "es", it->procs,
 					     o->seen.cpu, o->seen.procs_seen);
+	}
+	if (it->read_at_most > 0) {
+		char *bad = reads_problem(it, t, o);
+		if (bad)
+			return bad;
 	}
 	if (it->parallel && t > 1 && o->seen.cpu < BUSY_MIN_CPU)
 		return kit_xasprintf("at %d threads: the run used %.2f s of CPU, too little to see "

@@ -140,6 +140,12 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 	it->timeout = json_num(j, "timeout", DEFAULT_TIMEOUT);
 	it->repeat = (int)json_num(j, "repeat", 1);
 	it->procs = (int)json_num(j, "procs", 0);
+	it->read_at_most = json_num(j, "read_at_most", 0);
+	if (it->read_at_most < 0 || (it->read_at_most > 0 && it->kind != K_CORRECT)) {
+		kit_error("%s: item '%s': \"read_at_most\" (bytes) must be positive, in a "
+			  "correct item", where, id);
+		return -1;
+	}
 	if (it->repeat < 1 || it->repeat > 100 || it->procs < 0 || it->procs > 256) {
 		kit_error("%s: item '%s': \"repeat\" must be 1-100 and \"procs\" 0-256", where, id);
 		return -1;

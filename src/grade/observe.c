@@ -1,11 +1,14 @@
 /*
  * observe.c - watching a run from outside (grade.h): which processes are
- * below the grader, and how much CPU time each of their threads used.
+ * below the grader, how much CPU time each of their threads used, and how
+ * many bytes each process read.
  *
  * Everything is read from /proc: /proc/PID/stat for the parent of each
  * process (to find the grader's descendants, wherever they moved their
  * process group or session), /proc/PID/task/TID/stat for each thread's user
- * and system time. The largest value seen per thread is kept, so a thread
+ * and system time, /proc/PID/io for the bytes a process read (rchar: every
+ * read(), pread() and the like; pages of a mapped file are not counted, which
+ * is how a run that maps its file tells itself from one that reads it). The largest value seen per thread is kept, so a thread
  * that ended between two looks still counts with what it had done by the
  * last one. The clock is coarse (10 ms ticks): a span of 0.2 s of CPU work or
  * more tells busy threads from idle ones.
@@ -33,7 +36,9 @@ struct thread_seen {
 struct observer {
 	pid_t self;
 	pid_t *procs;			/* every process seen below self */
+	unsigned long long *rchar;	/* each one's bytes read, the largest seen */
 	size_t nprocs;
+	bool io_seen;
 	struct thread_seen *t;
 	size_t nt, cap;
 	long hz;
@@ -148,9 +153,33 @@ static void note_thread(observer *o, pid_t pid, pid_t tid, unsigned long long ti
 	o->t[o->nt++] = (struct thread_seen){ pid, tid, ticks };
 }
 
-/* Reads every thread of PID; false when PID is gone. */
-static bool look_at(observer *o, pid_t pid)
+/* PID's bytes read so far (rchar: read, pread, readv ... whatever the
+ * source; a mapped file's pages are not counted). 0 when unreadable. */
+static int read_rchar(pid_t pid, unsigned long long *rchar)
 {
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "rchar: %llu", rchar) == 1 ? 0 : -1;
+}
+
+/* Reads every thread of process K; false when it is gone. */
+static bool look_at(observer *o, size_t k)
+{
+	pid_t pid = o->procs[k];
+	unsigned long long rc;
+	if (read_rchar(pid, &rc) == 0) {
+		o->io_seen = true;
+		if (rc > o->rchar[k])
+			o->rchar[k] = rc;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
@@ -185,6 +214,8 @@ int observe_poll(observer *o, bool full)
 				known = o->procs[k] == now[i];
 			if (!known) {
 				o->procs = kit_xrealloc(o->procs, (o->nprocs + 1) * sizeof(pid_t));
+				o->rchar = kit_xrealloc(o->rchar, (o->nprocs + 1) * sizeof(*o->rchar));
+				o->rchar[o->nprocs] = 0;
 				o->procs[o->nprocs++] = now[i];
 			}
 		}
@@ -192,7 +223,7 @@ int observe_poll(observer *o, bool full)
 	}
 	int alive = 0;
 	for (size_t k = 0; k < o->nprocs; k++)
-		alive += look_at(o, o->procs[k]);
+		alive += look_at(o, k);
 	return alive;
 }
 
@@ -215,8 +246,10 @@ void observe_end(observer *o, int expect, double fraction, observed *out)
 	for (size_t i = 0; i < o->nt; i++)
 		out->busy_threads += total && o->t[i].ticks > 0 &&
 				     (double)o->t[i].ticks >= fraction * fair;
+	out->reads_seen = o->io_seen;
 	/* processes: the sum of their threads */
 	for (size_t k = 0; k < o->nprocs; k++) {
+		out->read_bytes += (double)o->rchar[k];
 		unsigned long long p = 0;
 		for (size_t i = 0; i < o->nt; i++)
 			if (o->t[i].pid == o->procs[k])
@@ -224,6 +257,7 @@ void observe_end(observer *o, int expect, double fraction, observed *out)
 		out->busy_procs += total && p > 0 && (double)p >= fraction * fair;
 	}
 	free(o->procs);
+	free(o->rchar);
 	free(o->t);
 	free(o);
 }
