@@ -104,9 +104,9 @@ static char *race_in(const char *text, int threads)
 	return s;
 }
 
-/* The reference's CPU seconds for the same run (sandboxed like the
- * student's), or NAN. */
-static double reference_cpu(session *s, const exercise *e, const run_spec *rs, double *top)
+/* What the reference's run showed for the same run spec (sandboxed like
+ * the student's): false when it did not run. */
+static bool reference_seen(session *s, const exercise *e, const run_spec *rs, observed *seen)
 {
 	run_spec ref = *rs;
 	char *prog = reference_prog(s, e);
@@ -115,11 +115,39 @@ static double reference_cpu(session *s, const exercise *e, const run_spec *rs, d
 	ref.extra_env = NULL;
 	run_out o;
 	run_emit(s, &ref, &o);
-	double cpu = o.ran_ok ? o.seen.cpu : NAN;
-	*top = o.ran_ok ? o.seen.top_share * o.seen.cpu : NAN;
+	bool ran = o.ran_ok;
+	*seen = o.seen;
 	run_out_free(&o);
 	free(prog);
-	return cpu;
+	return ran;
+}
+
+/* The reference's CPU seconds for the same run, or NAN; *TOP its busiest
+ * thread's. */
+static double reference_cpu(session *s, const exercise *e, const run_spec *rs, double *top)
+{
+	observed seen;
+	bool ran = reference_seen(s, e, rs, &seen);
+	*top = ran ? seen.top_share * seen.cpu : NAN;
+	return ran ? seen.cpu : NAN;
+}
+
+/* A parallel item's run at 1 thread that kept more threads busy than the
+ * reference's run does (one, unless its kernel asks for more): with
+ * OMP_NUM_THREADS=1 the extra threads had no work to share, they burned
+ * time (helper threads that spin whatever the thread count). NULL if not. */
+static char *burners_at_one(session *s, const exercise *e, const run_spec *rs,
+			    const run_out *o)
+{
+	observed ref;
+	if (o->seen.busy_threads <= 1 || o->seen.cpu < BUSY_MIN_CPU ||
+	    !reference_seen(s, e, rs, &ref) || o->seen.busy_threads <= ref.busy_threads)
+		return NULL;
+	return kit_xasprintf("at 1 thread: %d threads of your program did a share of the CPU "
+			     "work (seen from outside: %.2f s of CPU), the reference's %d: with "
+			     "OMP_NUM_THREADS=1 there is nothing to share, so the others only "
+			     "burned time; threads that only burn time do not count",
+			     o->seen.busy_threads, o->seen.cpu, ref.busy_threads);
 }
 
 /* "at 2 ranks x 3 threads" or "at 3 threads", malloc'd. */
@@ -132,9 +160,34 @@ static char *run_where(const run_spec *rs)
 	return kit_xasprintf("at %d thread%s", t, t == 1 ? "" : "s");
 }
 
+/* A run under BUSY_MIN_CPU of CPU cannot show which threads or processes
+ * worked (WHAT: "which threads worked"). Never taken on trust: when the
+ * reference's run of the same spec takes enough, the student's run cannot
+ * have done the work; when it does not either, the item's input is too small
+ * (a set-up problem of the item). NULL when the run used enough. */
+static char *too_little_cpu(session *s, const exercise *e, const run_spec *rs, const run_out *o,
+			    const char *what)
+{
+	if (o->seen.cpu >= BUSY_MIN_CPU)
+		return NULL;
+	char *at = run_where(rs), *bad;
+	observed ref;
+	if (reference_seen(s, e, rs, &ref) && ref.cpu >= BUSY_MIN_CPU)
+		bad = kit_xasprintf("%s: your program used %.2f s of CPU where the reference's run "
+				    "on the same input used %.2f s: it cannot have done the work",
+				    at, o->seen.cpu, ref.cpu);
+	else
+		bad = kit_xasprintf("%s: the run used %.2f s of CPU, too little to see %s (a grader "
+				    "set-up problem: the item's input is too small)", at, o->seen.cpu,
+				    what);
+	free(at);
+	return bad;
+}
+
 /* run_problem for a run under mpirun: how it ended, a process left behind,
  * fewer busy threads than ranks x threads (each rank must use its threads). */
-static char *mpi_problem(const item *it, const run_spec *rs, const run_out *o)
+static char *mpi_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
+			 const run_out *o)
 {
 	char *at = run_where(rs), *bad = NULL;
 	int want = rs->ranks * rs->threads;
@@ -144,9 +197,7 @@ static char *mpi_problem(const item *it, const run_spec *rs, const run_out *o)
 		bad = kit_xasprintf("%s: %d process%s still running after mpirun ended", at,
 				    o->left, o->left == 1 ? " was" : "es were");
 	else if (it->parallel && want > 1 && o->seen.cpu < BUSY_MIN_CPU)
-		bad = kit_xasprintf("%s: the run used %.2f s of CPU, too little to see which "
-				    "threads worked (a grader set-up problem: the item's input is "
-				    "too small)", at, o->seen.cpu);
+		bad = too_little_cpu(s, e, rs, o, "which threads worked");
 	else if (it->parallel && want > 1 && o->seen.busy_threads < want)
 		bad = kit_xasprintf("%s: %d thread%s did a share of the work, not %d (seen from "
 				    "outside: %.2f s of CPU in %d processes): every rank must share "
@@ -161,17 +212,17 @@ static char *mpi_problem(const item *it, const run_spec *rs, const run_out *o)
  * read than READ_AT_MOST (seen in /proc/PID/io, which counts read() and the
  * like, never a mapped file's pages). A run too short to have been seen
  * reading, or one whose reads could not be seen, is never taken on trust. */
-static char *reads_problem(const item *it, int t, const run_out *o)
+static char *reads_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
+			   const run_out *o)
 {
+	int t = rs->threads;
 	const char *ts = t == 1 ? "" : "s";
 	if (!o->seen.reads_seen)
 		return kit_xasprintf("at %d thread%s: the grader could not read /proc/PID/io to see "
 				     "how your program read its file (a grader set-up problem: "
 				     "run it where /proc shows other processes' counters)", t, ts);
 	if (o->seen.cpu < BUSY_MIN_CPU)
-		return kit_xasprintf("at %d thread%s: the run used %.2f s of CPU, too little to see "
-				     "how it read its file (a grader set-up problem: the item's "
-				     "input is too small)", t, ts, o->seen.cpu);
+		return too_little_cpu(s, e, rs, o, "how it read its file");
 	if (o->seen.read_bytes > it->read_at_most)
 		return kit_xasprintf("at %d thread%s: your program read %.1f MB with read() or "
 				     "pread() (seen from outside: /proc/PID/io), more than the %.1f MB "
@@ -189,7 +240,7 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 	int t = rs->threads;
 	const char *ts = t == 1 ? "" : "s";
 	if (rs->ranks > 0)
-		return mpi_problem(it, rs, o);
+		return mpi_problem(s, e, it, rs, o);
 	if (rs->tsan) {
 		char *race = race_in(o->err_full, t);
 		if (race)
@@ -210,10 +261,7 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 		 * exercises 03 to 05's --verify also check, from the emitted
 		 * record, that the work was done in workers) */
 		if (o->seen.cpu < BUSY_MIN_CPU)
-			return kit_xasprintf("at %d thread%s: the run used %.2f s of CPU, too little "
-					     "to see which processes worked (a grader set-up "
-					     "problem: the item's input is too small)", t, ts,
-					     o->seen.cpu);
+			return too_little_cpu(s, e, rs, o, "which processes worked");
 		if (o->seen.busy_procs < it->procs)
 			return kit_xasprintf("at %d thread%s: %d process%s did a share of the work, "
 					     "not %d (seen from outside: %.2f s of CPU in %d "
@@ -222,14 +270,17 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     o->seen.cpu, o->seen.procs_seen);
 	}
 	if (it->read_at_most > 0) {
-		char *bad = reads_problem(it, t, o);
+		char *bad = reads_problem(s, e, it, rs, o);
+		if (bad)
+			return bad;
+	}
+	if (it->parallel && t == 1) {
+		char *bad = burners_at_one(s, e, rs, o);
 		if (bad)
 			return bad;
 	}
 	if (it->parallel && t > 1 && o->seen.cpu < BUSY_MIN_CPU)
-		return kit_xasprintf("at %d threads: the run used %.2f s of CPU, too little to see "
-				     "which threads worked (a grader set-up problem: the item's "
-				     "input is too small)", t, o->seen.cpu);
+		return too_little_cpu(s, e, rs, o, "which threads worked");
 	if (it->parallel && t > 1) {
 		if (o->seen.busy_threads < t)
 			return kit_xasprintf("at %d threads: %d thread%s did a share of the work "

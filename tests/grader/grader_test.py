@@ -31,6 +31,11 @@ Cases:
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
   ex04-broken    ex04/*.patch against solutions/04-audio-etl/etl.c: the same for
                  exercises 02-04 (02 and 03 only in builds with OpenBLAS).
+  driver-hostile the exercises on the common driver (00, 05, 06, 07, 09, 10), each
+                 attacked by code added to the student's file: a PASS line and exit
+                 0, a forged result.json, a grandchild that outlives the program,
+                 serial code with threads that spin at any thread count. Each fails
+                 its item with no points, no process or file left, the report intact.
 Exit status: 0 pass, 1 fail, 77 skip.
 """
 import json
@@ -734,10 +739,185 @@ def case_ex04_broken():
     ], "ex04")
 
 
+# ---------------------------------------------------------------------------
+# Exercises on the common driver (00, 05, 06, 07, 09, 10): the same attacks on
+# each, written as code added to the student's file (no exercise-specific
+# patch): a constructor runs before the driver's main.
+
+ATTACK_HEAD = "\n/* ---- attack added by the grader's tests ---- */\n#include <stdio.h>\n" \
+    "#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
+
+# A PASS line and exit 0, before any work.
+ATTACK_PASS = ATTACK_HEAD + r"""
+__attribute__((constructor)) static void kit_attack(void)
+{
+	printf("PASS: every check\n");
+	fflush(stdout);
+	_exit(0);
+}
+"""
+
+# A result.json of its own making in the --emit folder (the header from the
+# command line, a made-up result), then exit 0 before any work.
+ATTACK_FORGE = ATTACK_HEAD + r"""
+#include <fcntl.h>
+__attribute__((constructor)) static void kit_attack(void)
+{
+	char args[8192] = { 0 }, *emit = NULL, *kernel = "", *seed = "0", *n = "0";
+	int fd = open("/proc/self/cmdline", O_RDONLY);
+	ssize_t len = fd >= 0 ? read(fd, args, sizeof(args) - 1) : -1;
+	for (char *a = args; len > 0 && a < args + len; a += strlen(a) + 1) {
+		char *v = a + strlen(a) + 1;
+		if (v >= args + len)
+			break;
+		if (!strcmp(a, "--emit"))
+			emit = v;
+		else if (!strcmp(a, "--kernel"))
+			kernel = v;
+		else if (!strcmp(a, "--seed"))
+			seed = v;
+		else if (!strcmp(a, "-n"))
+			n = v;
+	}
+	if (!emit)
+		return;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/result.json", emit);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		const char *t = getenv("OMP_NUM_THREADS");
+		fprintf(f, "{\"kernel\": \"%s\", \"n\": %s, \"seed\": %s, \"threads\": %s, "
+			"\"result\": {\"value\": 42, \"count\": 42, \"means\": [0, 0]}}\n",
+			kernel, n, seed, t ? t : "1");
+		fclose(f);
+	}
+	puts("PASS: forged");
+	_exit(0);
+}
+"""
+
+# The work done right, and a grandchild in a session of its own that outlives
+# the program and comes back to rewrite the report.
+ATTACK_ESCAPE = ATTACK_HEAD + r"""
+#include <sys/types.h>
+__attribute__((constructor)) static void kit_attack(void)
+{
+	pid_t p = fork();
+	if (p != 0)
+		return;
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	sleep(3);
+	for (const char *d = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp"; d; d = NULL) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/escaped", d);
+		FILE *f = fopen(path, "w");
+		if (f)
+			fclose(f);
+	}
+	_exit(0);
+}
+"""
+
+# Serial code and two threads that spin for the whole run, at any thread count.
+ATTACK_BURN = ATTACK_HEAD + r"""
+#include <pthread.h>
+static void *kit_attack_spin(void *arg)
+{
+	volatile unsigned long x = 0;
+	for (;;)
+		x += (unsigned long)(size_t)arg;
+	return NULL;
+}
+__attribute__((constructor)) static void kit_attack(void)
+{
+	for (int i = 0; i < 2; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, kit_attack_spin, (void *)(size_t)(i + 1)) == 0)
+			pthread_detach(t);
+	}
+}
+"""
+
+DRIVER_EXERCISES = ("00", "05", "06", "07", "09", "10")
+# what a run that did no work is told (never "a grader set-up problem")
+NO_WORK = r"result\.json is (missing|not)|cannot have done the work|not a |differs"
+
+
+def composed(num, name, fname, k):
+    """The student file with the solution's steps < K done, step K and later as
+    the skeleton has them (tests/walkthrough.py's composition)."""
+    sys.path.insert(0, os.path.join(SRC, "tests"))
+    import walkthrough
+    plan = walkthrough.Plan(os.path.join(SRC, "exercises", name, fname),
+                            os.path.join(SRC, "solutions", name, fname))
+    return plan.text(k - 1)
+
+
+def case_driver_hostile():
+    env = kit_env()
+    root = os.geteuid() == 0
+    judged = 0
+    for num in DRIVER_EXERCISES:
+        name = next((d for d in os.listdir(os.path.join(SRC, "exercises")) if d.startswith(num + "-")), None)
+        if not name or not os.path.exists(os.path.join(BUILD, "solutions", name)):
+            print(f"# {num}: not built here")
+            continue
+        spec = json.load(open(os.path.join(SRC, "exercises", name, "exercise.json")))
+        fname = spec["edit"][0]
+        correct = [i for i in spec["items"] if i["kind"] == "correct"]
+        par1 = [i for i in correct if i.get("parallel") and "1" in i.get("threads", [])]
+        wd = os.path.join(BUILD, f"grader-work-{num}")
+        solution = open(os.path.join(SRC, "solutions", name, fname)).read()
+        attacks = [("pass", solution + ATTACK_PASS, correct[0]["id"], NO_WORK),
+                   ("forge", solution + ATTACK_FORGE, correct[0]["id"], NO_WORK),
+                   ("escape", solution + ATTACK_ESCAPE, correct[0]["id"], r"still running")]
+        if OMP and par1:
+            it = par1[0]
+            attacks.append(("burn", composed(num, name, fname, it["step"]) + ATTACK_BURN, it["id"],
+                            r"burn|did a share|one thread"))
+        for label, text, only, regex in attacks:
+            label = f"{num} {label}"
+            sub = os.path.join(TMP, f"sub-{num}")
+            os.makedirs(sub, exist_ok=True)
+            with open(os.path.join(sub, fname), "w") as f:
+                f.write(text)
+            t0 = time.time()
+            rc, r, _ = grade_json([num, "--submission", sub, "--only", only, "--timeout", "60",
+                                   "--workdir", wd], env)
+            if not r:
+                fail(f"{label}: no report")
+                continue
+            show(r)
+            judged += 1
+            if label.endswith("escape") and str(r.get("sandbox", "")).startswith("bubblewrap"):
+                # bubblewrap's pid namespace ends with the program: the
+                # grandchild dies with it, unseen; the right work counts
+                expect(r, only, ["pass", "fail"], label=label)
+            else:
+                expect(r, only, "fail", regex, label=label)
+                ok(r["score"] == 0 and rc == 1, f"{label}: no points, exit 1 (got {r['score']}, exit {rc})")
+            ok(time.time() - t0 < 240, f"{label}: the grader returns promptly ({time.time() - t0:.0f} s)")
+            out = os.path.join(TMP, "out.json")
+            text_before = open(out).read()
+            time.sleep(4 if label.endswith("escape") else 0.3)
+            ok(open(out).read() == text_before, f"{label}: the report is unchanged seconds later")
+            ok(not leftovers(TMP) and not leftovers(wd), f"{label}: no process left behind")
+            uid = r.get("sandbox_uid", 65534)
+            if root:
+                ok(uid != 0 and not sandbox_procs(uid), f"{label}: no process of the sandbox user {uid} "
+                   f"({sandbox_procs(uid)})")
+                ok(not sandbox_files(uid), f"{label}: no file of the sandbox user outside its work folder "
+                   f"({sandbox_files(uid)[:5]})")
+    ok(judged >= 3, f"at least three attacks judged ({judged})")
+
+
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
          "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check, "ex01-hostile": case_ex01_hostile,
          "ex02-broken": case_ex02_broken, "ex02-skeleton": case_ex02_skeleton,
-         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken}
+         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken,
+         "driver-hostile": case_driver_hostile}
 
 if __name__ == "__main__":
     if CASE not in CASES:
