@@ -3,10 +3,10 @@
  * step, with fixed signatures, and the small functions they share.
  *
  * The data: x[i] = sh_reading(seed, i), sensor readings with occasional
- * spikes, made by the driver (sharing_exercise.c). Every answer below is defined
- * by the serial code of sharing.c as given, so it is the same at any thread
- * count; the driver checks it exactly. sharing.c holds the kernels and
- * nothing else.
+ * spikes, made by the driver (src/exercises/00-threads-data-sharing/).
+ * Every answer below is defined by the serial code of sharing.c as given,
+ * so it is the same at any thread count; the driver checks it exactly.
+ * sharing.c holds the kernels and nothing else.
  */
 #ifndef SHARING_H
 #define SHARING_H

@@ -8,8 +8,8 @@
  *   colour channels; pool_run (step 2) runs the work of every image in NPROC
  *   worker processes with NTHREADS threads each: the C form of Python's
  *   Pool(nproc).map under OMP_NUM_THREADS=nthreads. The driver
- *   (images_main.c) reads the images, computes the signatures with BLAS,
- *   checks them and times the sweep over (processes, threads). Both kernels
+ *   (src/exercises/03-image-sweep/) reads the images, computes the
+ *   signatures with BLAS, checks them and times the sweep over (processes, threads). Both kernels
  *   already work, serially, in this process. Your task is in the blocks
  *   marked TODO(k) ... TODO end, one per step of README.md; change nothing
  *   outside them.

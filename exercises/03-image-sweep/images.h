@@ -2,8 +2,8 @@
  * images.h - the kernels of exercise 03, processes x threads over a set of
  * images, with fixed signatures.
  *
- * The driver (images_main.c) reads the images, computes each signature and
- * times the sweep over (processes, threads); images.c holds the two kernels
+ * The driver (src/exercises/03-image-sweep/) reads the images, computes
+ * each signature and times the sweep over (processes, threads); images.c holds the two kernels
  * and nothing else: the median of the colour channels (step 1) and the
  * process pool (step 2).
  */

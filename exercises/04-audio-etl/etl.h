@@ -4,8 +4,8 @@
  * Every kernel runs the same job: for each input WAV file, extract (read it
  * with libsndfile), transform (add Gaussian noise of standard deviation
  * sigma, clip to [-1, 1]) and load (write NAME-transformed.wav, atomically).
- * The driver (etl_main.c) plans the job (which files, which outputs, what to
- * skip or refuse), checks every output and times the run; etl.c holds the
+ * The driver (src/exercises/04-audio-etl/) plans the job (which files,
+ * which outputs, what to skip or refuse), checks every output and times the run; etl.c holds the
  * kernels and nothing else.
  */
 #ifndef ETL_H

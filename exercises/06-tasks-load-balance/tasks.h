@@ -5,7 +5,7 @@
  * The given functions (at the top of tasks.c) do one piece of work each and
  * record which thread did it and when, for the timelines (--timeline): call
  * them as they are, from any thread. The rest of this header is for the
- * kit's side (tasks_exercise.c, tasks_work.c, the demos).
+ * kit's side (src/exercises/06-tasks-load-balance/, the demos).
  */
 #ifndef TASKS_H
 #define TASKS_H
@@ -69,9 +69,10 @@ uint64_t list_array(node *head);
 /* Step 6: the picture of step 1 with taskloop, GRAIN rows a task. */
 void mandel_taskloop(const mandel *m, int grain, uint32_t *counts);
 
-/* The kit's side (tasks_work.c): the picture of N x N/2 pixels, at most
- * ITERS steps a pixel, in the window [-2, 0.6] x [-0.3, 1.0] (heavy rows
- * on top) shifted by less than a pixel by SEED; the serial references the checks compare with; the list of N
+/* The kit's side (src/exercises/06-tasks-load-balance/tasks_work.c): the
+ * picture of N x N/2 pixels, at most ITERS steps a pixel, in the window
+ * [-2, 0.6] x [-0.3, 1.0] (heavy rows on top) shifted by less than a pixel
+ * by SEED; the serial references the checks compare with; the list of N
  * nodes linked in an order drawn from SEED (the array, *HEAD its first). */
 mandel tasks_mandel(int n, int iters, uint64_t seed);
 void tasks_mandel_ref(const mandel *m, uint32_t *counts);

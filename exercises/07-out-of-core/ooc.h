@@ -38,7 +38,7 @@ int ooc_overlap(const ooc_file *f, double *means);
 /* Step 4: the file mapped into memory (mmap) a window at a time. */
 int ooc_mmap(const ooc_file *f, double *means);
 
-/* Given (ooc_io.c): */
+/* Given (src/exercises/07-out-of-core/ooc_io.c): */
 
 /* How many whole rows fit in BYTES (at least 1). */
 uint64_t ooc_rows_in(const ooc_file *f, size_t bytes);

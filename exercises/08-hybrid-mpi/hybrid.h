@@ -5,9 +5,10 @@
  * Sample i of a run is pi_in_circle(pi_random_at(seed, i)) (pi_rng.h), the
  * counter-based stream of exercise 01 step 4: whoever computes sample i gets
  * the same number, so the count of n samples is the same at any number of
- * ranks (MPI processes) and threads. The driver (hybrid_exercise.c) starts
- * and ends MPI around these, times and checks; hybrid.c holds the functions
- * and nothing else.
+ * ranks (MPI processes) and threads. The driver
+ * (src/exercises/08-hybrid-mpi/hybrid_exercise.c) starts and ends MPI
+ * around these, times and checks; hybrid.c holds the functions and nothing
+ * else.
  */
 #ifndef HYBRID_H
 #define HYBRID_H

@@ -5,8 +5,8 @@
  *
  * Every answer is defined by the serial meaning of the code (what it
  * computes with one thread and no bug), so it is the same at any thread
- * count; the driver (bugs_exercise.c) recomputes it serially and checks it
- * exactly. Whole-number answers are compared modulo 2^52 (exact in a
+ * count; the driver (src/exercises/09-bug-hunt/bugs_exercise.c) recomputes
+ * it serially and checks it exactly. Whole-number answers are compared modulo 2^52 (exact in a
  * double). bugs.c holds the kernels and nothing else.
  */
 #ifndef BUGS_H
