@@ -47,9 +47,23 @@ USAGE
 # The pid in pid file $1 when that process still runs, else nothing.
 live_pid() {
 	local f=$DIR/$1.pid p
-	[ -s "$f" ] || return 1
+	[ -f "$f" ] && [ -s "$f" ] || return 1
 	p=$(tr -dc 0-9 <"$f")
 	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+}
+
+# Every running daemon $1 of this cluster, its pid file or not (one that
+# could not write it, or whose file was lost): by name, and by this
+# cluster's files on its command line. One pid a line.
+pids_of() {
+	local p mine
+	case $1 in munged) mine=$DIR/munge/munge.socket ;; *) mine=$CONF ;; esac
+	{
+		live_pid "$1" || true
+		for p in $(pgrep -x "$1" 2>/dev/null || true); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$mine" && echo "$p"
+		done
+	} | sort -u
 }
 
 # A TCP port nobody listens on, from the kernel's ephemeral range.
@@ -153,7 +167,7 @@ start() {
 		command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
 			die "$p is missing; install it: apt-get install munge slurmctld slurmd slurm-client"
 	done
-	if live_pid slurmctld >/dev/null || live_pid slurmd >/dev/null || live_pid munged >/dev/null; then
+	if [ -n "$(pids_of slurmctld)$(pids_of slurmd)$(pids_of munged)" ]; then
 		say "already running (./kit cluster stop first to restart it)"
 		status
 		return 0
@@ -190,7 +204,8 @@ start() {
 status() {
 	local any=0 p
 	for d in munged slurmctld slurmd; do
-		if p=$(live_pid $d); then
+		p=$(pids_of $d | head -n 1)
+		if [ -n "$p" ]; then
 			printf '%-10s running (pid %s)\n' "$d" "$p"; any=1
 		else
 			printf '%-10s not running\n' "$d"
@@ -212,14 +227,15 @@ stop_all() {
 		timeout 10 scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
 	fi
 	for d in slurmd slurmctld munged; do
-		p=$(live_pid $d) || continue
-		kill -TERM "$p" 2>/dev/null || true
-		for ((i = 0; i < 50 && $(kill -0 "$p" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.2; done
-		if kill -0 "$p" 2>/dev/null; then
-			[ "${1:-}" = quiet ] || say "$d (pid $p) did not stop in 10 s; killing it"
-			kill -KILL "$p" 2>/dev/null || true
-		fi
-		rm -f "$DIR/$d.pid"
+		for p in $(pids_of $d); do
+			kill -TERM "$p" 2>/dev/null || true
+			for ((i = 0; i < 50 && $(kill -0 "$p" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.2; done
+			if kill -0 "$p" 2>/dev/null; then
+				[ "${1:-}" = quiet ] || say "$d (pid $p) did not stop in 10 s; killing it"
+				kill -KILL "$p" 2>/dev/null || true
+			fi
+		done
+		[ -f "$DIR/$d.pid" ] && rm -f "$DIR/$d.pid"
 	done
 	# slurmstepd of a job still running: children of slurmd's spool, by name and config
 	for p in $(pgrep -x slurmstepd 2>/dev/null || true); do

@@ -4,7 +4,8 @@
 # Starts a one-node Slurm in a scratch folder (its own ports), submits both
 # job scripts as written (the reference program, a smaller N) with sbatch,
 # waits for them, checks that each printed the one-process count, stops the
-# cluster and checks that no daemon is left. Skips (77) only where the
+# cluster and checks that no daemon is left; then a start whose slurmd cannot
+# come up fails naming it, with its log's end, and leaves nothing running. Skips (77) only where the
 # cluster cannot start here: not root, or Slurm and munge not installed.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -67,4 +68,18 @@ for f in munged slurmctld slurmd; do
 done
 left=$(pgrep -af "$KIT_CLUSTER_DIR" || true)
 [ -z "$left" ] && pass "no daemon of this cluster is left" || fail "left running: $left"
+
+# A daemon that does not come up: slurmd cannot write its pid file (a folder
+# of that name is in the way), so it never reports as started. start must
+# fail naming slurmd, show the end of its log, and stop every daemon it
+# started, slurmd too (found by its command line: it has no pid file).
+export KIT_CLUSTER_DIR=$tmp/broken SLURM_CONF=$tmp/broken/slurm.conf
+mkdir -p "$KIT_CLUSTER_DIR/slurmd.pid/in-the-way"
+capture bash "$cluster" start
+[ "$rc" = 1 ] && matches "$err" 'slurmd did not come up' && matches "$err" '^  \| ' &&
+	pass "slurmd failing to start: exit 1, named, the end of its log shown" ||
+	fail "slurmd failing to start: exit $rc: $err"
+sleep 0.3
+left=$(pgrep -af "$KIT_CLUSTER_DIR" || true)
+[ -z "$left" ] && pass "after the failed start no daemon of it is left" || fail "left running: $left"
 exit $failed
