@@ -4,6 +4,7 @@
  * floats, writing atomically.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,14 @@ int kit_wav_check_info(int fd, const SF_INFO *info, char *why, size_t len)
 	return 0;
 }
 
+SNDFILE *kit_sf_open_fd(int fd, int mode, SF_INFO *info)
+{
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return NULL;
+	return sf_open_fd(own, mode, info, SF_TRUE);
+}
+
 /* Opens the regular file PATH through libsndfile; *FD the descriptor to close
  * after sf_close. NULL with WHY. */
 static SNDFILE *open_safely(const char *path, SF_INFO *info, int *fd, char *why, size_t len)
@@ -97,9 +106,9 @@ static SNDFILE *open_safely(const char *path, SF_INFO *info, int *fd, char *why,
 	*fd = kit_open_regular(path, false, why, len);
 	if (*fd < 0)
 		return NULL;
-	SNDFILE *s = sf_open_fd(*fd, SFM_READ, info, SF_FALSE);
+	SNDFILE *s = kit_sf_open_fd(*fd, SFM_READ, info);
 	if (!s) {
-		snprintf(why, len, "%s", sf_strerror(NULL));
+		snprintf(why, len, "%s", errno == EMFILE ? strerror(errno) : sf_strerror(NULL));
 		close(*fd);
 		*fd = -1;
 	}
@@ -158,9 +167,10 @@ int kit_wav_write(const char *path, const float *x, int64_t frames, int channels
 		return -1;
 	SF_INFO info = { .samplerate = rate, .channels = channels,
 			 .format = SF_FORMAT_WAV | subformat };
-	SNDFILE *s = sf_open_fd(fileno(a.f), SFM_WRITE, &info, SF_FALSE);
+	SNDFILE *s = kit_sf_open_fd(fileno(a.f), SFM_WRITE, &info);
 	if (!s) {
-		kit_error("cannot write '%s': %s", path, sf_strerror(NULL));
+		kit_error("cannot write '%s': %s", path,
+			  errno == EMFILE ? strerror(errno) : sf_strerror(NULL));
 		kit_atomic_abort(&a);
 		return -1;
 	}

@@ -6,7 +6,7 @@
  *   char why[200];
  *   int fd = kit_wav_open(path, why, sizeof(why));     // regular, header holds
  *   SF_INFO info = {0};
- *   SNDFILE *s = fd < 0 ? NULL : sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
+ *   SNDFILE *s = fd < 0 ? NULL : kit_sf_open_fd(fd, SFM_READ, &info);
  *   if (s && kit_wav_check_info(fd, &info, why, sizeof(why)) == 0)
  *           ... sf_readf_float(s, x, info.frames) ...
  *   // sf_close(s), then close(fd)
@@ -64,6 +64,19 @@ int kit_wav_check(kit_wav_read_at_fn read, void *ctx, long long size, kit_wav_fa
  * Reading through libsndfile (wav.c). SF_INFO is <sndfile.h>'s.
  */
 struct SF_INFO;
+
+/*
+ * sf_open_fd(FD, MODE, INFO, SF_FALSE) as it should behave: FD stays the
+ * caller's, open, whatever happens. libsndfile 1.2.0 (Debian 12) closes the
+ * descriptor when sf_open_fd fails, even when told not to, so a caller that
+ * then closes it too closes a number the system may have given another
+ * thread meanwhile (seen: a good output failing with "Bad file descriptor"
+ * beside broken inputs). The library gets a duplicate of its own, which it
+ * closes on failure and at sf_close. NULL as sf_open_fd (or when no
+ * descriptor is left: errno EMFILE).
+ */
+struct sf_private_tag;	/* SNDFILE of <sndfile.h> */
+struct sf_private_tag *kit_sf_open_fd(int fd, int mode, struct SF_INFO *info);
 
 /*
  * Opens PATH for reading, safely: a regular file that is not empty (a FIFO,

@@ -9,7 +9,10 @@
  *   callers inside it, optionally lingers DELAY_US microseconds (so that two
  *   unguarded calls almost surely overlap), then calls the real one. With
  *   the opens in a critical section, no two callers are ever inside at once.
+ *   It also keeps a descriptor etl.c passes with SF_FALSE open whatever
+ *   libsndfile does (below).
  */
+#include <fcntl.h>
 #include <sndfile.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -95,10 +98,15 @@ SNDFILE *__wrap_sf_open(const char *path, int mode, SF_INFO *info)
 	return s;
 }
 
+/* With CLOSE_DESC false, libsndfile 1.2.0 still closes FD when the open
+ * fails, and etl.c then closes it too: another thread's file, if the number
+ * was given out again in between. The library gets a duplicate of its own
+ * (kit_sf_open_fd's rule, src/wav.h), so that FD stays etl.c's to close. */
 SNDFILE *__wrap_sf_open_fd(int fd, int mode, SF_INFO *info, int close_desc)
 {
 	enter();
-	SNDFILE *s = __real_sf_open_fd(fd, mode, info, close_desc);
+	int own = close_desc ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	SNDFILE *s = own < 0 ? NULL : __real_sf_open_fd(own, mode, info, SF_TRUE);
 	atomic_fetch_sub(&inside, 1);
 	return s;
 }
