@@ -612,12 +612,22 @@ def needs_protocol(name, prog):
 
 
 def broken_cases(grade, wd, cases, label):
-    """CASES: (variant, item that must fail, regex or None, item that must still pass or None, extra)."""
+    """CASES: (variant, item that must fail, regex or None, item that must still pass or None,
+    extra[, tries]). With TRIES > 1 the variant is graded again while its item passes: for
+    a detector whose margin a loaded machine can eat (docs/grading.md's threat model says
+    which), one failure in TRIES gradings is required."""
     side_ok = "pass" if OMP else ["pass", "fail", "skip"]
-    for variant, item, regex, side, extra in cases:
+    for variant, item, regex, side, extra, *more in cases:
+        tries = more[0] if more else 1
         only = item + ("," + side if side else "")
         t0 = time.time()
         r = grade(variant, only, extra)
+        for k in range(1, tries):
+            if not r or items_of(r).get(item, {}).get("status") != "pass":
+                break
+            print(f"# {label} {variant}: {item} passed in grading {k} of up to {tries}; again")
+            t0 = time.time()
+            r = grade(variant, only, extra)
         if not r:
             continue
         # a race item skips where clang or Archer is missing, never passes
@@ -722,7 +732,10 @@ def case_ex03_broken():
         ("hang", "s2-signatures", r"timed out after 4 s", "s1-correct", HANG),
         ("hostile_pass", "s1-correct", None, None, ()),
         ("hostile_guess", "s1-correct", None, None, ()),
-        ("hostile_burn", "s1-parallel", r"CPU|did a share", None, ()),
+        # the median's parallel regions last about 0.1 ms each: the burner's
+        # margin (its busiest thread 119-141% of the 1-thread CPU against a
+        # limit near 100%, quiet) was eaten once in a loaded CI run
+        ("hostile_burn", "s1-parallel", r"CPU|did a share", None, (), 2),
     ], "ex03")
 
 
