@@ -162,8 +162,8 @@ static char *run_where(const run_spec *rs)
 
 /* A run under BUSY_MIN_CPU of CPU cannot show which threads or processes
  * worked (WHAT: "which threads worked"). Never taken on trust: when the
- * reference's run of the same spec takes enough, the student's run cannot
- * have done the work; when it does not either, the item's input is too small
+ * reference's run of the same spec takes enough, the student's run did
+ * too little for the work the item checks; when it does not either, the item's input is too small
  * (a set-up problem of the item). NULL when the run used enough. */
 static char *too_little_cpu(session *s, const exercise *e, const run_spec *rs, const run_out *o,
 			    const char *what)
@@ -173,9 +173,9 @@ static char *too_little_cpu(session *s, const exercise *e, const run_spec *rs, c
 	char *at = run_where(rs), *bad;
 	observed ref;
 	if (reference_seen(s, e, rs, &ref) && ref.cpu >= BUSY_MIN_CPU)
-		bad = kit_xasprintf("%s: your program used %.2f s of CPU where the reference's run "
-				    "on the same input used %.2f s: it cannot have done the work",
-				    at, o->seen.cpu, ref.cpu);
+		bad = kit_xasprintf("%s: your program used %.2f s of CPU, too little for the work "
+				    "this item checks (the reference's run on the same input used "
+				    "%.2f s)", at, o->seen.cpu, ref.cpu);
 	else
 		bad = kit_xasprintf("%s: the run used %.2f s of CPU, too little to see %s (a grader "
 				    "set-up problem: the item's input is too small)", at, o->seen.cpu,
@@ -221,7 +221,7 @@ static char *reads_problem(session *s, const exercise *e, const item *it, const 
 		return kit_xasprintf("at %d thread%s: the grader could not read /proc/PID/io to see "
 				     "how your program read its file (a grader set-up problem: "
 				     "run it where /proc shows other processes' counters)", t, ts);
-	if (o->seen.cpu < BUSY_MIN_CPU)
+	if (o->seen.read_bytes <= it->read_at_most && o->seen.cpu < BUSY_MIN_CPU)
 		return too_little_cpu(s, e, rs, o, "how it read its file");
 	if (o->seen.read_bytes > it->read_at_most)
 		return kit_xasprintf("at %d thread%s: your program read %.1f MB with read() or "
