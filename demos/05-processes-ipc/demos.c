@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -548,17 +549,21 @@ static int demo_fib(const ipc_demo_opts *o)
 	      "global lock): its authors measured 5 x fib(40) in 167 s on threads and 56 s "
 	      "in processes. ./kit bench ipc times the Python version here.");
 	size_t n = 5;
-	int k[5], base = o->quick ? 30 : 36;
+	int k[5], base = o->quick ? 33 : 36;
 	for (size_t i = 0; i < n; i++)
 		k[i] = base;
 	uint64_t ref[5], got[5];
 	kit_results *r = kit_results_new("ipc-demos", "fib: threads vs processes");
 	kit_results_config(r, "tasks", "5 x fib(%d)", base);
 	kit_results_config(r, "workers", "%d", o->procs);
-	double t0 = kit_wtime();
-	for (size_t i = 0; i < n; i++)
-		ref[i] = ipc_fib(k[i]);
-	double serial = kit_wtime() - t0;
+	/* the faster of two serial runs: the first also wakes the CPU up */
+	double serial = INFINITY, t0;
+	for (int run = 0; run < 2; run++) {
+		t0 = kit_wtime();
+		for (size_t i = 0; i < n; i++)
+			ref[i] = ipc_fib(k[i]);
+		serial = fmin(serial, kit_wtime() - t0);
+	}
 	int bad = 0;
 	for (int v = 0; v < 3; v++) {
 		int before = kit_omp_max_threads(), rc = 0;
