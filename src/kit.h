@@ -631,4 +631,8 @@ int kit_mkdirs(const char *path);
  * Cannot fail. */
 const char *kit_root(void);
 
+/* PATH as a user reads it: relative to kit_root() when under it
+ * ("results/demos/x.csv"), else PATH itself. Points into PATH; cannot fail. */
+const char *kit_shown_path(const char *path);
+
 #endif /* KIT_H */

@@ -250,6 +250,8 @@ struct once {
 	kit_ptsweep *w;
 	int p, t;
 	double sum[KIT_PTSWEEP_EXTRAS];
+	double *own;		/* the runs' own times (W->seconds), or NULL */
+	int nown;
 };
 
 static int run_once(void *vctx)
@@ -260,7 +262,22 @@ static int run_once(void *vctx)
 		return 1;
 	for (int k = 0; k < KIT_PTSWEEP_EXTRAS; k++)
 		o->sum[k] += extra[k];
+	if (o->own)
+		o->own[o->nown++] = o->w->seconds(o->w->ctx);
 	return 0;
+}
+
+/* The times of cell X: the runs' wall times, or their own (W->seconds). */
+static void keep_times(kit_ptsweep_cell *x, const kit_timing *tm, const struct once *o)
+{
+	const double *s = o->own ? o->own : tm->samples;
+	size_t n = o->own ? (size_t)o->nown : tm->wall.n;
+	kit_stats st;
+	kit_stats_of(s, n, &st);
+	x->reps = (int)n;
+	x->samples = kit_xmalloc(sizeof(double) * n);
+	memcpy(x->samples, s, sizeof(double) * n);
+	x->median = st.median, x->min = st.min, x->max = st.max;
 }
 
 /* Times cell X (REPEAT runs, the median kept) and saves the file. */
@@ -270,8 +287,11 @@ static void measure_cell(kit_ptsweep *w, kit_ptsweep_cell *x)
 	kit_timing_opts opts = { .warmup = 0, .min_reps = w->repeat, .min_time = 0,
 				 .max_reps = w->repeat };
 	kit_timing tm;
+	if (w->seconds)
+		o.own = kit_xcalloc((size_t)w->repeat, sizeof(double));
 	double cpu0 = children_cpu();
 	if (kit_time(run_once, &o, &opts, &tm)) {
+		free(o.own);
 		x->failed = true;
 		w->nfailed++;
 		if (w->tty && w->drawn)
@@ -280,10 +300,8 @@ static void measure_cell(kit_ptsweep *w, kit_ptsweep_cell *x)
 		return;
 	}
 	x->done = true;
-	x->reps = (int)tm.wall.n;
-	x->samples = kit_xmalloc(sizeof(double) * tm.wall.n);
-	memcpy(x->samples, tm.samples, sizeof(double) * tm.wall.n);
-	x->median = tm.wall.median, x->min = tm.wall.min, x->max = tm.wall.max;
+	keep_times(x, &tm, &o);
+	free(o.own);
 	x->cpu = (children_cpu() - cpu0) / (double)x->reps;
 	for (int k = 0; k < KIT_PTSWEEP_EXTRAS; k++)
 		x->extra[k] = o.sum[k] / (double)x->reps;
@@ -369,13 +387,14 @@ int kit_ptsweep_heatmaps(const kit_ptsweep *w, const char *prefix, FILE *out)
 	char *png_s = prefix ? kit_xasprintf("%s-speedup.png", prefix) : NULL;
 	char *title = kit_xasprintf("seconds for %s (median; lower is better)", w->what);
 	fprintf(out, "\n");
-	int bad = kit_plot_heatmap(title, "processes", "threads", time, w->np, w->nt, w->ps,
-				   w->ts, png_t, out);
+	const char *pn = w->p_name ? w->p_name : "processes";
+	int bad = kit_plot_heatmap(title, pn, "threads", time, w->np, w->nt, w->ps, w->ts, png_t,
+				   out);
 	fprintf(out, "\n");
 	const kit_ptsweep_cell *base = kit_ptsweep_at(w, 1, 1);
 	if (base && base->done)
-		bad |= kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", "processes",
-					"threads", sp, w->np, w->nt, w->ps, w->ts, png_s, out);
+		bad |= kit_plot_heatmap("speed-up over P=1 T=1 (higher is better)", pn, "threads",
+					sp, w->np, w->nt, w->ps, w->ts, png_s, out);
 	fprintf(out, "\n");
 	free(title), free(time), free(sp), free(png_t), free(png_s);
 	return bad ? -1 : 0;

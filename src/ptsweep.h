@@ -66,6 +66,13 @@ typedef struct kit_ptsweep {
 	int (*run)(void *ctx, int p, int t, double *extra);
 	/* Why the last run failed, for the error line. */
 	const char *(*why)(void *ctx);
+	/* Optional: the last run's own time in seconds, the work alone (a
+	 * program started by mpirun that times itself, without the launcher's
+	 * start-up); a cell's figures are then these times. NULL: each run's
+	 * wall time. */
+	double (*seconds)(void *ctx);
+	const char *p_name;	/* what P counts, on the heat maps' axis ("ranks");
+				 * NULL: "processes" */
 	void *ctx;
 
 	/* Filled by kit_ptsweep_measure. */

@@ -282,6 +282,13 @@ const char *kit_root(void)
 	return r && *r ? r : KIT_SOURCE_ROOT;
 }
 
+const char *kit_shown_path(const char *path)
+{
+	const char *root = kit_root();
+	size_t n = strlen(root);
+	return !strncmp(path, root, n) && path[n] == '/' ? path + n + 1 : path;
+}
+
 int kit_atomic_open(kit_atomic *a, const char *path)
 {
 	memset(a, 0, sizeof(*a));

@@ -66,11 +66,9 @@ int ipc_out_write(const ipc_out *o, const kit_results *r, const kit_plot *plot)
 	kit_results_print(r, stdout);
 	if (kit_results_write_csv(r, csv) || kit_results_write_json(r, json))
 		return -1;
-	size_t root = strlen(kit_root());	/* paths under the kit: relative to it */
-	size_t skip = !strncmp(csv, kit_root(), root) && csv[root] == '/' ? root + 1 : 0;
-	printf("\nWrote %s, %s", csv + skip, json + skip);
+	printf("\nWrote %s, %s", kit_shown_path(csv), kit_shown_path(json));
 	if (plot && kit_plot_png(plot, png) == 0)
-		printf(", %s", png + skip);
+		printf(", %s", kit_shown_path(png));
 	printf("\n");
 	fflush(stdout);
 	if (plot && !o->quiet && kit_plot_text(plot, stdout, 0, 0) == 0)

@@ -79,6 +79,32 @@ bad-arguments)
 		sleep 0.2
 	done
 	[ -z "$left" ] && pass "no rank left running" || fail "ranks left running: $left" ;;
+demos)
+	# binding: 4 rows; pinned to one core, 2 threads are no faster than 1 (where
+	# mpirun could bind here). ranks-threads: the grid's heat maps as text and
+	# PNG, a row per cell, the Python count beside it.
+	demos=$build/demos/08-hybrid-mpi/hybrid-demos
+	expect 0 -- "$demos" --demo binding --quick -n "$n"
+	rows=$(grep -cE '^(1 thread|2 threads), ' "$tmp/out")
+	[ "$rows" = 4 ] && pass "binding: 4 rows" || fail "binding: $rows rows, not 4"
+	sp=$(sed -n 's/^2 threads, --bind-to core (the default) .* \([0-9.]*\)x  bound to .*/\1/p' "$tmp/out")
+	if [ -n "$sp" ]; then
+		awk -v s="$sp" 'BEGIN { exit !(s < 1.5) }' && pass "2 threads pinned to one core: ${sp}x, no faster than 1" ||
+			fail "2 threads pinned to one core ran ${sp}x faster than 1: not pinned?"
+	else
+		has out "could not run here"
+	fi
+	expect 0 -- "$demos" --demo ranks-threads --quick -n "$n" --out "$tmp/rt"
+	has out "seconds for the pi count (median; lower is better)"
+	has out "threads . ranks"
+	has out "the C count"
+	cells=$(grep -cE '^ +[12] +[12] +[0-9]+ +[0-9.]+ +[0-9.]+x' "$tmp/out")
+	[ "$cells" = 4 ] && pass "ranks-threads: 4 cells" || fail "ranks-threads: $cells cells, not 4"
+	for f in sweep.csv sweep-time.png sweep-speedup.png; do
+		[ -s "$tmp/rt/$f" ] && pass "ranks-threads wrote $f" || fail "ranks-threads: no $f"
+	done
+	expect 2 -- "$demos" --demo nothing
+	has err "pingpong, ranks-threads or binding" ;;
 manifest)
 	have_py || skip "no python3"
 	demos=$(python3 -c 'import json,sys; print(",".join(d["name"] for d in json.load(open(sys.argv[1]))["demos"]))' "$manifest")
