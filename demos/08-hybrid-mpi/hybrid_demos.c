@@ -309,6 +309,19 @@ static const char *cell_why(void *ctx)
 	return "mpirun or the reference failed (above)";
 }
 
+/* Writes CSV to OUT_DIR/NAME (atomically, when --out or ./kit gave a folder),
+ * says where, and frees CSV. */
+static void save_csv(const char *name, kit_buf *csv)
+{
+	if (out_dir && !kit_mkdirs(out_dir)) {
+		char *p = kit_xasprintf("%s/%s", out_dir, name);
+		if (!kit_write_file(p, kit_buf_str(csv)))
+			printf("wrote %s\n", kit_shown_path(p));
+		free(p);
+	}
+	kit_buf_free(csv);
+}
+
 /* The table under the heat maps, and its CSV in OUT_DIR. */
 static void sweep_table(const kit_ptsweep *w)
 {
@@ -324,13 +337,7 @@ static void sweep_table(const kit_ptsweep *w)
 		       x->oversub ? "  (more than the cores)" : "");
 		kit_buf_printf(&csv, "%d,%d,%.6g,%.4g\n", x->p, x->t, x->median, s);
 	}
-	if (out_dir && !kit_mkdirs(out_dir)) {
-		char *p = kit_xasprintf("%s/sweep.csv", out_dir);
-		if (!kit_write_file(p, kit_buf_str(&csv)))
-			printf("wrote %s\n", kit_shown_path(p));
-		free(p);
-	}
-	kit_buf_free(&csv);
+	save_csv("sweep.csv", &csv);
 }
 
 /* The Python version (mpi4py ranks, NumPy inside, the same stream) at 2
@@ -459,13 +466,8 @@ static int binding(const char *self)
 		kit_buf_printf(&csv, "\"%s\",%d,%.6g,%.4g,\"%s\"\n", rows[i].what, rows[i].t, r.own,
 			       t1 / r.own, where);
 	}
-	if (out_dir && !kit_mkdirs(out_dir)) {
-		char *p = kit_xasprintf("%s/binding.csv", out_dir);
-		if (!kit_write_file(p, kit_buf_str(&csv)))
-			printf("\nwrote %s\n", kit_shown_path(p));
-		free(p);
-	}
-	kit_buf_free(&csv);
+	printf("\n");
+	save_csv("binding.csv", &csv);
 	printf("\nPinned to one core, the second thread only takes turns with the first: no faster\n"
 	       "than 1 thread. Give each rank as many cores as threads (--map-by slot:PE=T), or let\n"
 	       "the system place the threads (--bind-to none, what this kit's grader uses).\n");
