@@ -1,7 +1,13 @@
 /*
- * demo.c - kit_demo_main: the main() of every demo program (demo.h).
+ * demo.c - kit_demo_main: the main() of every demo program (demo.h), and
+ * kit_demo_python: the Python version a benchmark runs beside its C.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "demo.h"
 #include "kit.h"
@@ -137,4 +143,56 @@ int kit_demo_main(int argc, char **argv, const kit_demo_table *t)
 	kit_buf_free(&out_help);
 	kit_buf_free(&ex);
 	return rc;
+}
+
+/* The first line of TEXT (at most 160 bytes) into BUF. */
+static const char *first_line(const char *text, char *buf, size_t len)
+{
+	snprintf(buf, len < 160 ? len : 160, "%s", text ? text : "");
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+cJSON *kit_demo_python(const char *script, const char *const *args, double timeout,
+		       char *why, size_t why_len)
+{
+	char *path = kit_xasprintf("%s/%s", kit_root(), script);
+	const char *name = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+	const char *argv[64] = { KIT_DEMO_PYTHON, path };
+	int n = 2;
+	for (; args && args[n - 2] && n < 63; n++)
+		argv[n] = args[n - 2];
+	argv[n] = NULL;
+	static const char *const env[] = { "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", NULL };
+	kit_proc_opts po = { .timeout = timeout, .setenv = env, .capture = true };
+	kit_proc_result r = { 0 };
+	cJSON *j = NULL;
+	char err[160];
+	if (access(KIT_DEMO_PYTHON, X_OK))
+		snprintf(why, why_len, "%s is not installed (Debian: apt-get install python3-numpy)",
+			 KIT_DEMO_PYTHON);
+	else if (kit_proc_run((char *const *)argv, &po, &r) != 0 || !r.started)
+		snprintf(why, why_len, "%s could not start", KIT_DEMO_PYTHON);
+	else if (!r.timed_out && !r.signal && r.exit_code == 3)
+		snprintf(why, why_len, "numpy is not installed for %s (Debian: apt-get install "
+			 "python3-numpy)", KIT_DEMO_PYTHON);
+	else if (r.timed_out || r.signal || r.exit_code != 0)
+		snprintf(why, why_len, "%s %s: %s", name, kit_proc_describe(&r),
+			 first_line(r.err, err, sizeof(err)));
+	else {
+		const char *last = r.out ? r.out : "";
+		for (const char *p = last; *p; p++)
+			if (p[0] == '\n' && p[1])
+				last = p + 1;
+		j = cJSON_Parse(last);
+		if (!cJSON_IsObject(j)) {
+			cJSON_Delete(j);
+			j = NULL;
+			snprintf(why, why_len, "%s printed no timings: '%s'", name,
+				 first_line(last, err, sizeof(err)));
+		}
+	}
+	kit_proc_result_free(&r);
+	free(path);
+	return j;
 }

@@ -30,6 +30,7 @@
 #define KIT_DEMO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "opt.h"
 
@@ -82,5 +83,27 @@ int kit_demo_main(int argc, char **argv, const kit_demo_table *t);
 
 /* The entry of T named NAME, or NULL. */
 const kit_demo *kit_demo_find(const kit_demo_table *t, const char *name);
+
+/* ------------------------------------------------------------------------
+ * The Python version beside a benchmark
+ */
+
+/* Where benchmarks find Python: Debian's own, with its numpy, not the
+ * python3 on PATH (a virtualenv or pyenv may lack numpy). */
+#define KIT_DEMO_PYTHON "/usr/bin/python3"
+
+struct cJSON;
+
+/*
+ * Runs KIT_DEMO_PYTHON KIT_ROOT/SCRIPT ARGS... (ARGS NULL-terminated) with
+ * OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (numpy's BLAS stays out of
+ * the measurement), killed after TIMEOUT seconds, and parses the last line
+ * it printed as a JSON object (the script's timings and versions). Returns
+ * the object (cJSON_Delete it), or NULL with WHY saying, in the user's words,
+ * why there is no Python figure: no Python, numpy missing (the script's exit
+ * status 3: "apt-get install python3-numpy"), a crash, a time-out, no JSON.
+ */
+struct cJSON *kit_demo_python(const char *script, const char *const *args, double timeout,
+			      char *why, size_t why_len);
 
 #endif /* KIT_DEMO_H */

@@ -16,14 +16,22 @@
  *     tasks; the cost of one task from the difference.
  *   linked-list: a task per node against copying the list to an array first.
  *   --bench: every kernel at 1 .. all threads, the speed-up table, the
- *     speed-up chart and the timelines of the schedules.
+ *     speed-up chart and the timelines of the schedules; and the Python
+ *     version (mandel_pool.py: numpy, a multiprocessing.Pool sharing rows
+ *     statically and dynamically) on the same picture, checked pixel for
+ *     pixel against the C's, with the ratios C / Python.
  *   Files go to DIR (default results/demos/NAME, results/bench/tasks).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
 #include "demo.h"
+#include "exercise.h"
 #include "kit.h"
 #include "tasks.h"
 
@@ -243,6 +251,66 @@ static int demo_list(void)
 	return rc ? rc : all_ok ? 0 : KIT_EXIT_INVALID;
 }
 
+/* The Python version of the picture (mandel_pool.py: numpy over blocks of 4
+ * rows, a multiprocessing.Pool sharing them out statically and dynamically)
+ * on the same picture at NT workers, beside C's static and dynamic,4 (C1 on
+ * 1 thread, CS and CD at NT). Its picture must be the C's REF, pixel for
+ * pixel, before its times count. Rows into R; the ratios printed after. */
+static void bench_python(kit_results *r, const mandel *m, const uint32_t *ref, int nt,
+			 const double c[3], kit_buf *after)
+{
+	char a[9][32], why[512];
+	char *counts = kit_xasprintf("%s/python-picture.u32", dir);
+	snprintf(a[0], 32, "%d", m->width);
+	snprintf(a[1], 32, "%d", m->height);
+	snprintf(a[2], 32, "%d", m->iters);
+	snprintf(a[3], 32, "%.17g", m->x0);
+	snprintf(a[4], 32, "%.17g", m->y0);
+	snprintf(a[5], 32, "%.17g", m->dx);
+	snprintf(a[6], 32, "%.17g", m->dy);
+	snprintf(a[7], 32, "%d", nt);
+	const char *args[] = { a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], counts, NULL };
+	cJSON *j = kit_demo_python("demos/06-tasks-load-balance/mandel_pool.py", args, 600,
+				   why, sizeof(why));
+	size_t npx = (size_t)m->width * (size_t)m->height;
+	uint32_t *got = kit_xmalloc(npx * sizeof(*got));
+	double py[3] = { kit_ex_num(j, "serial_s", NAN), kit_ex_num(j, "static_s", NAN),
+			 kit_ex_num(j, "dynamic_s", NAN) };
+	kit_buf msg = { 0 };
+	if (j && kit_ex_read_exact(dir, "python-picture.u32", got, npx * sizeof(*got), &msg))
+		snprintf(why, sizeof(why), "its picture could not be read back: %s",
+			 kit_buf_str(&msg));
+	else if (j && kit_ex_count_diff(got, ref, npx, sizeof(*got), NULL))
+		snprintf(why, sizeof(why), "its picture differs from the C's in %zu of %zu pixels",
+			 kit_ex_count_diff(got, ref, npx, sizeof(*got), NULL), npx);
+	else if (j && !(py[0] > 0 && py[1] > 0 && py[2] > 0))
+		snprintf(why, sizeof(why), "mandel_pool.py printed no times");
+	else if (j) {
+		const char *names[] = { "python serial", "python pool static", "python pool dynamic,4" };
+		for (int k = 0; k < 3; k++) {
+			kit_results_row(r, names[k]);
+			kit_results_num(r, "threads", k ? nt : 1, "%.0f");
+			kit_results_num(r, "median_s", py[k], "%.4f");
+			kit_results_num(r, "speedup", py[0] / py[k], "%.2f");
+		}
+		kit_buf_printf(after, "C against Python (numpy over blocks of 4 rows, %d pool workers; "
+			       "the same picture, pixel for pixel):\n"
+			       "  serial                    C %.3f s, Python %.3f s: C %.1fx faster\n"
+			       "  static (a block a worker) C %.3f s, Python %.3f s: C %.1fx faster\n"
+			       "  dynamic, 4 rows at a time C %.3f s, Python %.3f s: C %.1fx faster\n",
+			       nt, c[0], py[0], py[0] / c[0], c[1], py[1], py[1] / c[1], c[2], py[2],
+			       py[2] / c[2]);
+		*why = '\0';
+	}
+	if (*why)
+		kit_buf_printf(after, "No Python beside the C: %s.\n", why);
+	unlink(counts);
+	kit_buf_free(&msg);
+	free(got);
+	free(counts);
+	cJSON_Delete(j);
+}
+
 /* Every kernel at 1 .. all threads: the speed-up table and chart. */
 static int bench(void)
 {
@@ -292,9 +360,19 @@ static int bench(void)
 	free(png);
 	for (int k = 0; k < 4; k++)
 		recorded(&jobs[k], maxt, names[k], false);
+	uint32_t *ref = kit_xmalloc((size_t)pic.m.width * pic.m.height * sizeof(uint32_t));
+	tasks_mandel_ref(&pic.m, ref);
+	kit_buf after = { 0 };
+	bench_python(r, &pic.m, ref, maxt, (double[3]){ tm[0][0], tm[0][nt - 1], tm[1][nt - 1] },
+		     &after);
+	free(ref);
 	free(nodes);
 	free(pic.counts);
-	return finish(r, "bench");
+	int rc = finish(r, "bench");
+	if (!quiet)
+		printf("\n%s", kit_buf_str(&after));
+	kit_buf_free(&after);
+	return rc;
 }
 
 /* The common options into the statics, the folder made; then the demo NAME
@@ -340,7 +418,8 @@ static const kit_demo_table table = {
 		 "run on the reference solution.",
 	.demos = demos,
 	.bench = run,
-	.bench_about = "every kernel at 1 .. all threads: speed-up",
+	.bench_about = "every kernel at 1 .. all threads: speed-up; the picture in\n"
+		       "Python (numpy, a process pool) beside the C",
 	.out_help = "where the files go (default: results/demos/NAME,\nresults/bench/tasks)",
 	.options = opts,
 	.examples = "  tasks-demos --demo schedules\n  tasks-demos --bench --quick\n",

@@ -116,7 +116,14 @@ demos)
 		ls "$tmp/demo-$d"/*.csv >/dev/null 2>&1 || fail "demo $d wrote no CSV"
 	done
 	expect 0 -- "$demos" --bench --quick --out "$tmp/bench"
-	ls "$tmp/bench"/*.json >/dev/null 2>&1 || fail "the bench wrote no JSON" ;;
+	ls "$tmp/bench"/*.json >/dev/null 2>&1 || fail "the bench wrote no JSON"
+	# the Python version ran beside the C on the same picture, and its
+	# picture was the C's pixel for pixel (the kit installs python3-numpy)
+	grep -q '^python pool dynamic,4 ' "$tmp/out" || fail "the bench shows no Python rows"
+	grep -q '^  serial  *C .* s, Python .* s: C .*x faster' "$tmp/out" ||
+		fail "the bench prints no C/Python ratio"
+	grep -q 'No Python beside' "$tmp/out" && fail "the bench ran no Python: $(grep 'No Python' "$tmp/out")"
+	[ ! -e "$tmp/bench/python-picture.u32" ] || fail "the bench left Python's picture behind" ;;
 manifest)
 	# exercise.json has the shape the manifest checker knows (the grader's
 	# item kinds: skipped where this checker predates them)
