@@ -34,9 +34,7 @@ double kit_wtime(void)
 	return seconds_of(CLOCK_MONOTONIC);
 }
 
-/* CPU seconds all CPUs spent busy since boot (/proc/stat: user, nice,
- * system, irq, softirq, steal), or -1 when it cannot be read. */
-static double system_busy(void)
+double kit_system_busy(void)
 {
 	FILE *f = fopen("/proc/stat", "r");
 	unsigned long long v[8] = { 0 };
@@ -54,14 +52,18 @@ static double system_busy(void)
 /* Linux counts every thread of the process, live and ended, in this clock. */
 /* This process's threads, plus the children it has waited for: a kernel that
  * forks workers and reaps them (a process pool) is counted whole. */
-double kit_cputime(void)
+double kit_children_cputime(void)
 {
 	struct rusage ru;
-	double children = 0;
-	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
-		children = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-			   (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-	return seconds_of(CLOCK_PROCESS_CPUTIME_ID) + children;
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+double kit_cputime(void)
+{
+	return seconds_of(CLOCK_PROCESS_CPUTIME_ID) + kit_children_cputime();
 }
 
 /*
@@ -98,7 +100,7 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 
 	size_t cap = o.max_reps < 64 ? (size_t)o.max_reps : 64, n = 0;
 	double *x = kit_xmalloc(cap * sizeof(*x));
-	double sys0 = system_busy();
+	double sys0 = kit_system_busy();
 	kit_busy *busy = kit_busy_begin();
 	double total = 0, cpu0 = kit_cputime(), wall0 = kit_wtime();
 	double own0 = seconds_of(CLOCK_PROCESS_CPUTIME_ID);
@@ -121,7 +123,7 @@ int kit_time(int (*fn)(void *ctx), void *ctx, const kit_timing_opts *opts,
 	}
 	double cpu = kit_cputime() - cpu0, span = kit_wtime() - wall0;
 	double own = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - own0;
-	double sys = system_busy() - sys0;
+	double sys = kit_system_busy() - sys0;
 	int nbusy = kit_busy_end(busy, 0.25);
 
 	kit_stats_of(x, n, &out->wall);	/* n >= 1: cannot fail */

@@ -354,7 +354,7 @@ int timed_fn(void *p)
  */
 
 /* BUILD/demos/NAME/PROGRAM, from this program's BUILD/{exercises,solutions}/NAME/. */
-static char *demo_path(const kit_exercise *ex)
+static char *demo_path(const char *name, const char *program)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -367,16 +367,16 @@ static char *demo_path(const kit_exercise *ex)
 			return NULL;
 		*slash = '\0';
 	}
-	return kit_xasprintf("%s/demos/%s/%s", exe, ex->name, ex->demo_program);
+	return kit_xasprintf("%s/demos/%s/%s", exe, name, program);
 }
 
-static int run_demo(const drv *d, int argc, char **argv)
+int kit_ex_exec_demos(const char *name, const char *program, int argc, char **argv)
 {
-	char *path = demo_path(d->ex);
+	char *path = demo_path(name, program);
 	if (!path || access(path, X_OK)) {
 		kit_error("the demos are a program of their own, built with the reference "
 			  "solution: %s is not built; run ./kit once (it builds everything)",
-			  path ? path : "the demo program");
+			  path ? path : program);
 		free(path);
 		return KIT_EXIT_USAGE;
 	}
@@ -400,7 +400,7 @@ static int dispatch(drv *d, int argc, char **argv)
 {
 	const kit_exercise *ex = d->ex;
 	if (d->demo || d->bench)
-		return run_demo(d, argc, argv);
+		return kit_ex_exec_demos(d->ex->name, d->ex->demo_program, argc, argv);
 	if (d->make_inputs)
 		return ex->make_inputs(d->make_inputs, d->seed, d->count ? d->count : 0)
 			       ? KIT_EXIT_USAGE : KIT_EXIT_OK;

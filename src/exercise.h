@@ -195,6 +195,15 @@ typedef struct kit_exercise {
  */
 int kit_exercise_main(int argc, char **argv, const kit_exercise *ex);
 
+/*
+ * --demo and --bench: replaces this process with the demo program PROGRAM of
+ * exercise NAME, built with the reference solution only (BUILD/demos/NAME/,
+ * found from this program's BUILD/{exercises,solutions}/NAME/), with ARGV[1..]
+ * as they are. Returns only when it cannot run it: 2 after one message
+ * (not built: "run ./kit once").
+ */
+int kit_ex_exec_demos(const char *name, const char *program, int argc, char **argv);
+
 /* ------------------------------------------------------------------------
  * An exercise program in a fresh process, for what must be set before a
  * program starts (OMP_NUM_THREADS for OpenBLAS, OPENBLAS_CORETYPE)

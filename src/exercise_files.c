@@ -138,11 +138,7 @@ static void note_fork(void)
 
 double kit_ex_children_cpu(void)
 {
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+	return kit_children_cputime();
 }
 
 void kit_ex_children_begin(void)

@@ -199,6 +199,16 @@ double kit_wtime(void);
  * by the child processes it has waited for. Cannot fail. */
 double kit_cputime(void);
 
+/* CPU seconds (user + system) of the child processes waited for so far (and
+ * their own waited-for children): the work of a process pool. Cannot fail. */
+double kit_children_cputime(void);
+
+/* CPU seconds all CPUs of the machine spent busy since boot (/proc/stat:
+ * user, nice, system, irq, softirq, steal; not idle or iowait), or -1 when
+ * it cannot be read. The difference over a run, less this process's own
+ * kit_cputime, is what other programs (or a virtual machine's host) took. */
+double kit_system_busy(void);
+
 /* ------------------------------------------------------------------------
  * Statistics of a sample (times, rates, ratios)
  */
@@ -442,6 +452,10 @@ void kit_results_print(const kit_results *r, FILE *out);
  * 0, or -1 with a message. */
 int kit_results_write_csv(const kit_results *r, const char *path);
 int kit_results_write_json(const kit_results *r, const char *path);
+
+/* Writes S to F as one CSV field (RFC 4180): as it is, or in double quotes
+ * with its quotes doubled when it holds a comma, a quote or a line break. */
+void kit_csv_field(FILE *f, const char *s);
 
 /* True when every row is valid. */
 bool kit_results_all_valid(const kit_results *r);

@@ -18,15 +18,6 @@
 
 #include "ptsweep.h"
 
-static double children_cpu(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 kit_ptsweep_cell *kit_ptsweep_at(const kit_ptsweep *w, int p, int t)
 {
 	for (int j = 0; j < w->nt; j++)
@@ -289,7 +280,7 @@ static void measure_cell(kit_ptsweep *w, kit_ptsweep_cell *x)
 	kit_timing tm;
 	if (w->seconds)
 		o.own = kit_xcalloc((size_t)w->repeat, sizeof(double));
-	double cpu0 = children_cpu();
+	double cpu0 = kit_children_cputime();
 	if (kit_time(run_once, &o, &opts, &tm)) {
 		free(o.own);
 		x->failed = true;
@@ -302,7 +293,7 @@ static void measure_cell(kit_ptsweep *w, kit_ptsweep_cell *x)
 	x->done = true;
 	keep_times(x, &tm, &o);
 	free(o.own);
-	x->cpu = (children_cpu() - cpu0) / (double)x->reps;
+	x->cpu = (kit_children_cputime() - cpu0) / (double)x->reps;
 	for (int k = 0; k < KIT_PTSWEEP_EXTRAS; k++)
 		x->extra[k] = o.sum[k] / (double)x->reps;
 	kit_timing_free(&tm);

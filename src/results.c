@@ -478,8 +478,7 @@ void kit_results_print(const kit_results *r, FILE *out)
  * CSV and JSON
  */
 
-/* RFC 4180: quoted when it holds a comma, a quote or a line break. */
-static void csv_str(FILE *f, const char *s)
+void kit_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
@@ -511,14 +510,14 @@ static void write_csv(const kit_results *r, FILE *f)
 	fputs("label,valid,why,primary", f);
 	for (size_t i = 0; i < r->ncols; i++) {
 		fputc(',', f);
-		csv_str(f, r->cols[i].name);
+		kit_csv_field(f, r->cols[i].name);
 	}
 	fputc('\n', f);
 	for (size_t j = 0; j < r->nrows; j++) {
 		const struct row *w = &r->rows[j];
-		csv_str(f, w->label);
+		kit_csv_field(f, w->label);
 		fprintf(f, ",%s,", w->valid ? "true" : "false");
-		csv_str(f, w->why ? w->why : "");
+		kit_csv_field(f, w->why ? w->why : "");
 		fprintf(f, ",%s", is_primary(r, j) ? "true" : "false");
 		for (size_t i = 0; i < r->ncols; i++) {
 			fputc(',', f);
@@ -528,7 +527,7 @@ static void write_csv(const kit_results *r, FILE *f)
 			if (x->is_num)
 				csv_num(f, x->v);
 			else
-				csv_str(f, x->s);
+				kit_csv_field(f, x->s);
 		}
 		fputc('\n', f);
 	}

@@ -82,16 +82,6 @@ static char *build_dir(void)
 	return kit_xasprintf("%s/build", kit_root());
 }
 
-/* PATH relative to the kit's root when it lies under it (for messages). */
-static const char *shown(const char *path)
-{
-	const char *root = kit_root();
-	size_t n = strlen(root);
-	if (!strncmp(path, root, n) && path[n] == '/')
-		return path + n + 1;
-	return path;
-}
-
 /* A JSON array of strings as a NULL-terminated list; NULL when ITEM is not one. */
 static char **string_list(const cJSON *item)
 {
@@ -245,13 +235,13 @@ static void collect(const kind *k, entries *es)
 			cJSON *j = cJSON_Parse(text);
 			const cJSON *prog = cJSON_GetObjectItemCaseSensitive(j, "program");
 			if (!j)
-				kit_warn("%s: not valid JSON; its %s are left out", shown(path),
+				kit_warn("%s: not valid JSON; its %s are left out", kit_shown_path(path),
 					 k->plural);
 			else if (!cJSON_IsString(prog))
-				kit_warn("%s: no \"program\"; its %s are left out", shown(path),
+				kit_warn("%s: no \"program\"; its %s are left out", kit_shown_path(path),
 					 k->plural);
 			else
-				add_entries(es, k, shown(path), names[i]->d_name, j);
+				add_entries(es, k, kit_shown_path(path), names[i]->d_name, j);
 			cJSON_Delete(j);
 			free(text);
 		}
@@ -292,7 +282,7 @@ static void summarize_files(const char *dir, FILE *out)
 	size_t count[4] = { 0 };
 	DIR *d = opendir(dir);
 	if (!d) {
-		fprintf(out, "  %s/  (nothing written)\n", shown(dir));
+		fprintf(out, "  %s/  (nothing written)\n", kit_shown_path(dir));
 		return;
 	}
 	struct dirent *e;
@@ -305,7 +295,7 @@ static void summarize_files(const char *dir, FILE *out)
 				count[i]++;
 	}
 	closedir(d);
-	fprintf(out, "  %s/ ", shown(dir));
+	fprintf(out, "  %s/ ", kit_shown_path(dir));
 	const char *sep = "";
 	for (size_t i = 0; i < 4; i++)
 		if (count[i]) {
@@ -331,7 +321,7 @@ static int run_entry(const entry *e, bool quick, const char *out_dir)
 	int rc = KIT_EXIT_USAGE;
 	if (access(prog, X_OK)) {
 		kit_error("the demo program '%s' is not built; run ./kit once (it builds "
-			  "everything), or ninja -C %s", shown(prog), shown(build));
+			  "everything), or ninja -C %s", kit_shown_path(prog), kit_shown_path(build));
 		goto out;
 	}
 	if (kit_mkdirs(out_dir))

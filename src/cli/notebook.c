@@ -833,16 +833,6 @@ static char *find_lesson(const char *arg)
 	return found;
 }
 
-/* The path shown in messages: relative to the kit's root when under it. */
-static const char *shown(const char *path)
-{
-	const char *root = kit_root();
-	size_t n = strlen(root);
-	if (!strncmp(path, root, n) && path[n] == '/')
-		return path + n + 1;
-	return path;
-}
-
 /* Rewrites L's output blocks with the cells' output. Returns 0 or -1. */
 static int update(const lesson *l, size_t *changed)
 {
@@ -1202,7 +1192,7 @@ int cmd_notebook(int argc, char **argv)
 	l.path = find_lesson(o.which);
 	if (!l.path || read_text(l.path, &l.t))
 		goto out;
-	const char *name = shown(l.path);
+	const char *name = kit_shown_path(l.path);
 	if (parse(&l))
 		goto out;
 	if (!l.n) {

@@ -681,30 +681,15 @@ static char *sweep_json(const struct sweep *w)
 	return text;
 }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 static void sweep_csv(const struct sweep *w, FILE *f)
 {
 	fputs("name,value,round,seconds,source,wall_s,runtime_threads,exit\n", f);
 	for (size_t i = 0; i < w->nruns; i++) {
 		const struct run *r = &w->runs[i];
-		csv_field(f, w->name);
+		kit_csv_field(f, w->name);
 		fputc(',', f);
-		csv_field(f, w->set[r->setting].value);
+		kit_csv_field(f, w->set[r->setting].value);
 		fprintf(f, ",%d,%.9g,%s,%.9g,", r->round, r->seconds,
 			r->from_results ? "results" : "wall", r->wall);
 		if (r->threads >= 0)

@@ -44,19 +44,28 @@ struct observer {
 	long hz;
 };
 
+/* The start of /proc file PATH (one read: the kernel gives a small file
+ * whole) into BUF of LEN bytes, NUL-terminated. 0, or -1 when it is gone. */
+static int read_proc(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
 /* Reads /proc/PATH's stat line: *PPID and *TICKS (utime + stime); *STATE.
  * 0, or -1 when it is gone or unreadable. */
 static int read_stat(const char *path, pid_t *ppid, unsigned long long *ticks, char *state)
 {
 	char buf[1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf)))
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	/* the name is in parentheses and may hold anything: parse after the last ')' */
 	char *p = strrchr(buf, ')');
 	if (!p)
@@ -159,15 +168,7 @@ static int read_rchar(pid_t pid, unsigned long long *rchar)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return sscanf(buf, "rchar: %llu", rchar) == 1 ? 0 : -1;
+	return read_proc(path, buf, sizeof(buf)) ? -1 : sscanf(buf, "rchar: %llu", rchar) == 1 ? 0 : -1;
 }
 
 /* Reads every thread of process K; false when it is gone. */

@@ -482,16 +482,6 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* CPU seconds of the children waited for so far. */
-static double children_cpu(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 static double median_of(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
@@ -507,9 +497,9 @@ static void side_by_side(struct run *r, const char *what, int rounds)
 	struct py_run p = { 0 };
 	int n = 0;
 	for (int k = 0; k < rounds && k < 9; k++, n++) {
-		double cpu0 = children_cpu();
+		double cpu0 = kit_children_cputime();
 		int bad = run_pool(r, 1, 1, false, &c[k]);
-		ccpu[k] = children_cpu() - cpu0;
+		ccpu[k] = kit_children_cputime() - cpu0;
 		if (bad) {
 			printf("side by side: this program failed at P=1 T=1: %s\n", r->why);
 			return;

@@ -240,23 +240,14 @@ static void check_serial_open(struct checks *c, const struct options *o, int mod
 	etl_plan_free(&pl);
 }
 
-static double children_cpu(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 /* --expect-children: the files were done in children, all reaped. */
 static void check_children(struct checks *c, const struct options *o, int mode)
 {
 	int w = etl_workers_of(o, mode, kit_omp_max_threads());
-	double before = children_cpu();
+	double before = kit_children_cputime();
 	etl_plan pl;
 	int failed = job_into(&pl, c->inputs, c->n, c->scratch, &o->p, mode, w);
-	double cpu = children_cpu() - before;
+	double cpu = kit_children_cputime() - before;
 	int st, pids = 0, here = 0, seen[MAX_WORKERS] = { 0 };
 	pid_t left = waitpid(-1, &st, WNOHANG);
 	bool zombie = left != -1 || errno != ECHILD;

@@ -55,6 +55,7 @@
 #include "etl_io.h"
 #include "etl_noise.h"
 #include "etl_probe.h"
+#include "exercise.h"
 #include "kit.h"
 #include "opt.h"
 
@@ -833,38 +834,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* --demo and --bench: the demo program, built with the reference solution
- * only (BUILD/demos/04-audio-etl/etl-demos, beside this program's
- * BUILD/exercises/... or BUILD/solutions/...), with the same arguments.
- * Returns only when it cannot be run. */
-static int run_demo_program(int argc, char **argv)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		for (int up = 0; up < 3 && strrchr(exe, '/'); up++)
-			*strrchr(exe, '/') = '\0';
-	}
-	char *path = kit_xasprintf("%s/demos/04-audio-etl/etl-demos", n > 0 ? exe : ".");
-	if (access(path, X_OK)) {
-		kit_error("the demos are a program of their own, built with the reference "
-			  "solution: '%s' is not built; run ./kit once (it builds everything)", path);
-		free(path);
-		return KIT_EXIT_USAGE;
-	}
-	char **av = kit_xcalloc((size_t)argc + 1, sizeof(*av));
-	av[0] = path;
-	for (int i = 1; i < argc; i++)
-		av[i] = argv[i];
-	fflush(NULL);
-	execv(path, av);
-	kit_error("cannot run '%s': %s", path, strerror(errno));
-	free(av);
-	free(path);
-	return KIT_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { .mode = -1, .files = ETL_FILES, .seconds = ETL_SECONDS, .count = 8, .length = 1, .passes = 1,
@@ -878,7 +847,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.demo || o.bench) {
-		rc = run_demo_program(argc, argv);
+		rc = kit_ex_exec_demos("04-audio-etl", "etl-demos", argc, argv);
 		goto out;
 	}
 	if (o.make_inputs) {

@@ -158,23 +158,8 @@ struct cpu_snap {
 
 static void cpu_snap(struct cpu_snap *c)
 {
-	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "r");
-	c->busy = -1;
-	if (f) {
-		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-			   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
-			c->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
-				  (double)sysconf(_SC_CLK_TCK);
-		fclose(f);
-	}
-	struct rusage a, b;
-	getrusage(RUSAGE_SELF, &a);
-	getrusage(RUSAGE_CHILDREN, &b);
-	c->own = (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec +
-			  b.ru_stime.tv_sec) +
-		 1e-6 * (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec +
-				 b.ru_stime.tv_usec);
+	c->busy = kit_system_busy();
+	c->own = kit_cputime();
 	c->wall = kit_wtime();
 }
 
