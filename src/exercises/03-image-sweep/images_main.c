@@ -38,6 +38,8 @@
  *   right of the diagonal of m m^T), counted as h(h+1)w.
  */
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -994,6 +996,14 @@ int main(int argc, char **argv)
 {
 	if (kit_init(argc, argv))
 		return KIT_EXIT_USAGE;
+	/* Each image's pixels, medians and blocks are freed before the next
+	 * image asks for as much again: keep that memory in this process (and
+	 * in the workers, which inherit the setting) rather than hand it back
+	 * to the kernel and fault it in, zeroed, page by page for every image.
+	 * On 12 photos at one core: 54,000 page faults -> 16,000, 18% less CPU
+	 * time. The peak stays one image's worth. */
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 	struct options o = { .w = SIZE_DEFAULT_W, .h = SIZE_DEFAULT_H, .repeat = 0 };
 	int prc = parse_args(argc, argv, &o);
 	if (prc) {
