@@ -33,13 +33,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "demo.h"
 #include "demos.h"
+#include "exercise.h"
 #include "kit.h"
 #include "pi.h"
 
 #define MAX_SWEEP 64
 #define BENCH_PI 3.14159265358979323846
-#define PYTHON "/usr/bin/python3"
 #define PY_RUNS 3
 
 /* The speed targets this benchmark reports. */
@@ -81,60 +82,33 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Times calc_pi.py KIND N, PY->nruns times, each in a fresh interpreter. */
-static void time_python(struct py *py, const char *script)
+static void time_python(struct py *py)
 {
 	char nbuf[32];
 	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)py->n);
-	char *argv[] = { PYTHON, (char *)script, (char *)py->kind, nbuf, NULL };
-	/* numpy's BLAS plays no part in calc_pi; keep it to one thread anyway
-	 * so that nothing else runs beside the measurement. */
-	static const char *const env[] = { "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1",
-					   NULL };
-	kit_proc_opts po = { .timeout = 120, .setenv = env, .capture = true };
+	const char *args[] = { py->kind, nbuf, NULL };
 	double sorted[PY_RUNS];
 
 	py->ok = false;
 	for (int k = 0; k < py->nruns; k++) {
-		kit_proc_result r;
-		if (kit_proc_run(argv, &po, &r) != 0) {
-			snprintf(py->why, sizeof(py->why), "%s could not start", PYTHON);
-			kit_proc_result_free(&r);
-			return;
-		}
-		if (r.timed_out || r.signal || r.exit_code != 0) {
-			const char *err = r.err && *r.err ? r.err : "";
-			char first[160];
-			snprintf(first, sizeof(first), "%s", err);
-			first[strcspn(first, "\n")] = '\0';
-			if (!r.timed_out && !r.signal && r.exit_code == 3)
-				snprintf(py->why, sizeof(py->why),
-					 "numpy is not installed for %s (apt install python3-numpy)",
-					 PYTHON);
-			else
-				snprintf(py->why, sizeof(py->why), "calc_pi.py %s: %s%s%s", py->kind,
-					 kit_proc_describe(&r), *first ? ": " : "", first);
-			kit_proc_result_free(&r);
-			return;
-		}
-		cJSON *j = cJSON_Parse(r.out ? r.out : "");
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "seconds");
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "pi");
+		cJSON *j = kit_demo_python("demos/01-monte-carlo-pi/calc_pi.py", args, 120, py->why,
+					   sizeof(py->why));
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "python");
 		const cJSON *nv = cJSON_GetObjectItemCaseSensitive(j, "numpy");
-		bool good = cJSON_IsNumber(s) && cJSON_IsNumber(e) && s->valuedouble > 0;
+		double sec = kit_ex_num(j, "seconds", 0), est = kit_ex_num(j, "pi", NAN);
+		bool good = sec > 0 && isfinite(est);
 		if (good) {
-			py->runs[k] = sorted[k] = s->valuedouble;
-			py->est = e->valuedouble;
+			py->runs[k] = sorted[k] = sec;
+			py->est = est;
 			if (cJSON_IsString(v))
 				snprintf(py->version, sizeof(py->version), "Python %s%s%s",
 					 v->valuestring, cJSON_IsString(nv) ? ", numpy " : "",
 					 cJSON_IsString(nv) ? nv->valuestring : "");
-		} else {
-			snprintf(py->why, sizeof(py->why), "calc_pi.py %s printed no timing: '%.80s'",
-				 py->kind, r.out ? r.out : "");
+		} else if (j) {
+			snprintf(py->why, sizeof(py->why), "calc_pi.py %s printed no timing",
+				 py->kind);
 		}
 		cJSON_Delete(j);
-		kit_proc_result_free(&r);
 		if (!good)
 			return;
 	}
@@ -235,14 +209,11 @@ int pi_bench(const pi_demo_opts *o)
 		}
 	}
 
-	char script[PATH_MAX + 64];
-	snprintf(script, sizeof(script), "%s/demos/01-monte-carlo-pi/calc_pi.py", kit_root());
 	struct py py[2] = {
 		{ .kind = "pure", .n = o->quick ? 100000 : 2000000, .nruns = o->quick ? 1 : PY_RUNS },
 		{ .kind = "numpy", .n = o->quick ? 1000000 : 20000000,
 		  .nruns = o->quick ? 1 : PY_RUNS },
 	};
-	bool have_python = access(PYTHON, X_OK) == 0 && access(script, R_OK) == 0;
 
 	kit_results *r = kit_results_new("pi", "pi_same_answer: ns per sample");
 	kit_results_config(r, "bench", "pi");
@@ -259,7 +230,7 @@ int pi_bench(const pi_demo_opts *o)
 		topt.min_time = 0;
 	}
 	kit_progress pg;
-	kit_progress_begin(&pg, "bench pi", nth + (have_python ? 2 : 0));
+	kit_progress_begin(&pg, "bench pi", nth + 2);
 	size_t done = 0;
 	for (size_t i = 0; i < nth; i++) {
 		kit_omp_set_threads(th[i]);
@@ -271,16 +242,9 @@ int pi_bench(const pi_demo_opts *o)
 		kit_progress_step(&pg, labels[i]);
 	}
 	kit_omp_set_threads(omp_before);
-	if (have_python) {
-		for (int k = 0; k < 2; k++) {
-			time_python(&py[k], script);
-			kit_progress_step(&pg, py[k].kind);
-		}
-	} else {
-		for (int k = 0; k < 2; k++)
-			snprintf(py[k].why, sizeof(py[k].why), "%s", access(PYTHON, X_OK) ?
-				 PYTHON " is not installed (apt install python3-numpy)" :
-				 "calc_pi.py not found under KIT_ROOT");
+	for (int k = 0; k < 2; k++) {
+		time_python(&py[k]);
+		kit_progress_step(&pg, py[k].kind);
 	}
 	kit_progress_end(&pg);
 	fflush(stdout);
