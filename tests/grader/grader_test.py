@@ -31,6 +31,8 @@ Cases:
   ex03-broken    ex03/*.patch against solutions/03-image-sweep/images.c and
   ex04-broken    ex04/*.patch against solutions/04-audio-etl/etl.c: the same for
                  exercises 02-04 (02 and 03 only in builds with OpenBLAS).
+  ex03-solution  the reference images.c, a CPU hog beside it: step 1's items
+                 pass at full marks.
   driver-hostile the exercises on the common driver (00, 05-10), each
                  attacked by code added to the student's file: a PASS line and exit
                  0, a forged result.json, a grandchild that outlives the program,
@@ -738,10 +740,32 @@ def case_ex03_broken():
         ("hostile_pass", "s1-correct", None, None, ()),
         ("hostile_guess", "s1-correct", None, None, ()),
         # a known gap: the median's parallel regions last about 0.1 ms each,
-        # and the reference's own threads burn CPU waking and waiting; the
-        # burner passed 2 of 2 gradings in a bare-Debian run on a Zen 5 VM
+        # and the reference's own threads burn CPU waking and waiting, more
+        # under load: the item is judged by the count of busy threads, which
+        # the burner's spinning thread meets
         ("hostile_burn", "s1-parallel", r"CPU|did a share", None, (), 0),
     ], "ex03")
+
+
+def case_ex03_solution():
+    """Step 1 of the reference, a CPU hog beside it: full marks. Its median's
+    parallel regions are short, and beside a hog the reference graded as a
+    submission had its busiest thread at 106% of its 1-thread CPU where the
+    reference's own run showed 67%: the item is judged by the count of busy
+    threads (docs/grading.md), and this keeps it honest."""
+    needs_protocol("03-image-sweep", "images")
+    with Hog():
+        rc, r, _ = grade_json(["03", "--submission", os.path.join(SRC, "solutions", "03-image-sweep"),
+                               "--only", "s1-correct,s1-parallel",
+                               "--workdir", os.path.join(BUILD, "grader-work-03")], kit_env())
+    if not r:
+        return
+    show(r)
+    for item in ("s1-correct", "s1-parallel"):
+        allowed = "pass" if OMP or item == "s1-correct" else ["pass", "skip"]
+        got = expect(r, item, allowed, label="ex03 solution, a CPU hog beside it")
+        if got and got["status"] == "pass":
+            ok(got["score"] == got["max_score"], f"ex03 solution: {item} gets full marks")
 
 
 def case_ex04_broken():
@@ -937,7 +961,8 @@ def case_driver_hostile():
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
          "ex01-broken": case_ex01_broken, "ex01-check": case_ex01_check, "ex01-hostile": case_ex01_hostile,
          "ex02-broken": case_ex02_broken, "ex02-skeleton": case_ex02_skeleton,
-         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken, "ex04-broken": case_ex04_broken,
+         "ex02-solution": case_ex02_solution, "ex03-broken": case_ex03_broken,
+         "ex03-solution": case_ex03_solution, "ex04-broken": case_ex04_broken,
          "driver-hostile": case_driver_hostile}
 
 if __name__ == "__main__":
