@@ -49,9 +49,6 @@ double kit_system_busy(void)
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
 }
 
-/* Linux counts every thread of the process, live and ended, in this clock. */
-/* This process's threads, plus the children it has waited for: a kernel that
- * forks workers and reaps them (a process pool) is counted whole. */
 double kit_children_cputime(void)
 {
 	struct rusage ru;
@@ -61,6 +58,9 @@ double kit_children_cputime(void)
 	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
+/* Linux counts every thread of the process, live and ended, in this clock;
+ * with the children it has waited for, a kernel that forks workers and reaps
+ * them (a process pool) is counted whole. */
 double kit_cputime(void)
 {
 	return seconds_of(CLOCK_PROCESS_CPUTIME_ID) + kit_children_cputime();
