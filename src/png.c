@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kit_png.h"
+#include "png_fast.h"
 
 #define SIDE_MAX 65535			/* libpng's user limit on width and height */
 #define CHUNK_MAX (8u << 20)		/* the largest ancillary chunk libpng keeps */
@@ -169,6 +170,45 @@ static void read_rows(png_structp png, kit_png_pixels *out, png_bytep *rows, png
 			png_read_row(png, row, NULL);
 }
 
+/* The fast path (png_fast.h), for F just past the signature: 0 when it read
+ * the image into OUT; 1 when libpng is to read it, F back at byte 8. It
+ * holds the whole file, its IDAT data, the inflated rows and the pixels at
+ * once: only when the budget has room for all four (libpng needs two rows
+ * and the pixels). */
+static int read_fast(FILE *f, uint64_t size, const kit_png_budget *b, kit_png_pixels *out)
+{
+	unsigned char head[33] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	uint32_t w, h;
+	int bpp;
+	char why[8];
+	if (fseek(f, 8, SEEK_SET) || size < 45 || fread(head + 8, 1, 25, f) != 25 ||
+	    !kit_png_fast_header(head, &w, &h, &bpp))
+		return fseek(f, 8, SEEK_SET), 1;
+	int ct = bpp == 3 ? PNG_COLOR_TYPE_RGB : bpp == 4 ? PNG_COLOR_TYPE_RGB_ALPHA
+		: PNG_COLOR_TYPE_GRAY_ALPHA;
+	int channels = pillow_channels(ct, 8, out->kind, sizeof(out->kind));
+	uint64_t px_n = (uint64_t)w * h * (uint64_t)bpp, raw_n = px_n + h;
+	uint64_t need = 2 * size + raw_n + px_n + (b && b->work_bytes ? b->work_bytes((int)w, (int)h, channels) : 0);
+	if (channels != bpp || size > raw_n + (64u << 20) ||
+	    check_size(w, h, ct, 8, channels, size, b, why, sizeof(why)) ||
+	    (b && b->bytes && need > b->bytes))
+		return fseek(f, 8, SEEK_SET), 1;
+	unsigned char *buf = malloc((size_t)size), *px = malloc((size_t)px_n);
+	if (buf && px) {
+		memcpy(buf, head, sizeof(head));
+		if (fread(buf + sizeof(head), 1, (size_t)size - sizeof(head), f) ==
+			    (size_t)size - sizeof(head) &&
+		    !kit_png_fast_decode(buf, (size_t)size, w, h, bpp, px)) {
+			free(buf);
+			out->w = (int)w, out->h = (int)h, out->channels = channels;
+			out->px = px;
+			return 0;
+		}
+	}
+	free(buf), free(px);
+	return fseek(f, 8, SEEK_SET), 1;
+}
+
 int kit_png_load_stream(FILE *f, uint64_t size, const kit_png_budget *budget,
 			kit_png_pixels *out, char *why, size_t whylen)
 {
@@ -184,6 +224,8 @@ int kit_png_load_stream(FILE *f, uint64_t size, const kit_png_budget *budget,
 		snprintf(why, whylen, "not a PNG file (its first bytes are not the PNG signature)");
 		return -1;
 	}
+	if (!read_fast(f, size, budget, out))
+		return 0;
 	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, on_error, on_warning);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	unsigned char *volatile px = NULL;

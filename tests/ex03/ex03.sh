@@ -229,7 +229,8 @@ fuzz)
 	command -v clang >/dev/null || skip "no clang: the fuzzing target needs clang's libFuzzer"
 	src=$root/src
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$src" "$src/png.c" "$here/fuzz_png_load.c" -lpng -o "$tmp/fuzz" \
+		-I"$src" "$src/png.c" "$src/png_fast.c" "$here/fuzz_png_load.c" -lpng -ldeflate \
+		-o "$tmp/fuzz" \
 		2>"$tmp/cc.txt" || { cat "$tmp/cc.txt"; skip "clang cannot build a libFuzzer target here"; }
 	mkdir "$tmp/corpus"
 	cp "$broken"/*.png "$broken"/hostile/*.png "$tmp/corpus/"
