@@ -308,16 +308,16 @@ static int median_q(const kit_png_pixels *p, double *mblk, float *q)
 		const unsigned char *px = p->px + (size_t)y0 * (size_t)w * (size_t)ch;
 		float *out = q + (size_t)y0 * (size_t)w;
 		size_t n = (size_t)rows * (size_t)w;
+		float m = (float)qmax;	/* one pass: floats and their largest */
 		if (ch == 3) {
 			image_median(px, rows, w, mblk);
 			for (size_t k = 0; k < n; k++)
-				out[k] = (float)mblk[k];
+				out[k] = (float)mblk[k], m = out[k] > m ? out[k] : m;
 		} else {
 			for (size_t k = 0; k < n; k++)
-				out[k] = (float)q_of(px + (size_t)ch * k, ch);
+				out[k] = (float)q_of(px + (size_t)ch * k, ch), m = out[k] > m ? out[k] : m;
 		}
-		for (size_t k = 0; k < n; k++)
-			qmax = out[k] > (float)qmax ? (int)out[k] : qmax;
+		qmax = m < 1e9f ? (int)m : 1000000000;	/* a wrong median: no overflow */
 	}
 	return qmax;
 }
@@ -366,7 +366,8 @@ static unsigned __int128 product_sum(float *q, int h, int w, int qmax, float *bl
 		q[k] -= (float)c;
 		sumv += (long long)q[k];
 	}
-	int kc = vmax ? (int)((1u << 24) / (unsigned)(vmax * vmax)) : w;
+	long long v2 = vmax * vmax;	/* vmax <= 10^9 (median_q) */
+	int kc = !v2 ? w : v2 > (1 << 24) ? 1 : (int)((1 << 24) / v2);
 	kc = kc > w ? w : kc < 1 ? 1 : kc;
 	__int128 total = 0;
 	for (int i0 = 0; i0 < h; i0 += BLOCK_ROWS) {
