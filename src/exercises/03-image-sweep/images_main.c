@@ -414,7 +414,7 @@ static void print_breakdown(const kit_ptsweep_cell *x)
 	double tot = x->extra[X_TOTAL], rd = x->extra[X_READ], md = x->extra[X_MEDIAN];
 	double bl = x->extra[X_BLAS], rest = tot - rd - md - bl;
 	printf("one colour image at P=1 T=1: %.3f s = read PNG %.3f s (%.0f%%, serial: "
-	       "libpng) + median %.3f s (%.0f%%) + BLAS m*m^T %.3f s (%.0f%%) + rest "
+	       "one thread) + median %.3f s (%.0f%%) + BLAS m*m^T %.3f s (%.0f%%) + rest "
 	       "%.3f s (%.0f%%)\n", tot, rd, 100 * rd / tot, md, 100 * md / tot, bl,
 	       100 * bl / tot, rest, 100 * rest / tot);
 }
@@ -574,8 +574,9 @@ static void bench_summary(const struct imageset *s, const kit_ptsweep_cell *base
 	double gf = s->flops / best->median * 1e-9;
 	if (kit_machine_load(&mach) == 0 && mach.peak_gflops_all > 0)
 		printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell, %.0f%% of "
-		       "this machine's FMA peak on all CPUs (%.1f GFLOP/s, ./kit machine)\n",
-		       gf, 100 * gf / mach.peak_gflops_all, mach.peak_gflops_all);
+		       "this machine's single-precision FMA peak on all CPUs (%.1f GFLOP/s: "
+		       "twice the double figure of ./kit machine)\n",
+		       gf, 50 * gf / mach.peak_gflops_all, 2 * mach.peak_gflops_all);
 	else
 		printf("pipeline rate: %.1f GFLOP/s of m*m^T at the fastest cell (run "
 		       "./kit machine to compare with this machine's peak)\n", gf);
