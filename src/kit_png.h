@@ -49,7 +49,9 @@ typedef struct kit_png_budget {
  * (0 bytes)", "not a PNG file ...", "truncated: ...", "corrupt PNG (libpng:
  * <libpng's own text>)", "needs 8.6 GiB, the budget is 1.0 GiB: --mem to
  * raise it". Prints nothing. Never blocks on a special file, never crashes
- * or leaks on a broken one.
+ * or leaks on a broken one. The kinds photographs come in are decoded by a
+ * faster path (png_fast.h) that gives the same bytes and leaves every other
+ * file, and every error, to libpng.
  */
 int kit_png_load(const char *path, const kit_png_budget *budget, kit_png_pixels *out,
 		 char *why, size_t whylen);
