@@ -9,7 +9,9 @@ blocks of steps <= K, the skeleton's for the others, the rest of the file as
 the skeleton has it. Then `kit grade NN --submission FILE` (the same items and
 checks as ./kit check, on a copy of the kit where only that file is rebuilt)
 must pass step K and fail step K+1: the steps a student has done pass, the
-next one does not.
+next one does not. The last K, the whole solution, is graded on every step
+with a CPU hog beside it (one busy process per CPU): graders share machines,
+and a correct submission must still pass.
   --full   every step for every K: exactly the steps <= K pass.
   --list   only print which solution change goes with which step.
 
@@ -24,6 +26,7 @@ Only `correct` items are graded (race and speed items are the grader's own
 tests' business), with short timeouts' defaults: the test's CPU stays small.
 Exit status: 0 pass, 1 fail, 77 nothing could be checked here.
 """
+import contextlib
 import difflib
 import json
 import os
@@ -42,6 +45,19 @@ TODO_END = re.compile(r"TODO end")
 # counted; one that starts failing as it should is reported, so that this
 # list only ever shrinks.
 KNOWN = {}
+
+
+class Hog:
+    """One busy process per CPU beside the grader (graders share machines):
+    a correct submission must still pass every item."""
+    def __enter__(self):
+        self.p = [subprocess.Popen(["/bin/sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 1)]
+        return self
+
+    def __exit__(self, *a):
+        for p in self.p:
+            p.kill()
+            p.wait()
 
 
 def blocks_of(lines):
@@ -187,12 +203,14 @@ def main():
                     with open(sub, "w") as f:
                         f.write(plan.text(k))
                     later = [s for s in plan.steps if s > k]
-                    judged = sorted({s for s in (k, *later[:1]) if s} if not full
-                                    else {it["step"] for it in items})
+                    whole = not later    # the whole solution: every step, beside a hog
+                    judged = sorted({s for s in (k, *later[:1]) if s} if not (full or whole)
+                                    else {it["step"] for it in items if it["kind"] == "correct"})
                     only = [it["id"] for it in items if it["kind"] == "correct" and it["step"] in judged]
                     if not only:
                         continue
-                    r, err = grade(kit_cli, root, build, num, sub, only, wd)
+                    with Hog() if whole else contextlib.nullcontext():
+                        r, err = grade(kit_cli, root, build, num, sub, only, wd)
                     if not ok(r is not None, f"{name} step {k}: graded" + (f" ({err})" if err else "")):
                         continue
                     checked += 1
@@ -205,7 +223,9 @@ def main():
                                         for it in items if it["id"] in only and it["step"] == s
                                         and it["id"] in got)
                         if s <= k:
-                            ok(all(x == "pass" for x in st), f"{name}: with steps <= {k} done, step {s} passes ({why})")
+                            beside = ", a CPU hog beside it" if whole else ""
+                            ok(all(x == "pass" for x in st),
+                               f"{name}: with steps <= {k} done{beside}, step {s} passes ({why})")
                         elif (num, s) in KNOWN:
                             failing = any(x == "fail" for x in st)
                             print(f"known gap, not counted: {name} step {s} "

@@ -53,6 +53,9 @@ CASE, KIT_CLI, SRC, BUILD, OMP = sys.argv[1:6]
 OMP = OMP == "1"
 SANITIZED = os.environ.get("KIT_SANITIZED") == "1"
 HERE = os.path.join(SRC, "tests", "grader")
+sys.path.insert(0, os.path.join(SRC, "tests"))
+import walkthrough  # noqa: E402 (the composition of steps, and Hog)
+from walkthrough import Hog  # noqa: E402 (one busy process per CPU)
 failures = []
 
 
@@ -370,19 +373,6 @@ def workdir():
     """One --workdir for the ex01 cases of this build (they run one at a time):
     the kit's copy and its two builds are made once and only pi.c rebuilds."""
     return os.path.join(BUILD, "grader-work")
-
-
-class Hog:
-    """One busy process per CPU beside the grader (graders share machines):
-    a correct submission must still pass every item."""
-    def __enter__(self):
-        self.p = [subprocess.Popen(["/bin/sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 1)]
-        return self
-
-    def __exit__(self, *a):
-        for p in self.p:
-            p.kill()
-            p.wait()
 
 
 def case_ex01_solution():
@@ -890,8 +880,6 @@ NO_WORK = r"result\.json is (missing|not)|too little for the work|not a |differs
 def composed(num, name, fname, k):
     """The student file with the solution's steps < K done, step K and later as
     the skeleton has them (tests/walkthrough.py's composition)."""
-    sys.path.insert(0, os.path.join(SRC, "tests"))
-    import walkthrough
     plan = walkthrough.Plan(os.path.join(SRC, "exercises", name, fname),
                             os.path.join(SRC, "solutions", name, fname))
     return plan.text(k - 1)
