@@ -23,8 +23,6 @@
 #include "kit_png.h"
 #include "png_fast.h"
 
-#define SIDE_MAX 65535			/* libpng's user limit on width and height */
-#define CHUNK_MAX (8u << 20)		/* the largest ancillary chunk libpng keeps */
 #define DEFLATE_RATIO 1032		/* deflate's best: 258 bytes from ~2 bits */
 
 struct reader {
@@ -188,7 +186,9 @@ static int read_fast(FILE *f, uint64_t size, const kit_png_budget *b, kit_png_pi
 		: PNG_COLOR_TYPE_GRAY_ALPHA;
 	int channels = pillow_channels(ct, 8, out->kind, sizeof(out->kind));
 	uint64_t px_n = (uint64_t)w * h * (uint64_t)bpp, raw_n = px_n + h;
-	uint64_t need = 2 * size + raw_n + px_n + (b && b->work_bytes ? b->work_bytes((int)w, (int)h, channels) : 0);
+	uint64_t need = 2 * size + raw_n + px_n;
+	if (b && b->work_bytes)
+		need += b->work_bytes((int)w, (int)h, channels);
 	if (channels != bpp || size > raw_n + (64u << 20) ||
 	    check_size(w, h, ct, 8, channels, size, b, why, sizeof(why)) ||
 	    (b && b->bytes && need > b->bytes))
@@ -244,8 +244,8 @@ int kit_png_load_stream(FILE *f, uint64_t size, const kit_png_budget *budget,
 	}
 	png_set_read_fn(png, &r, on_read);
 	png_set_sig_bytes(png, (int)sizeof(sig));
-	png_set_user_limits(png, SIDE_MAX, SIDE_MAX);
-	png_set_chunk_malloc_max(png, CHUNK_MAX);
+	png_set_user_limits(png, KIT_PNG_SIDE_MAX, KIT_PNG_SIDE_MAX);
+	png_set_chunk_malloc_max(png, KIT_PNG_CHUNK_MAX);
 	png_set_chunk_cache_max(png, 1000);
 	png_read_info(png, info);
 	r.warnings[0] = '\0';	/* harmless ones before the pixels */

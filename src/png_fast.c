@@ -21,9 +21,6 @@
 
 #include "png_fast.h"
 
-#define SIDE_MAX 65535		/* as png.c: libpng's user limit */
-#define CHUNK_MAX (8u << 20)	/* as png.c: the largest ancillary chunk */
-
 static uint32_t be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -35,8 +32,8 @@ int kit_png_fast_header(const unsigned char head[33], uint32_t *w, uint32_t *h, 
 		return 0;
 	*w = be32(head + 16), *h = be32(head + 20);
 	int depth = head[24], type = head[25];
-	if (*w < 1 || *w > SIDE_MAX || *h < 1 || *h > SIDE_MAX || depth != 8 || head[26] ||
-	    head[27] || head[28])
+	if (*w < 1 || *w > KIT_PNG_SIDE_MAX || *h < 1 || *h > KIT_PNG_SIDE_MAX || depth != 8 ||
+	    head[26] || head[27] || head[28])
 		return 0;	/* compression, filter method, interlace: only 0 */
 	*bpp = type == 2 ? 3 : type == 6 ? 4 : type == 4 ? 2 : 0;
 	return *bpp != 0;
@@ -91,7 +88,7 @@ static size_t gather_idat(const unsigned char *buf, size_t n, uint64_t raw, uint
 			memcpy(zbuf + z, data, len);
 			z += len, idats++;
 		} else if (!first) {
-			if (!(type[0] & 0x20) || (type[2] & 0x20) || len > CHUNK_MAX)
+			if (!(type[0] & 0x20) || (type[2] & 0x20) || len > KIT_PNG_CHUNK_MAX)
 				return 0;	/* critical, reserved bit, or too large */
 			after = idats > 0;
 		}

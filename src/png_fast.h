@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define KIT_PNG_SIDE_MAX 65535		/* libpng's user limit on width and height */
+#define KIT_PNG_CHUNK_MAX (8u << 20)	/* the largest ancillary chunk libpng keeps */
+
 /* The first 33 bytes of the file (signature + IHDR): whether the fast path
  * may take the image, and its width, height and bytes a pixel (2, 3, 4).
  * 1 when it may, 0 when libpng reads it. */
