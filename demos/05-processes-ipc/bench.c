@@ -4,7 +4,8 @@
  *
  * PURPOSE
  *   The C channels and pool beside the Python version of this lesson
- *   (ipc_bench.py: Pool.map with chunk sizes 1, 10, 100, 1000; Pipe and
+ *   (ipc_bench.py: a Pool started, mapped with chunk sizes 1, 10, 100, 1000
+ *   and stopped, as kit_pool_map forks and reaps its workers; Pipe and
  *   Queue carrying the integers 0..count-1; Pipe.send_bytes of 8 MB), in the
  *   same run on the same machine, as ratios; and the speed-up of Fibonacci
  *   tasks (one per worker) on threads and in processes, C beside Python
@@ -13,7 +14,10 @@
  *   shared-memory ring against Queue; the message queue is shown, not
  *   targeted: it holds 10 messages by default, so its rate is the wake-up
  *   rate), and at least 0.7 of memcpy's bandwidth for 8 MB messages through
- *   the ring, memcpy measured beside each ring run. Speed is reported, never
+ *   the ring, memcpy measured beside each ring run. A pipe takes one write()
+ *   a message: the cost of a write() here bounds it, and is printed beside
+ *   it (on a virtual machine a system call can cost a microsecond, and
+ *   Python's Pipe then gets closer than 10x). Speed is reported, never
  *   asserted: the exit status says only whether every C result was right.
  *
  * USAGE
@@ -23,12 +27,16 @@
  * NOTES
  *   count = 1e5 messages or tasks (--quick: 1e4), each rate the best of 3
  *   runs in C and in Python (/usr/bin/python3, Debian's: another python3 may
- *   come first on PATH; its large messages and Fibonacci: one run). Files: DIR/ipc.csv, DIR/ipc.json, DIR/ipc.png.
+ *   come first on PATH; its large messages and Fibonacci: one run).
+ *   Files: DIR/ipc.csv, DIR/ipc.json, DIR/ipc.png.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -190,6 +198,27 @@ static double ring_over_memcpy(uint64_t nbig, int rounds, double *lo, double *hi
 	return s.median;
 }
 
+/* Seconds of one write() of 8 bytes to /dev/null, the fastest of 3 rounds
+ * of N: a system call's cost here, the bound of a pipe that takes one write
+ * a message. NAN if /dev/null cannot be opened. */
+static double write_cost(int n)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NAN;
+	char b[8] = { 0 };
+	double best = INFINITY;
+	for (int round = 0; round < 3; round++) {
+		double t0 = kit_wtime();
+		for (int i = 0; i < n; i++)
+			if (write(fd, b, sizeof(b)) < 0 && errno != EINTR)
+				break;
+		best = fmin(best, (kit_wtime() - t0) / n);
+	}
+	close(fd);
+	return best;
+}
+
 /* How many messages a POSIX queue may hold here, or -1. */
 static long mq_depth(void)
 {
@@ -219,7 +248,7 @@ int ipc_bench(const ipc_demo_opts *o)
 	static const size_t chunks[] = { 1, 10, 100, 1000 };
 	for (int i = 0; i < 4; i++) {
 		char what[64], key[16];
-		snprintf(what, sizeof(what), "pool map, chunks of %zu", chunks[i]);
+		snprintf(what, sizeof(what), "pool start+map, chunks of %zu", chunks[i]);
 		snprintf(key, sizeof(key), "%zu", chunks[i]);
 		row(r, what, "tasks/s", pool_rate(o->procs, (size_t)count, chunks[i]),
 		    num(py, "pool", key));
@@ -233,7 +262,7 @@ int ipc_bench(const ipc_demo_opts *o)
 		row(r, "message queue, 8 B (Python: Queue)", "msgs/s", mq, num(py, "queue", NULL));
 	double ring = stream_rate(CH_RING, 8, count, why, sizeof(why));
 	row(r, "shared-memory ring, 8 B (Python: Queue)", "msgs/s", ring, num(py, "queue", NULL));
-	uint64_t nbig = o->quick ? 4 : 16;
+	uint64_t nbig = o->quick ? 4 : 128;
 	double bpipe = stream_rate(CH_PIPE, BIG, nbig, why, sizeof(why)) * BIG;
 	double bring, mc, lo, hi;
 	int rounds = o->quick ? 2 : 5;
@@ -264,6 +293,12 @@ int ipc_bench(const ipc_demo_opts *o)
 	       "%.2f to %.2f;\n   above 1 is possible: the sender copies in and the receiver "
 	       "copies out at once, on two cores;\n   pipe, 8 MB: %.2f of memcpy; Python "
 	       "send_bytes: %.2f)\n", rounds, lo, hi, bpipe / mc, pybig / mc);
+	double wc = write_cost(o->quick ? 20000 : 200000);
+	if (pipe > 0 && isfinite(wc))
+		printf("  (pipe, 8 B: one write() a message, and a write() of 8 bytes to /dev/null "
+		       "costs %.2f us here:\n   at most %.3g messages/s; the C pipe reaches %.2f of "
+		       "that, Python's Pipe %.2f (it pickles\n   each message first))\n", wc * 1e6,
+		       1 / wc, pipe * wc, num(py, "pipe", NULL) * wc);
 	long depth = mq_depth();
 	if (mq > 0 && depth > 0)
 		printf("  (message queue / Python Queue, small messages: %.2f. A queue holds at most "
