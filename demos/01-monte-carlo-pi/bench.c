@@ -5,7 +5,7 @@
  * PURPOSE
  *   ns per sample, samples per second, speed-up and efficiency of
  *   pi_same_answer at 1 .. logical CPUs threads; and, where /usr/bin/python3
- *   with numpy is present, the seed lesson's calc_pi (pure Python and numpy,
+ *   with numpy is present, the Python lesson's calc_pi (pure Python and numpy,
  *   calc_pi.py) timed in the same run on the same machine, printed as ratios
  *   per core. Then the kit's speed targets beside the
  *   measured values, each marked met or not met. Speed is reported, never

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""calc_pi.py - the seed lesson's calc_pi (seed 002), timed for `pi --bench`.
+"""calc_pi.py - the Python lesson's calc_pi, timed for `pi --bench`.
 
 USAGE
     /usr/bin/python3 calc_pi.py pure N     the Python lesson's pure-Python calc_pi
@@ -12,7 +12,7 @@ numpy. Exit status: 0 ok, 2 bad arguments, 3 numpy is not installed
 (Debian: apt install python3-numpy).
 
 The functions are the lesson's, as written there: the C benchmark compares
-against what a student of the seed lesson would have run.
+against what a student of the Python lesson would have run.
 """
 import json
 import platform

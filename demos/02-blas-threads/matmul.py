@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""matmul.py - the seed lesson's numpy matrix product (seed 003, ASPP
+"""matmul.py - the Python lesson's numpy matrix product (ASPP
 just_threads/timing.py: x @ x), timed for `gemm --bench`.
 
 USAGE

@@ -11,7 +11,7 @@ Fails, naming file and line, on:
   - "DESIGN" (the developers' design notes are not the user's),
   - a section sign,
   - a path to a Markdown document that is not in the repository,
-  - "seed's" (the Python lessons are "the Python version of this lesson").
+  - "seed's" or "seed lesson" (the Python lessons are "the Python version of this lesson"),
 It first checks itself on a made-up file holding one of each. TAP on stdout.
 """
 import os
@@ -23,7 +23,7 @@ RULES = [
     ("'DESIGN' (developers' notes)", re.compile(r"\bDESIGN\b")),
     ("a section sign", re.compile("\u00a7")),
     ("'seed's' for the Python lessons (say 'the Python version of this lesson')",
-     re.compile(r"\bseed['\u2019]s\b", re.I)),
+     re.compile(r"\bseed(?:['\u2019]s\b| lessons?\b)", re.I)),
 ]
 MD_PATH = re.compile(r"(?<![\w/.-])((?:\.\./|\./)?(?:[\w.-]+/)*[\w.-]+\.md)\b")
 
