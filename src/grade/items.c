@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,10 +32,10 @@
 				 * (items without a 1-thread run; slow code is the speed
 				 * items' business, so this is lenient) */
 #define SELF_SHARE 0.75		/* busiest thread / own 1-thread CPU: above, and above */
-#define SHARE_SLACK 0.25	/* the reference's share plus this, one thread worked */
+#define SHARE_SLACK 0.15	/* the reference's share plus this, one thread worked */
 #define WHOLE_MIN 1.5		/* the run's CPU / its 1-thread run's: above this, and */
 #define WHOLE_SLACK 0.4		/* above the reference's plus this, threads burned */
-#define SHARE_TRIES 4		/* runs that must all show it before a CPU-share verdict holds */
+#define SHARE_RUNS 3		/* runs whose medians judge CPU shares a first run failed */
 
 
 /* The two accesses of the first ThreadSanitizer report at W: "read at
@@ -233,76 +234,107 @@ static char *reads_problem(session *s, const exercise *e, const item *it, const 
 	return NULL;
 }
 
-/* A parallel run at T > 1 threads, all of them busy, judged on CPU shares:
- * one thread did the shared work while the others burned, or the run burned
- * far more CPU than the reference's. Such a verdict rests on how the run met
- * the machine's load at that moment (beside a CPU hog, exercise 06's list of
- * tasks graded against itself showed 117% where the reference's run had just
- * shown 81%), so
- * the caller believes it only when every one of SHARE_TRIES runs gives it.
- * NULL if fine. */
-static char *share_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
-			   const run_out *o, double cpu1)
+/* What a CPU-share verdict rests on, for one run of the student's program
+ * at T > 1 threads and the reference's runs beside it. RULE 1: the busiest
+ * thread's CPU (MINE) and the whole run's (WHOLE) against the program's own
+ * 1-thread run, the reference's THEIRS and REF_WHOLE measured the same way;
+ * RULE 2 (items without a 1-thread run): the run's CPU against the
+ * reference's; RULE 0: neither applies. */
+typedef struct shares {
+	int rule;
+	double mine, theirs, whole, ref_whole;	/* rule 1 */
+	double cpu, ref;			/* rule 2 */
+} shares;
+
+/* The shares of run O (RS at T > 1 threads, all of them busy), the
+ * reference run beside it. CPU1: the CPU of the item's 1-thread run. */
+static shares shares_of(session *s, const exercise *e, const item *it, const run_spec *rs,
+			const run_out *o, double cpu1)
 {
+	shares v = { 0 };
 	if (it->contended) {
 		/* threads that contend for a lock (exercise 01's rand()) burn CPU
 		 * waiting, the reference's too (its busiest thread kept 84-90% of
 		 * its 1-thread work beside a CPU hog): the count of busy threads
 		 * is what can be seen from outside */
-		return NULL;
+		return v;
 	}
-	int t = rs->threads;
 	double ref_top;
 	double ref = reference_cpu(s, e, rs, &ref_top);
-	double top = o->seen.top_share * o->seen.cpu;
-	double ref1 = NAN;
+	if (!isfinite(ref) || ref <= 0)
+		return v;
 	/* not past the cores: oversubscribed threads wait on locks and spin,
 	 * and their CPU says little about who did the work */
-	if (t <= s->cores && isfinite(cpu1) && cpu1 >= BUSY_MIN_CPU && isfinite(ref) && ref > 0) {
+	if (rs->threads <= s->cores && isfinite(cpu1) && cpu1 >= BUSY_MIN_CPU) {
 		run_spec one = *rs;
 		one.threads = 1;
-		double unused;
-		ref1 = reference_cpu(s, e, &one, &unused);
+		double unused, ref1 = reference_cpu(s, e, &one, &unused);
+		if (isfinite(ref1) && ref1 > 0)
+			return (shares){ .rule = 1, .mine = o->seen.top_share * o->seen.cpu / cpu1,
+					 .theirs = ref_top / ref1, .whole = o->seen.cpu / cpu1,
+					 .ref_whole = ref / ref1 };
 	}
-	if (isfinite(ref1) && ref1 > 0) {
-		/* Fair to slow but parallel code: a thread's CPU time is its
-		 * work however busy the machine. Shared work shrinks the busiest
-		 * thread against the whole job on one thread as far as it does
-		 * for the reference (both measured the same way); a thread that
-		 * did the shared work alone does not. */
-		double mine = top / cpu1, theirs = ref_top / ref1;
-		double limit = fmax(SELF_SHARE, theirs + SHARE_SLACK);
-		/* and the other threads burned: the whole run's CPU against the
-		 * 1-thread run's. A dynamic schedule on a loaded machine gives
-		 * the thread that holds a core most of the work, but burns
-		 * nothing (the grader's runs wait passively) */
-		double whole = o->seen.cpu / cpu1, ref_whole = ref / ref1;
-		double burned = fmax(WHOLE_MIN, ref_whole + WHOLE_SLACK);
-		if (mine > limit && whole > burned)
-			return kit_xasprintf("at %d threads: your busiest thread used %.2f s of CPU, "
-					     "%.0f%% of what your program needs on 1 thread (%.2f s), "
-					     "and the run %.1f times that (the reference: %.0f%% and "
-					     "%.1f times): one thread did the shared work; threads "
-					     "that only burn time do not count", t, top, 100 * mine,
-					     cpu1, whole, 100 * theirs, ref_whole);
-	} else if (!isfinite(cpu1) && isfinite(ref) && o->seen.cpu > CPU_SLACK * ref + 0.05) {
-		/* only items without a 1-thread run: past the cores, threads
-		 * contending for a lock spin (exercise 01's rand() used 3.3
-		 * times the reference's CPU at 3 threads), and the item's runs
-		 * up to the cores judged the work already */
+	if (!isfinite(cpu1))
+		v = (shares){ .rule = 2, .cpu = o->seen.cpu, .ref = ref };
+	return v;
+}
+
+/* The verdict on shares V at T threads (CPU1 for the message), or NULL.
+ * Rule 1 is fair to slow but parallel code: a thread's CPU time is its work
+ * however busy the machine, and shared work shrinks the busiest thread
+ * against the whole job on one thread as far as it does for the reference; a
+ * thread that did the shared work alone does not. And the other threads
+ * burned: the whole run's CPU against the 1-thread run's (a dynamic schedule
+ * on a loaded machine gives the thread that holds a core most of the work,
+ * but burns nothing: the grader's runs wait passively). Rule 2 only counts
+ * past the cores, where threads contending for a lock spin (exercise 01's
+ * rand() used 3.3 times the reference's CPU at 3 threads), and the item's
+ * runs up to the cores judged the work already. */
+static char *shares_verdict(const shares *v, int t, double cpu1)
+{
+	if (v->rule == 1 && v->mine > fmax(SELF_SHARE, v->theirs + SHARE_SLACK) &&
+	    v->whole > fmax(WHOLE_MIN, v->ref_whole + WHOLE_SLACK))
+		return kit_xasprintf("at %d threads: your busiest thread used %.2f s of CPU, %.0f%% "
+				     "of what your program needs on 1 thread (%.2f s), and the run "
+				     "%.1f times that (the reference: %.0f%% and %.1f times): one "
+				     "thread did the shared work; threads that only burn time do "
+				     "not count", t, v->mine * cpu1, 100 * v->mine, cpu1, v->whole,
+				     100 * v->theirs, v->ref_whole);
+	if (v->rule == 2 && v->cpu > CPU_SLACK * v->ref + 0.05)
 		return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work the "
 				     "reference does in %.2f s: threads that burn time without "
-				     "sharing the work do not count", t, o->seen.cpu, ref);
-	}
+				     "sharing the work do not count", t, v->cpu, v->ref);
 	return NULL;
+}
+
+/* The median over V[0..N) (N <= SHARE_RUNS) of the double at offset OFF. */
+static double median_at(const shares *v, size_t n, size_t off)
+{
+	double x[SHARE_RUNS];
+	for (size_t i = 0; i < n; i++)
+		memcpy(&x[i], (const char *)&v[i] + off, sizeof(double));
+	return median_of(x, n);
+}
+
+/* Each number of V[0..N) replaced by its median (the rule of V[0]). */
+static shares median_shares(const shares *v, size_t n)
+{
+	shares m = v[0];
+	m.mine = median_at(v, n, offsetof(shares, mine));
+	m.theirs = median_at(v, n, offsetof(shares, theirs));
+	m.whole = median_at(v, n, offsetof(shares, whole));
+	m.ref_whole = median_at(v, n, offsetof(shares, ref_whole));
+	m.cpu = median_at(v, n, offsetof(shares, cpu));
+	m.ref = median_at(v, n, offsetof(shares, ref));
+	return m;
 }
 
 /* What a run showed that fails the item, or NULL: how it ended, a race, a
  * process left behind, too few threads or processes doing the work. */
 static char *run_problem(session *s, const exercise *e, const item *it, const run_spec *rs,
-			 const run_out *o, double cpu1, bool *noisy)
+			 const run_out *o, bool *shared)
 {
-	*noisy = false;
+	*shared = false;
 	int t = rs->threads;
 	const char *ts = t == 1 ? "" : "s";
 	if (rs->ranks > 0)
@@ -355,36 +387,56 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 					     o->seen.busy_threads,
 					     o->seen.busy_threads == 1 ? "" : "s", o->seen.cpu,
 					     100 * o->seen.top_share);
-		*noisy = true;
-		return share_problem(s, e, it, rs, o, cpu1);
+		*shared = true;	/* the shares are run_judged's to judge */
 	}
 	return NULL;
 }
 
-/* Runs RS into *O and judges it (run_problem). A verdict on CPU shares
- * alone is believed only when SHARE_TRIES runs all give it: a kernel that
- * leaves the work to one thread does so every time, a busy machine does not
- * (a run that passes after one that did not is noted in the item's output). */
+/* Runs RS into *O and judges it: run_problem, then the CPU shares (for a
+ * parallel run at T > 1 threads). A verdict on shares rests on how the run
+ * met the machine's load at that moment: beside a CPU hog, exercise 06's list
+ * of tasks graded against itself once showed its busiest thread at 117% of
+ * its 1-thread CPU where the reference's run had just shown 81%. So a run the
+ * shares fail is judged again on the medians of SHARE_RUNS runs, each beside
+ * a fresh run of the reference: a kernel that leaves the work to one thread
+ * does so in most runs, a busy machine does not. The median, not the best
+ * run: more runs must not give a submission more chances to look right. */
 static char *run_judged(session *s, const exercise *e, item *it, const run_spec *rs, run_out *o,
 			double cpu1)
 {
-	char *bad = NULL;
-	for (int k = 0; k < SHARE_TRIES; k++) {
-		bool noisy;
-		if (k) {
-			say_doing(s, "%s: at %d threads again (the CPU shares of the last run)",
-				  it->name, rs->threads);
-			run_out_free(o);
-		}
+	bool shared;
+	run_emit(s, rs, o);
+	char *bad = run_problem(s, e, it, rs, o, &shared);
+	if (bad || !shared)
+		return bad;
+	shares v[SHARE_RUNS];
+	v[0] = shares_of(s, e, it, rs, o, cpu1);
+	char *first = shares_verdict(&v[0], rs->threads, cpu1);
+	if (!first)
+		return NULL;
+	for (size_t k = 1; k < SHARE_RUNS; k++) {
+		say_doing(s, "%s: at %d threads again, %zu of %d (the CPU shares of the first run)",
+			  it->name, rs->threads, k + 1, SHARE_RUNS);
+		run_out_free(o);
 		run_emit(s, rs, o);
-		char *now = run_problem(s, e, it, rs, o, cpu1, &noisy);
-		if (!now && bad)
-			kit_buf_printf(&it->out, "%s (a busy machine? the next run was fine)\n", bad);
-		free(bad);
-		bad = now;
-		if (!bad || !noisy)
-			break;
+		bad = run_problem(s, e, it, rs, o, &shared);
+		if (bad || !shared) {
+			free(first);
+			return bad;
+		}
+		v[k] = shares_of(s, e, it, rs, o, cpu1);
 	}
+	shares m = median_shares(v, SHARE_RUNS);
+	bad = shares_verdict(&m, rs->threads, cpu1);
+	if (bad) {
+		char *why = kit_xasprintf("%s (the medians of %d runs)", bad, SHARE_RUNS);
+		free(bad);
+		bad = why;
+	} else {
+		kit_buf_printf(&it->out, "%s (a busy machine? the medians of %d runs were fine)\n",
+			       first, SHARE_RUNS);
+	}
+	free(first);
 	return bad;
 }
 
