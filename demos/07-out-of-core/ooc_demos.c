@@ -5,8 +5,9 @@
  *       MB/s of every kernel with a cold page cache (the file's pages dropped
  *       with posix_fadvise(DONTNEED) before each run, so the disk is read) and
  *       warm (the file in the page cache), each beside a plain sequential
- *       read() of the same file, the speed limit of any reader of it; step 2
- *       also in its other form, per-thread partial sums (partials below).
+ *       read() of the same file, the speed limit of any reader of it; steps 2
+ *       and 3 also in their other forms: per-thread partial sums (partials
+ *       below) and a reader thread feeding a summing thread (pipeline).
  *   ooc-demos --bench [--quick] [--out DIR]
  *       The plain read, the C overlap kernel and the Python version of this
  *       lesson (chunked numpy over np.load(mmap_mode='r'), and dask) on the
@@ -17,6 +18,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +72,73 @@ static int partials(const ooc_file *f, double *means)
 	return 0;
 }
 
+/* Adds rows BUF[0..N) of COLS columns into the compensated totals S, C:
+ * as the reference's add_rows, a compensated total per position of a group
+ * of rows (GROUP x COLS numbers, position e is column e % COLS), folded
+ * into the columns at the end, so that the loop vectorises. */
+#define GROUP_RUN 256
+static void sum_rows(const double *restrict buf, uint64_t n, uint64_t cols,
+		     double *restrict s, double *restrict c)
+{
+	uint64_t run = (GROUP_RUN + cols - 1) / cols * cols, len = n * cols;
+	double rs[GROUP_RUN + 64] = { 0 }, rc[GROUP_RUN + 64] = { 0 };
+	for (uint64_t at = 0; at < len; at += run) {
+		uint64_t m = len - at < run ? len - at : run;
+		for (uint64_t e = 0; e < m; e++) {
+			double y = buf[at + e] - rc[e], t = rs[e] + y;
+			rc[e] = (t - rs[e]) - y;
+			rs[e] = t;
+		}
+	}
+	for (uint64_t e = 0; e < run; e++) {
+		double y = (rs[e] - rc[e]) - c[e % cols], t = s[e % cols] + y;
+		c[e % cols] = (t - s[e % cols]) - y;
+		s[e % cols] = t;
+	}
+}
+
+/* Step 3's textbook form, a pipeline: in round k one 'section' reads chunk
+ * k+1 into one buffer while the other sums chunk k from the other; the end
+ * of 'sections' is the barrier that makes the swap safe. Either thread may
+ * take either section, so a chunk is often read on one core and summed on
+ * the other. BAD[b]: the read into buffer b (or one before it) failed. */
+static int pipeline(const ooc_file *f, double *means)
+{
+	uint64_t chunk = ooc_rows_in(f, f->mem / 2), cols = f->cols;
+	uint64_t nchunks = (f->rows + chunk - 1) / chunk;
+	double *buf[2] = { kit_xmalloc(chunk * cols * sizeof(double)),
+			   kit_xmalloc(chunk * cols * sizeof(double)) };
+	double s[64] = { 0 }, c[64] = { 0 };
+	bool bad[2] = { ooc_read_rows(f, 0, chunk < f->rows ? chunk : f->rows, buf[0]) != 0,
+			false };
+#pragma omp parallel num_threads(2)
+	for (uint64_t k = 0; k < nchunks; k++) {
+#pragma omp sections
+		{
+#pragma omp section
+			if (k + 1 < nchunks) {
+				uint64_t first = (k + 1) * chunk;
+				bad[(k + 1) % 2] = bad[k % 2] ||
+					ooc_read_rows(f, first, f->rows - first < chunk ?
+						      f->rows - first : chunk, buf[(k + 1) % 2]);
+			}
+#pragma omp section
+			if (!bad[k % 2])
+				sum_rows(buf[k % 2], f->rows - k * chunk < chunk ?
+					 f->rows - k * chunk : chunk, cols, s, c);
+		}
+	}
+	for (uint64_t j = 0; j < cols; j++)
+		means[j] = (s[j] - c[j]) / (double)f->rows;
+	free(buf[0]);
+	free(buf[1]);
+	return bad[0] || bad[1] ? -1 : 0;
+}
+
 static const struct { const char *name; kernel_fn fn; } kernels[] = {
 	{ "serial (read)", ooc_serial }, { "threads (reduction)", ooc_threads },
-	{ "threads (partials)", partials }, { "overlap", ooc_overlap }, { "mmap", ooc_mmap },
+	{ "threads (partials)", partials }, { "overlap", ooc_overlap },
+	{ "overlap (pipeline)", pipeline }, { "mmap", ooc_mmap },
 };
 
 static void drop_cache(int fd)
@@ -92,11 +159,22 @@ static int plain_read(const ooc_file *f, double *unused)
 	return r < 0 ? -1 : 0;
 }
 
-/* MB/s of FN over F, the best of REPS runs, cold or warm. -1 when it failed. */
-static double rate(const ooc_file *f, kernel_fn fn, bool cold, int reps)
+/* Whether MEANS (F->cols) agree with WANT (NULL: nothing to compare) to
+ * 1e-12 of each mean's size: every kernel's sums are compensated. */
+static bool same_means(const ooc_file *f, const double *means, const double *want)
+{
+	for (uint64_t j = 0; want && j < f->cols; j++)
+		if (fabs(means[j] - want[j]) > 1e-12 * (fabs(want[j]) + 1))
+			return false;
+	return true;
+}
+
+/* MB/s of FN over F, the best of REPS runs, cold or warm, each run's means
+ * checked against WANT. -1 when a run failed or its means were wrong. */
+static double rate(const ooc_file *f, kernel_fn fn, bool cold, int reps, const double *want)
 {
 	double means[64], best = 1e30;
-	if (!cold && fn(f, means))
+	if (!cold && (fn(f, means) || !same_means(f, means, want)))
 		return -1;	/* warm-up */
 	for (int r = 0; r < reps; r++) {
 		if (cold)
@@ -105,6 +183,8 @@ static double rate(const ooc_file *f, kernel_fn fn, bool cold, int reps)
 		if (fn(f, means))
 			return -1;
 		double t = kit_wtime() - t0;
+		if (!same_means(f, means, want))
+			return -1;
 		best = t < best ? t : best;
 	}
 	return (double)(f->rows * f->cols * 8) * 1e-6 / best;
@@ -135,11 +215,18 @@ static double python_rate(const ooc_file *f, const char *path, const char *mode,
 	return st == 0 && secs > 0 ? (double)(f->rows * f->cols * 8) * 1e-6 / secs : -1;
 }
 
-static void row(FILE *csv, const char *name, double cold, double warm, double pc, double pw)
+/* Prints a row of the table (and CSV); false when the kernel failed. */
+static bool row(FILE *csv, const char *name, double cold, double warm, double pc, double pw)
 {
+	if (cold < 0 || warm < 0) {
+		printf("  %-22s failed: it stopped with an error or its means differ from the "
+		       "serial kernel's\n", name);
+		return false;
+	}
 	printf("  %-22s %9.0f %7.2f x %9.0f %7.2f x\n", name, cold, cold / pc, warm, warm / pw);
 	if (csv)
 		fprintf(csv, "%s,%.1f,%.3f,%.1f,%.3f\n", name, cold, cold / pc, warm, warm / pw);
+	return true;
 }
 
 static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *out)
@@ -172,13 +259,16 @@ static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *ou
 	       "\"x\": the rate over a plain read of the same file\n",
 	       (double)h.bytes * 1e-6, (unsigned long long)h.rows, (double)mem * 1e-6, reps);
 	printf("  %-22s %9s %9s %9s %9s\n", "reader", "cold MB/s", "", "warm MB/s", "");
-	double pc = rate(&f, plain_read, true, reps), pw = rate(&f, plain_read, false, reps);
-	row(csv, "plain read", pc, pw, pc, pw);
-	for (size_t k = 0; rc == 0 && k < sizeof(kernels) / sizeof(kernels[0]); k++) {
+	double pc = rate(&f, plain_read, true, reps, NULL);
+	double pw = rate(&f, plain_read, false, reps, NULL), want[64];
+	int failed = !row(csv, "plain read", pc, pw, pc, pw);
+	if (rc == 0 && ooc_serial(&f, want))
+		failed++;	/* ooc_read_rows said why */
+	for (size_t k = 0; rc == 0 && !failed && k < sizeof(kernels) / sizeof(kernels[0]); k++) {
 		if (bench && strcmp(kernels[k].name, "overlap"))
 			continue;
-		row(csv, kernels[k].name, rate(&f, kernels[k].fn, true, reps),
-		    rate(&f, kernels[k].fn, false, reps), pc, pw);
+		failed += !row(csv, kernels[k].name, rate(&f, kernels[k].fn, true, reps, want),
+			       rate(&f, kernels[k].fn, false, reps, want), pc, pw);
 	}
 	for (int m = 0; bench && m < 2; m++) {
 		const char *mode = m ? "dask" : "numpy";
@@ -201,7 +291,7 @@ static int run(bool bench, bool quick, uint64_t rows, size_t mem, const char *ou
 	unlink(path);
 	close(fd);
 	free(path);
-	return rc ? KIT_EXIT_USAGE : KIT_EXIT_OK;
+	return rc ? KIT_EXIT_USAGE : failed ? KIT_EXIT_INVALID : KIT_EXIT_OK;
 }
 
 static uint64_t rows, mem = 8000000;

@@ -68,10 +68,12 @@ int ooc_threads(const ooc_file *f, double *means)
 
 int ooc_overlap(const ooc_file *f, double *means)
 {
-	/* TODO(3): two buffers of f->mem / 2. While one thread sums chunk k
-	 * from one buffer, another reads chunk k+1 into the other: inside
-	 * '#pragma omp parallel num_threads(2)', a loop over k whose body is
-	 * '#pragma omp sections' with one 'section' each. */
+	/* TODO(3): read and sum at the same time. Two threads
+	 * ('#pragma omp parallel num_threads(2)'), each with its own buffer of
+	 * f->mem / 2, take the chunks in turn ('#pragma omp for
+	 * schedule(static, 1)'): each reads its chunk and sums it, so while
+	 * one waits for its read the other sums. Each thread keeps its own
+	 * compensated sums (a reduction on the region), added at the end. */
 	return ooc_serial(f, means);
 	/* TODO end */
 }

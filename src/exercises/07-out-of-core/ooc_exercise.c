@@ -47,9 +47,9 @@ static const kit_ex_kernel kernels[] = {
 		"look at TODO(2) in ooc.c: 'parallel for reduction(+: s[:cols], c[:cols])' "
 		"over a chunk's rows, compensated sums in each thread", KIT_EX_PARALLEL, 0, 0 },
 	[K_OVERLAP] = { "overlap", 3, "ooc_overlap",
-		"look at TODO(3) in ooc.c: 'parallel num_threads(2)', a loop over chunks "
-		"and in it 'sections': one reads chunk k+1, one sums chunk k", KIT_EX_PARALLEL,
-		0, 0 },
+		"look at TODO(3) in ooc.c: 'parallel num_threads(2)', a buffer of f->mem / 2 "
+		"per thread, and 'for schedule(static, 1)' over the chunks: each thread "
+		"reads a chunk and sums it", KIT_EX_PARALLEL, 0, 0 },
 	[K_MMAP] = { "mmap", 4, "ooc_mmap",
 		"look at TODO(4) in ooc.c: mmap a window of at most f->mem bytes starting "
 		"at a multiple of the page size, sum it, munmap it", 0, 0, 0 },
