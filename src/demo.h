@@ -7,7 +7,7 @@
  *   static const kit_demo demos[] = {
  *           { "race", "threads adding to one counter", run },
  *           { "rand", "rand() against a per-thread generator", run },
- *           { NULL },
+ *           KIT_DEMO_END,
  *   };
  *   static const kit_demo_table table = {
  *           .program = "pi-demos", .about = "The live-class demos of ...\n",
@@ -53,10 +53,13 @@ typedef struct kit_demo {
 	kit_demo_fn run;
 } kit_demo;
 
+/* The end of a table of demos. */
+#define KIT_DEMO_END { .name = NULL, .about = NULL, .run = NULL }
+
 typedef struct kit_demo_table {
 	const char *program;	/* "pi-demos": messages and --help */
 	const char *about;	/* --help's paragraph(s) */
-	const kit_demo *demos;	/* ended by { NULL } */
+	const kit_demo *demos;	/* ended by KIT_DEMO_END */
 	kit_demo_fn bench;	/* --bench, or NULL: the program has no benchmark */
 	const char *bench_about;	/* --help of --bench */
 	const char *quick_help;	/* --help of --quick; NULL: "test-sized (a few seconds)" */

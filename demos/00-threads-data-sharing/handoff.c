@@ -211,7 +211,7 @@ static int run(const kit_demo_args *a, void *ctx)
 static const kit_demo demos[] = {
 	{ "handoff", "a flag hand-off done wrong (plain, volatile, relaxed) and right "
 		     "(seq_cst atomics)", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static kit_opt opts[] = {

@@ -33,7 +33,7 @@ static const kit_demo demos[] = {
 	{ "gil", "one global lock around each sample: what the GIL does to threads", run },
 	{ "false-sharing", "per-thread counters in adjacent slots vs padded to a cache line",
 	  run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static kit_opt opts[] = {

@@ -33,7 +33,7 @@ static const kit_demo demos[] = {
 		  "processes: guess the core count", run },
 	{ "batch", "many small dgemms: BLAS threads inside vs OpenMP threads outside vs "
 		   "both, and the openblas_set_num_threads trap", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static const kit_opt opts[] = {

@@ -385,7 +385,7 @@ static int run(const kit_demo_args *a, void *ctx)
 static const kit_demo demos[] = {
 	{ "etl", "the Python lesson's etl_demo in C, then every mode at 1 .. 2 x CPUs workers "
 		 "in MB/s against a plain copy", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static const kit_opt opts[] = {

@@ -32,7 +32,7 @@ static const kit_demo demos[] = {
 	{ "counter", "the tomato count by processes: no lock, mutex, atomics, partial counts",
 	  run },
 	{ "fib", "Fibonacci serially, on threads and in processes", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static const kit_opt opts[] = {

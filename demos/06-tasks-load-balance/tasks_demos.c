@@ -404,7 +404,7 @@ static const kit_demo demos[] = {
 	  run },
 	{ "linked-list", "a linked list: a task per node against copying to an array and a "
 			 "dynamic loop", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static const kit_opt opts[] = {

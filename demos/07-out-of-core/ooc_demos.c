@@ -306,7 +306,7 @@ static int demo(const kit_demo_args *a, void *ctx)
 static const kit_demo demos[] = {
 	{ "ooc", "MB/s of each kernel, cold and warm page cache, against a plain sequential "
 		 "read of the same file", demo },
-	{ NULL },
+	KIT_DEMO_END,
 };
 
 static const kit_opt opts[] = {

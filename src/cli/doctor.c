@@ -91,7 +91,8 @@ static bool in_path(const char *name)
 static void check_build(void)
 {
 	const char *sanitize = KIT_SANITIZE;
-	bool optimised = strcmp(KIT_BUILDTYPE, "debug") && strcmp(KIT_BUILDTYPE, "plain");
+	const char *buildtype = KIT_BUILDTYPE;
+	bool optimised = strcmp(buildtype, "debug") && strcmp(buildtype, "plain");
 	char sanitized[64] = "";
 	if (*sanitize && strcmp(sanitize, "none"))
 		snprintf(sanitized, sizeof(sanitized), ", -fsanitize=%s", sanitize);

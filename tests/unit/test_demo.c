@@ -36,7 +36,7 @@ static int run(const kit_demo_args *a, void *ctx)
 static const kit_demo demos[] = {
 	{ "race", "threads adding to one counter", run },
 	{ "false-sharing", "counters side by side", run },
-	{ NULL },
+	KIT_DEMO_END,
 };
 static const kit_opt opts[] = {
 	KIT_OPT_INT(0, "size", &size, "N", "a size", 1, 100),
@@ -222,7 +222,7 @@ static void test_n_and_children(void)
 			volatile double x = 0;	/* some CPU in the child */
 			for (long t = 0; t < 20000000; t++)
 				x += 1e-9;
-			_exit(0);
+			_exit(x > 0 ? 0 : 1);
 		}
 		waitpid(pid, NULL, 0);
 	}
