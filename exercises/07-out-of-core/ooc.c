@@ -73,7 +73,9 @@ int ooc_overlap(const ooc_file *f, double *means)
 	 * f->mem / 2, take the chunks in turn ('#pragma omp for
 	 * schedule(static, 1)'): each reads its chunk and sums it, so while
 	 * one waits for its read the other sums. Each thread keeps its own
-	 * compensated sums (a reduction on the region), added at the end. */
+	 * compensated sums (a reduction on the region), added at the end, and
+	 * its own error flag ('reduction(|: rc)': a return cannot leave the
+	 * region). */
 	return ooc_serial(f, means);
 	/* TODO end */
 }

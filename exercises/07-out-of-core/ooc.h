@@ -46,7 +46,8 @@ uint64_t ooc_rows_in(const ooc_file *f, size_t bytes);
 /*
  * Reads rows [FIRST, FIRST + N) of F into BUF (N * F->cols doubles) with
  * pread, going on after short reads and interruptions. 0, or -1 after printing
- * which rows could not be read and why.
+ * which rows could not be read and why (rows past F->rows are refused before
+ * any read: the last chunk holds F->rows - FIRST rows).
  */
 int ooc_read_rows(const ooc_file *f, uint64_t first, uint64_t n, double *buf);
 

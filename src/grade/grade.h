@@ -71,6 +71,10 @@ typedef struct item {
 	double read_at_most;	/* > 0: bytes the run may read with read() and the like
 				 * in all, seen from outside (/proc/PID/io): the data
 				 * is to be mapped (mmap), not read */
+	double budget_mb;	/* > 0: the memory budget (MB) the item's arguments give
+				 * the program's buffers: its peak resident memory may
+				 * exceed the reference's on the same run by a quarter
+				 * of it and 2 MB at most */
 	int *ranks;		/* MPI ranks: each run under mpirun -np R, once per R
 				 * (and thread count); NULL: no mpirun */
 	size_t nranks;
@@ -205,6 +209,8 @@ typedef struct observed {
 	double read_bytes;	/* bytes read (rchar of /proc/PID/io), every process's
 				 * largest seen, summed */
 	bool reads_seen;	/* /proc/PID/io could be read for some process */
+	double peak_mb;		/* the largest peak resident memory (VmHWM) of one
+				 * process, MB, as last seen */
 } observed;
 /* Counts the busy threads and child processes: those that did at least
  * FRACTION of a fair share, a fair share being the CPU of all seen divided by
@@ -278,6 +284,10 @@ typedef struct sb_result {
 	bool started, timed_out;
 	int exit_code, signal;
 	double wall, cpu;		/* from outside: wall, and wait4 user + sys of the tree */
+	double peak_mb;			/* wait4's ru_maxrss of the process started, MB:
+					 * the program's peak, or under bubblewrap only
+					 * bubblewrap's (the observer's VmHWM sees the
+					 * program's) */
 	char *out, *err;		/* the first 1 MiB of each */
 	int left;			/* processes still alive after the program ended (killed) */
 	observer *obs;			/* when opts.observe: the caller calls observe_end */
@@ -361,6 +371,7 @@ typedef struct run_out {
 	char *emitted;		/* grader-owned copy of the emit folder, or NULL */
 	char *problem;		/* how the run went wrong (student's words), or NULL */
 	double wall, cpu;
+	double peak_mb;		/* the run's peak resident memory (sb_result) */
 	observed seen;
 	int left;
 	char *err_tail;		/* last lines of stderr (for --verbose, tsan) */

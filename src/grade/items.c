@@ -11,7 +11,9 @@
  *            than the reference's for the same work (threads that only burn
  *            time do not count); with PROCS that many processes did it, and
  *            none outlived the program; with READ_AT_MOST the run read
- *            no more than that with read() (its data mapped instead).
+ *            no more than that with read() (its data mapped instead); with
+ *            BUDGET_MB its peak memory is about the reference's on the same
+ *            run, not more (the program held its buffers to the budget).
  *   tsan     the same runs of the ThreadSanitizer + Archer build; any race
  *            report fails the item.
  * A result that is right on some runs and wrong on others is reported as
@@ -107,8 +109,10 @@ static char *race_in(const char *text, int threads)
 }
 
 /* What the reference's run showed for the same run spec (sandboxed like
- * the student's): false when it did not run. */
-static bool reference_seen(session *s, const exercise *e, const run_spec *rs, observed *seen)
+ * the student's), and its peak memory in *PEAK_MB (may be NULL): false when
+ * it did not run. */
+static bool reference_seen(session *s, const exercise *e, const run_spec *rs, observed *seen,
+			   double *peak_mb)
 {
 	run_spec ref = *rs;
 	char *prog = reference_prog(s, e);
@@ -119,6 +123,8 @@ static bool reference_seen(session *s, const exercise *e, const run_spec *rs, ob
 	run_emit(s, &ref, &o);
 	bool ran = o.ran_ok;
 	*seen = o.seen;
+	if (peak_mb)
+		*peak_mb = fmax(o.peak_mb, o.seen.peak_mb);
 	run_out_free(&o);
 	free(prog);
 	return ran;
@@ -129,7 +135,7 @@ static bool reference_seen(session *s, const exercise *e, const run_spec *rs, ob
 static double reference_cpu(session *s, const exercise *e, const run_spec *rs, double *top)
 {
 	observed seen;
-	bool ran = reference_seen(s, e, rs, &seen);
+	bool ran = reference_seen(s, e, rs, &seen, NULL);
 	*top = ran ? seen.top_share * seen.cpu : NAN;
 	return ran ? seen.cpu : NAN;
 }
@@ -143,7 +149,7 @@ static char *burners_at_one(session *s, const exercise *e, const run_spec *rs,
 {
 	observed ref;
 	if (o->seen.busy_threads <= 1 || o->seen.cpu < BUSY_MIN_CPU ||
-	    !reference_seen(s, e, rs, &ref) || o->seen.busy_threads <= ref.busy_threads)
+	    !reference_seen(s, e, rs, &ref, NULL) || o->seen.busy_threads <= ref.busy_threads)
 		return NULL;
 	return kit_xasprintf("at 1 thread: %d threads of your program did a share of the CPU "
 			     "work (seen from outside: %.2f s of CPU), the reference's %d: with "
@@ -174,7 +180,7 @@ static char *too_little_cpu(session *s, const exercise *e, const run_spec *rs, c
 		return NULL;
 	char *at = run_where(rs), *bad;
 	observed ref;
-	if (reference_seen(s, e, rs, &ref) && ref.cpu >= BUSY_MIN_CPU)
+	if (reference_seen(s, e, rs, &ref, NULL) && ref.cpu >= BUSY_MIN_CPU)
 		bad = kit_xasprintf("%s: your program used %.2f s of CPU, too little for the work "
 				    "this item checks (the reference's run on the same input used "
 				    "%.2f s)", at, o->seen.cpu, ref.cpu);
@@ -392,6 +398,38 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 	return NULL;
 }
 
+/* For an item with a memory budget: run O's peak resident memory (wait4's
+ * ru_maxrss: the kernel's count, from outside) against the reference's on
+ * the same run, whose buffers hold the budget: more than a quarter of the
+ * budget and 2 MB above it (allocators, threads' stacks) held more of the
+ * data than the budget allows, e.g. the whole file, or a buffer of the whole
+ * budget per thread. Not judged in a sanitizer build, where the sanitizer's
+ * own memory is the peak (a note says so once). NULL when within. */
+static char *memory_problem(session *s, const exercise *e, item *it, const run_spec *rs,
+			    const run_out *o)
+{
+	if (s->sb.sanitized) {
+		if (!strstr(kit_buf_str(&it->out), "memory budget"))
+			kit_buf_printf(&it->out, "(the memory budget is not measured in a sanitizer "
+				       "build: the sanitizer's own memory is the peak there)\n");
+		return NULL;
+	}
+	observed unused;
+	double ref = NAN;
+	if (!reference_seen(s, e, rs, &unused, &ref) || !(ref > 0))
+		return NULL;	/* the reference's own verdict on this run says what broke */
+	double slack = it->budget_mb / 4 + 2, peak = fmax(o->peak_mb, o->seen.peak_mb);
+	if (peak <= ref + slack)
+		return NULL;
+	int t = rs->threads;
+	return kit_xasprintf("at %d thread%s: your program held %.1f MB at its peak (seen from "
+			     "outside), the reference %.1f MB on the same run with the same "
+			     "budget (%.0f MB for the buffers): more than the budget allows (the "
+			     "limit here is the reference's peak + %.1f MB); hold at most the "
+			     "budget's worth of the data at a time", t, t == 1 ? "" : "s",
+			     peak, ref, it->budget_mb, slack);
+}
+
 /* Runs RS into *O and judges it: run_problem, then the CPU shares (for a
  * parallel run at T > 1 threads). A verdict on shares rests on how the run
  * met the machine's load at that moment: beside a CPU hog, exercise 06's list
@@ -509,6 +547,8 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 			say_doing(s, "%s: run %zu of %zu (%s)", it->name, done + 1, nruns, at + 3);
 			run_out o;
 			char *bad = run_judged(s, e, it, &rs, &o, cpu1);
+			if (!bad && it->budget_mb > 0 && !tsan)
+				bad = memory_problem(s, e, it, &rs, &o);
 			done++;
 			if (!bad && t == 1 && o.ran_ok)
 				cpu1 = o.seen.cpu;

@@ -146,6 +146,12 @@ static int parse_item(const cJSON *j, bool hidden, const char *where, item *it)
 			  "correct item", where, id);
 		return -1;
 	}
+	it->budget_mb = json_num(j, "budget_mb", 0);
+	if (it->budget_mb < 0 || (it->budget_mb > 0 && it->kind != K_CORRECT)) {
+		kit_error("%s: item '%s': \"budget_mb\" (the buffers' memory budget, MB) must be "
+			  "positive, in a correct item", where, id);
+		return -1;
+	}
 	if (it->repeat < 1 || it->repeat > 100 || it->procs < 0 || it->procs > 256) {
 		kit_error("%s: item '%s': \"repeat\" must be 1-100 and \"procs\" 0-256", where, id);
 		return -1;

@@ -8,7 +8,10 @@
  * process group or session), /proc/PID/task/TID/stat for each thread's user
  * and system time, /proc/PID/io for the bytes a process read (rchar: every
  * read(), pread() and the like; pages of a mapped file are not counted, which
- * is how a run that maps its file tells itself from one that reads it). The largest value seen per thread is kept, so a thread
+ * is how a run that maps its file tells itself from one that reads it),
+ * /proc/PID/status for its peak resident memory (VmHWM: the kernel's
+ * high-water mark, which only grows while the process lives). The largest
+ * value seen per thread is kept, so a thread
  * that ended between two looks still counts with what it had done by the
  * last one. The clock is coarse (10 ms ticks): a span of 0.2 s of CPU work or
  * more tells busy threads from idle ones.
@@ -37,6 +40,7 @@ struct observer {
 	pid_t self;
 	pid_t *procs;			/* every process seen below self */
 	unsigned long long *rchar;	/* each one's bytes read, the largest seen */
+	unsigned long long *hwm;	/* each one's peak resident memory, KiB, the largest seen */
 	size_t nprocs;
 	bool io_seen;
 	struct thread_seen *t;
@@ -171,16 +175,30 @@ static int read_rchar(pid_t pid, unsigned long long *rchar)
 	return read_proc(path, buf, sizeof(buf)) ? -1 : sscanf(buf, "rchar: %llu", rchar) == 1 ? 0 : -1;
 }
 
+/* PID's peak resident memory so far (VmHWM of /proc/PID/status), KiB. 0,
+ * or -1 when unreadable. */
+static int read_hwm(pid_t pid, unsigned long long *kib)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_proc(path, buf, sizeof(buf)))
+		return -1;
+	const char *p = strstr(buf, "\nVmHWM:");
+	return p && sscanf(p, "\nVmHWM: %llu", kib) == 1 ? 0 : -1;
+}
+
 /* Reads every thread of process K; false when it is gone. */
 static bool look_at(observer *o, size_t k)
 {
 	pid_t pid = o->procs[k];
-	unsigned long long rc;
+	unsigned long long rc, kib;
 	if (read_rchar(pid, &rc) == 0) {
 		o->io_seen = true;
 		if (rc > o->rchar[k])
 			o->rchar[k] = rc;
 	}
+	if (read_hwm(pid, &kib) == 0 && kib > o->hwm[k])
+		o->hwm[k] = kib;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
@@ -216,7 +234,9 @@ int observe_poll(observer *o, bool full)
 			if (!known) {
 				o->procs = kit_xrealloc(o->procs, (o->nprocs + 1) * sizeof(pid_t));
 				o->rchar = kit_xrealloc(o->rchar, (o->nprocs + 1) * sizeof(*o->rchar));
+				o->hwm = kit_xrealloc(o->hwm, (o->nprocs + 1) * sizeof(*o->hwm));
 				o->rchar[o->nprocs] = 0;
+				o->hwm[o->nprocs] = 0;
 				o->procs[o->nprocs++] = now[i];
 			}
 		}
@@ -251,6 +271,8 @@ void observe_end(observer *o, int expect, double fraction, observed *out)
 	/* processes: the sum of their threads */
 	for (size_t k = 0; k < o->nprocs; k++) {
 		out->read_bytes += (double)o->rchar[k];
+		if ((double)o->hwm[k] * 1024e-6 > out->peak_mb)
+			out->peak_mb = (double)o->hwm[k] * 1024e-6;
 		unsigned long long p = 0;
 		for (size_t i = 0; i < o->nt; i++)
 			if (o->t[i].pid == o->procs[k])
@@ -259,6 +281,7 @@ void observe_end(observer *o, int expect, double fraction, observed *out)
 	}
 	free(o->procs);
 	free(o->rchar);
+	free(o->hwm);
 	free(o->t);
 	free(o);
 }

@@ -221,16 +221,17 @@ void run_emit(session *s, const run_spec *rs, run_out *out)
 	}
 	out->wall = r.wall;
 	out->cpu = r.cpu;
+	out->peak_mb = r.peak_mb;
 	out->left = r.left;
 	observe_end(r.obs, rs->procs > 0 ? rs->procs : rs->ranks > 0 ? rs->ranks * rs->threads
 		    : rs->threads, 0.25, &out->seen);
 	out->ran_ok = !r.timed_out && !r.signal && r.exit_code == 0;
+	if (!out->ran_ok)
+		out->problem = problem_of(&r, rs->timeout);	/* reads r.err */
 	out->err_full = r.err;
 	r.err = NULL;
 	out->err_tail = tail_lines(out->err_full, 15);
-	if (!out->ran_ok) {
-		out->problem = problem_of(&r, rs->timeout);
-	} else {
+	if (out->ran_ok) {
 		char *copy = kit_xasprintf("%s/emitted-%d", s->tmp, seq);
 		char *why = NULL;
 		if (copy_emitted(emit, copy, &why)) {

@@ -818,6 +818,7 @@ int sandbox_run(const sandbox *sb, const sb_opts *o, sb_result *r)
 	nknown = 0;
 	sweep_files(sb, o->work);
 	r->cpu = cpu_of(&ru) + orphans_cpu;
+	r->peak_mb = (double)ru.ru_maxrss * 1024e-6;	/* KiB: the largest of what it reaped */
 	if (WIFSIGNALED(status))
 		r->signal = WTERMSIG(status);
 	else

@@ -463,6 +463,9 @@ def case_ex01_broken():
     if r:
         expect(r, "s4-correct", "fail", r"SIGSEGV|SEGV|null pointer", label="crash")
         expect(r, "s3-correct", side, label="crash")
+    r = grade("error", "s4-correct")
+    if r:
+        expect(r, "s4-correct", "fail", r"step 4 gave up on sample \d+ \(exit 1\)", label="error")
     r = grade("serial", "s2-correct,s3-correct,s4-correct,s4-same,s2-race")
     if r:
         for i in ("s2-correct", "s3-correct", "s4-correct"):
@@ -885,6 +888,14 @@ def composed(num, name, fname, k):
     return plan.text(k - 1)
 
 
+# Exercises whose items hold the program to a memory budget: the solution with
+# the budget ignored (a replacement in its text) and the item that must fail.
+BUDGET_ATTACKS = {
+    "07": ("uint64_t chunk = ooc_rows_in(f, f->mem > 2 * page ? f->mem - page : f->mem);",
+           "uint64_t chunk = f->rows;	/* ATTACK: the whole file mapped at once */", "s4-correct"),
+}
+
+
 def case_driver_hostile():
     env = kit_env()
     root = os.geteuid() == 0
@@ -907,6 +918,11 @@ def case_driver_hostile():
             it = par1[0]
             attacks.append(("burn", composed(num, name, fname, it["step"]) + ATTACK_BURN, it["id"],
                             r"burn|did a share|one thread"))
+        if num in BUDGET_ATTACKS:
+            old, new, only = BUDGET_ATTACKS[num]
+            ok(old in solution, f"{num} budget: the attack's text is in the solution")
+            attacks.append(("budget", solution.replace(old, new), only,
+                            r"held [0-9.]+ MB at its peak"))
         for label, text, only, regex in attacks:
             label = f"{num} {label}"
             sub = os.path.join(TMP, f"sub-{num}")
@@ -921,7 +937,12 @@ def case_driver_hostile():
                 continue
             show(r)
             judged += 1
-            if label.endswith("escape") and (str(r.get("sandbox", "")).startswith("bubblewrap")
+            if label.endswith("budget") and SANITIZED:
+                # the sanitizer's own memory is the peak: not judged, and said
+                it = expect(r, only, ["pass", "fail"], label=label)
+                ok(it and "not measured in a sanitizer build" in it.get("output", ""),
+                   f"{label}: the report says the budget was not measured")
+            elif label.endswith("escape") and (str(r.get("sandbox", "")).startswith("bubblewrap")
                                              or any("ranks" in i for i in correct if i["id"] == only)):
                 # bubblewrap's pid namespace ends with the program, and
                 # Open MPI's mpirun ends every process its job started, a

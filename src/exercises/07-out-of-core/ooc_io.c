@@ -26,6 +26,13 @@ int ooc_read_rows(const ooc_file *f, uint64_t first, uint64_t n, double *buf)
 {
 	size_t want = n * f->cols * sizeof(double), got = 0;
 	off_t at = (off_t)(f->offset + first * f->cols * sizeof(double));
+	if (first > f->rows || n > f->rows - first) {
+		kit_error("%s: asked for rows %llu-%llu, but the array has %llu rows (0-%llu): "
+			  "the last chunk is shorter than the others (rows - first)", f->name,
+			  (unsigned long long)first, (unsigned long long)(first + n - 1),
+			  (unsigned long long)f->rows, (unsigned long long)(f->rows - 1));
+		return -1;
+	}
 	while (got < want) {
 		ssize_t r = pread(f->fd, (char *)buf + got, want - got, at + (off_t)got);
 		if (r < 0 && errno == EINTR)
