@@ -309,7 +309,9 @@ static char *shares_verdict(const shares *v, int t, double cpu1)
 	if (v->rule == 2 && v->cpu > CPU_SLACK * v->ref + 0.05)
 		return kit_xasprintf("at %d threads: your program used %.2f s of CPU for work the "
 				     "reference does in %.2f s: threads that burn time without "
-				     "sharing the work do not count", t, v->cpu, v->ref);
+				     "sharing the work, or that wait for each other (every thread "
+				     "writing the same shared data, a lock in the loop), do not "
+				     "count", t, v->cpu, v->ref);
 	return NULL;
 }
 
