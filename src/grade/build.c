@@ -29,8 +29,7 @@ static const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The absolute path of NAME in PATH, malloc'd, or NULL. */
-static char *which(const char *name)
+char *which_program(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy = kit_xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
@@ -45,48 +44,52 @@ static char *which(const char *name)
 	return found;
 }
 
-/* Runs ninja -C BUILD TARGETS: in the sandbox (BUILD writable, nothing else)
- * when SANDBOXED, else as this user. R gets what a kit_proc_run would. */
+void run_tool(session *s, const char *dir, char **argv, bool sandboxed, kit_proc_result *r)
+{
+	if (!sandboxed || argv[0][0] != '/') {
+		run_captured(argv, NULL, BUILD_TIMEOUT, r);
+		return;
+	}
+	char *home = kit_xasprintf("HOME=%s", dir);
+	const char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, NULL };
+	char *op = kit_xasprintf("%s/build-%d.out", s->tmp, s->seq);
+	char *ep = kit_xasprintf("%s/build-%d.err", s->tmp, s->seq++);
+	sb_opts o = { .argv = argv, .env = env, .work = dir, .timeout = BUILD_TIMEOUT,
+		      .out_path = op, .err_path = ep, .no_as_limit = true };
+	sb_result sr;
+	memset(r, 0, sizeof(*r));
+	if (sandbox_run(&s->sb, &o, &sr) == 0) {
+		r->started = true;
+		r->timed_out = sr.timed_out;
+		r->exit_code = sr.exit_code;
+		r->signal = sr.signal;
+		r->wall = sr.wall;
+		r->timeout = BUILD_TIMEOUT;
+		r->out = sr.out;
+		r->err = sr.err;
+	}
+	unlink(op);
+	unlink(ep);
+	free(op);
+	free(ep);
+	free(home);
+}
+
+/* Runs ninja -C BUILD TARGETS with run_tool. */
 static void ninja(session *s, const char *build, char **targets, bool sandboxed,
 		  kit_proc_result *r)
 {
 	size_t nt = 0;
 	while (targets[nt])
 		nt++;
-	char *exe = which("ninja");
+	char *exe = which_program("ninja");
 	char **argv = kit_xcalloc(nt + 4, sizeof(*argv));
 	argv[0] = exe ? exe : "ninja";
 	argv[1] = "-C";
 	argv[2] = (char *)build;
 	for (size_t i = 0; i < nt; i++)
 		argv[3 + i] = targets[i];
-	if (!sandboxed || !exe) {
-		run_captured(argv, NULL, BUILD_TIMEOUT, r);
-	} else {
-		char *home = kit_xasprintf("HOME=%s", build);
-		const char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, NULL };
-		char *op = kit_xasprintf("%s/build-%d.out", s->tmp, s->seq);
-		char *ep = kit_xasprintf("%s/build-%d.err", s->tmp, s->seq++);
-		sb_opts o = { .argv = argv, .env = env, .work = build, .timeout = BUILD_TIMEOUT,
-			      .out_path = op, .err_path = ep, .no_as_limit = true };
-		sb_result sr;
-		memset(r, 0, sizeof(*r));
-		if (sandbox_run(&s->sb, &o, &sr) == 0) {
-			r->started = true;
-			r->timed_out = sr.timed_out;
-			r->exit_code = sr.exit_code;
-			r->signal = sr.signal;
-			r->wall = sr.wall;
-			r->timeout = BUILD_TIMEOUT;
-			r->out = sr.out;
-			r->err = sr.err;
-		}
-		unlink(op);
-		unlink(ep);
-		free(op);
-		free(ep);
-		free(home);
-	}
+	run_tool(s, build, argv, sandboxed, r);
 	free(argv);
 	free(exe);
 }
@@ -520,7 +523,12 @@ char *build_tsan_prog(session *s, const exercise *e, item *it)
 		}
 		free(lines);
 	} else {
-		prog = kit_xasprintf("%s/%s", s->tsan_build, target);
+		char *why = tsan_guard(s, e);
+		if (why)
+			item_fail(it, why);
+		else
+			prog = kit_xasprintf("%s/%s", s->tsan_build, target);
+		free(why);
 	}
 	kit_proc_result_free(&r);
 	free(target);

@@ -412,6 +412,17 @@ int build_targets(session *s, exercise *e, const char *build, char **targets, bo
 int build_prepare_grade(session *s, exercise **ex, size_t n, char **err);
 /* Looks for E's edit files in SUB; fails "builds" when one is missing. */
 void build_find_submission(exercise *e, const char *sub);
+/* Runs ARGV (ARGV[0] an absolute path to be sandboxed) in the sandbox with
+ * only DIR writable when SANDBOXED (grading: student code is being built),
+ * else as this user; R gets what a kit_proc_run would (build.c). */
+void run_tool(session *s, const char *dir, char **argv, bool sandboxed, kit_proc_result *r);
+/* The absolute path of program NAME in PATH, malloc'd, or NULL (build.c). */
+char *which_program(const char *name);
+/* Why the race check would not see the code that is graded, or NULL: one of
+ * E's files reads differently with ThreadSanitizer than without, or uses the
+ * sanitizer's own interface (tsan_guard.c). Malloc'd. */
+char *tsan_guard(session *s, const exercise *e);
+
 /* The race-check program of E (ThreadSanitizer + Archer), built on first
  * use; malloc'd path, or NULL after failing or skipping IT with why. */
 char *build_tsan_prog(session *s, const exercise *e, item *it);

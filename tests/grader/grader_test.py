@@ -888,6 +888,23 @@ def composed(num, name, fname, k):
     return plan.text(k - 1)
 
 
+# The race check must see the code that is graded: a file that reads
+# differently when ThreadSanitizer compiles it (here harmlessly: the class is
+# what counts), and one that turns the sanitizer's reports off.
+ATTACK_TSAN_IFDEF = r"""
+/* ---- attack added by the grader's tests ---- */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+int kit_attack_race_check_build = 1;
+#endif
+#endif
+"""
+ATTACK_TSAN_QUIET = r"""
+/* ---- attack added by the grader's tests ---- */
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void) { return "report_bugs=0"; }
+"""
+
 # Exercises whose items hold the program to a memory budget: the solution with
 # the budget ignored (a replacement in its text) and the item that must fail.
 BUDGET_ATTACKS = {
@@ -918,6 +935,22 @@ def case_driver_hostile():
             it = par1[0]
             attacks.append(("burn", composed(num, name, fname, it["step"]) + ATTACK_BURN, it["id"],
                             r"burn|did a share|one thread"))
+        tsan = [i for i in spec["items"] if i["kind"] == "tsan"]
+        if OMP and tsan and num == "09":	# one exercise: its race-check build takes a minute
+            attacks.append(("tsan-ifdef", solution + ATTACK_TSAN_IFDEF, tsan[0]["id"],
+                            r"reads differently for the race check"))
+            attacks.append(("tsan-quiet", solution + ATTACK_TSAN_QUIET, tsan[0]["id"],
+                            r"race checker's own interface \(__tsan_default_options\)"))
+        if OMP and num == "06":
+            # a shared sum added to inside the tasks: a race the check must
+            # report (the runtime's own task records are passed over, below)
+            old = "#pragma omp task firstprivate(p)\n\t\tnode_work(p);"
+            ok(old in solution, "06 task-sum: the attack's text is in the solution")
+            attacks.append(("task-sum", solution.replace(old, "#pragma omp task firstprivate(p)\n"
+                            "\t\t{ node_work(p); kit_attack_sum += p->result; }").replace(
+                            "/* Step 5: a task per node of a linked list. */",
+                            "uint64_t kit_attack_sum;\n/* Step 5: a task per node of a linked list. */"),
+                            "s5-race", r"data race at 2 threads: .*tasks\.c:\d+"))
         if num in BUDGET_ATTACKS:
             old, new, only = BUDGET_ATTACKS[num]
             ok(old in solution, f"{num} budget: the attack's text is in the solution")
@@ -965,6 +998,14 @@ def case_driver_hostile():
                 ok(not sandbox_files(uid), f"{label}: no file of the sandbox user outside its work folder "
                    f"({sandbox_files(uid)[:5]})")
     ok(judged >= 3, f"at least three attacks judged ({judged})")
+    if OMP and os.path.exists(os.path.join(BUILD, "solutions", "06-tasks-load-balance")):
+        # the reference's list of tasks is race-free: under clang 14's libomp
+        # and Archer its task records, reused, looked like a race every run
+        rc, r, _ = grade_json(["06", "--submission", os.path.join(SRC, "solutions", "06-tasks-load-balance"),
+                               "--only", "s5-race", "--workdir", os.path.join(BUILD, "grader-work-06")], env)
+        if r:
+            show(r)
+            expect(r, "s5-race", ["pass", "skip"], label="06 reference")
 
 
 CASES = {"fixture": case_fixture, "ex01-solution": case_ex01_solution, "ex01-skeleton": case_ex01_skeleton,
