@@ -19,85 +19,17 @@
  *
  * NOTES
  *   The pieces of work the kernels share out (mandel_row, fib_serial,
- *   node_work) are given at the top: leave them as they are. They record
- *   which thread ran them and when, and --timeline draws it. This file also
- *   builds without OpenMP; the pragmas are then ignored.
+ *   node_work) are given in tasks.h and written in the kit's side
+ *   (src/exercises/06-tasks-load-balance/tasks_work.c): your kernels share
+ *   them out, they do not change them. They record which thread ran them
+ *   and when, and --timeline draws it. This file also builds without
+ *   OpenMP; the pragmas are then ignored.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "kit.h"
 #include "tasks.h"
-
-/* ------------------------------------------------------------------------
- * The pieces of work (given: leave them as they are). Each records, when the
- * kit asks (--timeline), which thread did it and when: kit_tl_add.
- */
-
-/* Row Y of the picture: for each pixel, the steps z <- z^2 + c before
- * |z| > 2, at most m->iters. Writes only this row's counts. One product a
- * statement: no compiler may fuse a multiply and an add (FMA), so every
- * compiler gives the same counts, bit for bit. */
-void mandel_row(const mandel *m, int y, uint32_t *counts)
-{
-	double t0 = tasks_tl ? kit_wtime() : 0;
-	double yy = y * m->dy, ci = m->y0 + yy;
-	uint32_t *out = counts + (size_t)y * (size_t)m->width;
-	for (int x = 0; x < m->width; x++) {
-		double xx = x * m->dx, cr = m->x0 + xx, zr = 0, zi = 0;
-		double zr2 = 0, zi2 = 0;
-		int k = 0;
-		while (k < m->iters && zr2 + zi2 <= 4.0) {
-			double zrzi = zr * zi;
-			zi = (zrzi + zrzi) + ci;
-			zr = (zr2 - zi2) + cr;
-			zr2 = zr * zr;
-			zi2 = zi * zi;
-			k++;
-		}
-		out[x] = (uint32_t)k;
-	}
-	if (tasks_tl)
-		kit_tl_add(tasks_tl, t0, y);
-}
-
-static uint64_t fib_plain(int n)
-{
-	return n < 2 ? (uint64_t)n : fib_plain(n - 1) + fib_plain(n - 2);
-}
-
-/* fib(N) by plain recursion in this thread; recorded when N >= 10. */
-uint64_t fib_serial(int n)
-{
-	if (!tasks_tl || n < 10)
-		return fib_plain(n);
-	double t0 = kit_wtime();
-	uint64_t r = fib_plain(n);
-	kit_tl_add(tasks_tl, t0, n);
-	return r;
-}
-
-/* COST rounds of a 64-bit mix from KEY: the work of a node. */
-uint64_t node_value(uint64_t key, uint32_t cost)
-{
-	uint64_t z = key;
-	for (uint32_t i = 0; i < cost; i++) {
-		z += i + UINT64_C(0x9e3779b97f4a7c15);
-		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-		z ^= z >> 31;
-	}
-	return z;
-}
-
-/* P's work: sets P->result and nothing else. */
-void node_work(node *p)
-{
-	double t0 = tasks_tl ? kit_wtime() : 0;
-	p->result = node_value(p->key, p->cost);
-	if (tasks_tl)
-		kit_tl_add(tasks_tl, t0, (int64_t)(p->key & 0xffffff));
-}
 
 /* ------------------------------------------------------------------------
  * The kernels: your steps

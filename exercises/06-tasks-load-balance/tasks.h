@@ -2,9 +2,9 @@
  * tasks.h - the kernels of exercise 06, tasks and load balance, one per
  * step, with fixed signatures; and the given pieces of work they call.
  *
- * The given functions (at the top of tasks.c) do one piece of work each and
- * record which thread did it and when, for the timelines (--timeline): call
- * them as they are, from any thread. The rest of this header is for the
+ * The given functions (the kit's: src/exercises/06-tasks-load-balance/
+ * tasks_work.c) do one piece of work each and record which thread did it and
+ * when, for the timelines (--timeline): call them from any thread. The rest of this header is for the
  * kit's side (src/exercises/06-tasks-load-balance/, the demos).
  */
 #ifndef TASKS_H
