@@ -456,7 +456,13 @@ static int tsan_configure(session *s)
 		char *argv[] = { "meson", "setup", s->tsan_build, s->src, "-Db_sanitize=thread",
 				 "-Db_lundef=false", "-Dblas=disabled", "-Dbuildtype=debugoptimized",
 				 "-Dwerror=false", pcopt, NULL };
-		const char *env[] = { "CC=clang", NULL };
+		/* the archiver by its full path: the sandboxed build's PATH is
+		 * /usr/bin:/bin, and a bare Debian has llvm-ar only in
+		 * /usr/lib/llvm-14/bin, which ./kit adds to its own PATH */
+		char *ar = which_program("llvm-ar"), *cc = which_program("clang");
+		char *ar_env = kit_xasprintf("AR=%s", ar ? ar : "ar");
+		char *cc_env = kit_xasprintf("CC=%s", cc ? cc : "clang");
+		const char *env[] = { cc_env, ar_env, NULL };
 		kit_proc_result r;
 		run_captured(argv, env, BUILD_TIMEOUT, &r);
 		bool ok = r.started && !r.timed_out && !r.signal && r.exit_code == 0;
@@ -471,6 +477,10 @@ static int tsan_configure(session *s)
 		kit_proc_result_free(&r);
 		free(pc);
 		free(pcopt);
+		free(ar);
+		free(cc);
+		free(ar_env);
+		free(cc_env);
 		if (!ok)
 			return -1;
 	}
@@ -481,6 +491,24 @@ static int tsan_configure(session *s)
 	}
 	s->tsan_state = 1;
 	return 0;
+}
+
+/* Whether a line of LINES holding "error" or "undefined reference" names
+ * FILE ("bugs.c:12:3: error: ...", "bugs.c.o: undefined reference to"). */
+static bool error_names(const char *lines, const char *file)
+{
+	for (const char *p = lines; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = kit_xasprintf("%.*s", (int)len, p);
+		bool yes = (strstr(line, "error") || strstr(line, "undefined reference")) &&
+			   strstr(line, file);
+		free(line);
+		if (yes)
+			return true;
+		p = nl ? nl + 1 : NULL;
+	}
+	return false;
 }
 
 char *build_tsan_prog(session *s, const exercise *e, item *it)
@@ -505,10 +533,12 @@ char *build_tsan_prog(session *s, const exercise *e, item *it)
 				  : "this exercise needs OpenBLAS, which the ThreadSanitizer build "
 				    "leaves out: no race check for it");
 		} else {
+			/* the student's when an error line names their file, not
+			 * when their file is only among the compile lines above */
+			char *first = lines_from(lines, "error", SHOWN_LINES);
 			bool theirs = false;
 			for (size_t i = 0; i < e->nedit; i++)
-				theirs = theirs || strstr(lines, e->edit[i]);
-			char *first = lines_from(lines, "error", SHOWN_LINES);
+				theirs = theirs || error_names(lines, e->edit[i]);
 			kit_buf_printf(&it->out, "%s", first);
 			if (theirs) {
 				item_fail(it, "your file does not build with clang -fsanitize=thread "

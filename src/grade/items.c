@@ -523,9 +523,13 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 		/* these win over the program's own defaults (__tsan_default_options) */
 		/* exitcode=0: a report does not decide by itself (race_in reads
 		 * them, and passes over those about the runtime's own memory) */
-		tsan_options = kit_xstrdup("TSAN_OPTIONS=ignore_noninstrumented_modules=1 "
-					   "halt_on_error=0 exitcode=0 report_bugs=1 "
-					   "log_path=stderr suppressions=");
+		char *sym = which_program("llvm-symbolizer");	/* file:line in reports; the
+								 * sandbox's PATH may lack it */
+		tsan_options = kit_xasprintf("TSAN_OPTIONS=ignore_noninstrumented_modules=1 "
+					     "halt_on_error=0 exitcode=0 report_bugs=1 "
+					     "log_path=stderr suppressions=%s%s",
+					     sym ? " external_symbolizer_path=" : "", sym ? sym : "");
+		free(sym);
 		tsan_env[0] = tsan_options;
 		tsan_env[1] = tool;
 		tsan_env[2] = "ARCHER_OPTIONS=verbose=0";
