@@ -426,8 +426,9 @@ static char *run_problem(session *s, const exercise *e, const item *it, const ru
 	return NULL;
 }
 
-/* For an item with a memory budget: run O's peak resident memory (wait4's
- * ru_maxrss: the kernel's count, from outside) against the reference's on
+/* For an item with a memory budget: run O's peak resident memory (the
+ * largest VmHWM the observer saw, or wait4's ru_maxrss where that is the
+ * program's: the kernel's counts, from outside) against the reference's on
  * the same run, whose buffers hold the budget: more than a quarter of the
  * budget and 2 MB above it (allocators, threads' stacks) held more of the
  * data than the budget allows, e.g. the whole file, or a buffer of the whole
