@@ -17,8 +17,11 @@
  *   value (u = 2^-53, S = sum |coef_k| x^k: any order of the same operations,
  *   fused or not, stays within it), emitted as y.f64. The stated work per
  *   element must be the kernel's. --passes P runs the kernel P times in one
- *   run (init: into fresh arrays each time), so that a check sees the threads
- *   work long enough.
+ *   run, so that a check sees the threads work long enough; no pass can hand
+ *   back an earlier one's result: init writes fresh arrays each time, hist
+ *   counts another seed's values, triad and poly read their inputs
+ *   8 (P - 1 - k) elements further on in pass k. The last pass is the one
+ *   checked.
  */
 #include <math.h>
 #include <stdio.h>
@@ -63,8 +66,11 @@ typedef struct result {
 
 typedef struct problem {
 	uint64_t n, seed;
+	uint64_t len;		/* elements in each array: n and what the passes read past it */
 	double *a, *b, *c;
 } problem;
+
+#define PASS_SHIFT 8	/* elements (one cache line) each earlier pass reads further on */
 
 static double *array(uint64_t n)
 {
@@ -85,23 +91,25 @@ static void drop_arrays(problem *p)
 	p->a = p->b = p->c = NULL;
 }
 
-/* Fresh arrays (no page touched yet), written by loc_init. */
+/* Fresh arrays of p->len elements (no page touched yet), written by loc_init. */
 static void fresh_arrays(problem *p)
 {
 	drop_arrays(p);
-	p->a = array(p->n);
-	p->b = array(p->n);
-	p->c = array(p->n);
-	loc_init(p->a, p->b, p->c, p->n, p->seed);
+	p->a = array(p->len);
+	p->b = array(p->len);
+	p->c = array(p->len);
+	loc_init(p->a, p->b, p->c, p->len, p->seed);
 }
 
 static void *make(const kit_ex_ctx *c)
 {
 	problem *p = kit_xcalloc(1, sizeof(*p));
-	p->n = c->n;
+	p->n = p->len = c->n;
 	p->seed = c->seed;
-	if (c->kernel == K_TRIAD || c->kernel == K_POLY)
+	if (c->kernel == K_TRIAD || c->kernel == K_POLY) {
+		p->len += PASS_SHIFT * (opt_passes - 1);
 		fresh_arrays(p);	/* as step 2 wrote them */
+	}
 	return p;
 }
 
@@ -128,13 +136,15 @@ static int run(void *prob, const kit_ex_ctx *c, void *res)
 	problem *p = prob;
 	result *r = res;
 	memset(r, 0, sizeof(*r));
-	for (uint64_t pass = 0; pass < opt_passes; pass++)
+	for (uint64_t k = opt_passes; k-- > 0;) {	/* pass 0, the last, is checked */
+		uint64_t seed = k ? loc_mix(p->seed ^ loc_mix(k)) : p->seed, at = PASS_SHIFT * k;
 		switch (c->kernel) {
-		case K_HIST: loc_hist(p->n, p->seed, r->counts); break;
+		case K_HIST: loc_hist(p->n, seed, r->counts); break;
 		case K_INIT: fresh_arrays(p); break;
-		case K_TRIAD: loc_triad(p->a, p->b, p->c, p->n); break;
-		default: loc_poly(p->a, p->c, p->n);
+		case K_TRIAD: loc_triad(p->a, p->b + at, p->c + at, p->n); break;
+		default: loc_poly(p->a, p->c + at, p->n);
 		}
+	}
 	r->work = c->kernel == K_TRIAD ? loc_triad_work : c->kernel == K_POLY ? loc_poly_work
 									      : r->work;
 	return 0;
