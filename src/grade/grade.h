@@ -88,6 +88,8 @@ typedef struct item {
 	double score;
 	kit_buf out;		/* what the grader saw, several lines */
 	char *observed;		/* the first thing that went wrong, in the student's words */
+	bool gated;		/* failed because an earlier item of its step did: that
+				 * item's hint is the one to follow, this one's is not shown */
 	char *skip_why;
 	/* speed and speedup */
 	bool measured;

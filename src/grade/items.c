@@ -713,6 +713,7 @@ void items_run(session *s, exercise *e)
 						  "is right", it->kind == K_CORRECT ? "checked" : "timed",
 						  wrong->name);
 			item_fail(it, why);
+			it->gated = true;
 			free(why);
 		} else if (it->kind == K_CORRECT) {
 			char *prog = student_prog(s, e);
@@ -725,6 +726,7 @@ void items_run(session *s, exercise *e)
 							  "check counts once the step is right",
 							  wrong->name);
 				item_fail(it, why);
+				it->gated = true;
 				free(why);
 			}
 		} else if (it->kind == K_SPEED) {

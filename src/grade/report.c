@@ -81,7 +81,7 @@ void report_text(const session *s, exercise *const *ex, size_t n, FILE *f)
 			fprintf(f, "%-4s  %-7s %s\n", status_name[it->st], pts, it->name);
 			if (it->st == ST_SKIP)
 				print_block(f, "why", it->skip_why);
-			if (it->st == ST_FAIL && it->hint && !e->not_run)
+			if (it->st == ST_FAIL && it->hint && !e->not_run && !it->gated)
 				print_block(f, "hint", it->hint);
 			/* a run item's per-thread lines below already say what was seen */
 			if (it->st == ST_FAIL && it->observed &&
@@ -133,7 +133,8 @@ static char *item_output(const item *it)
 	}
 	if (it->st == ST_FAIL && it->observed)
 		kit_buf_printf(&b, ": %s", it->observed);
-	if (it->st == ST_FAIL && it->hint && !(it->observed && starts_with(it->observed, "not run")))
+	if (it->st == ST_FAIL && it->hint && !it->gated &&
+	    !(it->observed && starts_with(it->observed, "not run")))
 		kit_buf_printf(&b, "\nhint: %s", it->hint);
 	char *sl = speed_line(it);
 	if (sl)
