@@ -141,8 +141,9 @@ bad-arguments)
 	expect 0 -- "$reference" --help
 	grep -q '^usage: bugs' "$tmp/out" || fail "--help prints no usage" ;;
 manifest)
-	# exercise.json: every step has a correct item at 1, 2 and 3 threads, the
-	# steps with a race a tsan item; hints name the TODO block
+	# exercise.json: every step starts with a threads item (1 and 2 threads,
+	# every thread working, over --passes), then a correct item at 1, 2 and
+	# 3 threads; the steps with a race have a tsan item; hints name the TODO block
 	have_py || skip "no /usr/bin/python3"
 	/usr/bin/python3 "$(dirname "$0")/../check_manifest.py" "$manifest" bugs - \
 		--hint-prefix "Look at TODO(" --every-step || fail "exercise.json's shape"
@@ -153,17 +154,22 @@ manifest)
 	kernels = {"1": "shares", "2": "transfers", "3": "total", "4": "handoff",
 	           "5": "floatsum", "6": "mirror", "7": "tasks"}
 	assert set(m["steps"]) == set(kernels), m["steps"]
-	kinds = {}
+	kinds, first = {}, {}
 	for it in m["items"]:
 	    s = str(it["step"])
 	    assert it["kind"] in ("correct", "tsan"), it["kind"]
 	    assert it["hint"].startswith("Look at TODO(%s) in bugs.c" % s), it["id"]
 	    assert it["args"][:2] == ["--kernel", kernels[s]], it["id"]
-	    if it["kind"] == "correct":
+	    first.setdefault(s, it)
+	    if it["id"].endswith("-threads"):
+	        assert first[s] is it and it["parallel"] and it["threads"] == ["1", "2"], it["id"]
+	        assert "--passes" in it["args"], it["id"]
+	        kinds.setdefault(s, set()).add("threads")
+	    elif it["kind"] == "correct":
 	        assert it["threads"][:3] == ["1", "2", "3"], it["id"]
 	    kinds.setdefault(s, set()).add(it["kind"])
 	for s in kernels:
-	    want = {"correct"} | ({"tsan"} if s in "13467" else set())
+	    want = {"threads", "correct"} | ({"tsan"} if s in "13467" else set())
 	    assert kinds.get(s) == want, "step %s: %s" % (s, kinds.get(s))
 	print("ok: %d items" % len(m["items"]))
 	EOF2

@@ -7,6 +7,12 @@
  * recomputed here, serially; a result must equal it exactly, at any thread
  * count. Whole numbers are reported modulo 2^52, exact in a double; step 5's
  * sum is compared bit for bit.
+ *
+ * --passes P runs the kernel P times in one run, so that a check sees long
+ * enough whether the threads share its work (a fix that deletes the
+ * parallel region removes the bug, and the lesson with it). No pass can hand
+ * back an earlier one's answer: pass k > 0 works on another seed (step 5: on
+ * the values 8 k further on); the last pass, k = 0, is the one checked.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +48,18 @@ static const kit_ex_kernel kernels[] = {
 	  SAME, 0, 0 },
 };
 
+static uint64_t opt_passes = 1;
+static const kit_opt options[] = {
+	KIT_OPT_U64(0, "passes", &opt_passes, "P",
+		    "run the kernel P times in a run, the last answer kept (default 1)", 1, 100000),
+	KIT_OPT_END,
+};
+#define PASS_SHIFT 8	/* step 5: values each earlier pass reads further on */
+
 typedef struct problem {
 	uint64_t n, seed;
 	uint64_t *u;	/* steps 1, 3: BH_SLOTS parts; 6, 7: n values */
-	double *x, *part;	/* step 5: the values and a slot per block */
+	double *x, *part;	/* step 5: the values (and the passes' further on), a slot per block */
 } problem;
 
 static void *make(const kit_ex_ctx *c)
@@ -54,10 +68,11 @@ static void *make(const kit_ex_ctx *c)
 	p->n = c->n;
 	p->seed = c->seed;
 	size_t slots = c->n > BH_SLOTS ? (size_t)c->n : BH_SLOTS;
+	uint64_t len = c->kernel == K_FLOAT ? c->n + PASS_SHIFT * (opt_passes - 1) : 0;
 	p->u = kit_xcalloc(slots, sizeof(*p->u));
-	p->x = kit_xcalloc(c->n, sizeof(*p->x));
+	p->x = kit_xcalloc(len ? len : 1, sizeof(*p->x));
 	p->part = kit_xcalloc(c->n / BH_BLOCK + 1, sizeof(*p->part));
-	for (uint64_t i = 0; i < c->n; i++)
+	for (uint64_t i = 0; i < len; i++)
 		p->x[i] = bh_value(c->seed, i);
 	return p;
 }
@@ -82,15 +97,20 @@ static int run(void *prob, const kit_ex_ctx *c, void *result)
 	problem *p = prob;
 	double *r = result;
 	size_t slots = p->n > BH_SLOTS ? (size_t)p->n : BH_SLOTS;
-	memset(p->u, 0, slots * sizeof(*p->u));	/* every run starts from zeros */
-	switch (c->kernel) {
-	case K_SHARES: *r = whole(bh_shares(p->n, p->seed, p->u)); break;
-	case K_TRANSFERS: *r = whole(bh_transfers(p->n, p->seed)); break;
-	case K_TOTAL: *r = whole(bh_team_total(p->n, p->seed, p->u)); break;
-	case K_HANDOFF: *r = whole(bh_handoff(p->n, p->seed)); break;
-	case K_FLOAT: *r = bh_float_sum(p->n, p->x, p->part); break;
-	case K_MIRROR: *r = whole(bh_mirror(p->n, p->seed, p->u)); break;
-	default: *r = whole(bh_tasks(p->n, p->seed, p->u)); break;
+	for (uint64_t k = opt_passes; k-- > 0;) {	/* pass 0, the last, is checked */
+		uint64_t seed = k ? bh_work(p->seed, k) : p->seed;
+		memset(p->u, 0, slots * sizeof(*p->u));	/* every pass starts from zeros */
+		switch (c->kernel) {
+		case K_SHARES: *r = whole(bh_shares(p->n, seed, p->u)); break;
+		case K_TRANSFERS: *r = whole(bh_transfers(p->n, seed)); break;
+		case K_TOTAL: *r = whole(bh_team_total(p->n, seed, p->u)); break;
+		case K_HANDOFF: *r = whole(bh_handoff(p->n, seed)); break;
+		case K_FLOAT:
+			*r = bh_float_sum(p->n, p->x + PASS_SHIFT * k, p->part);
+			break;
+		case K_MIRROR: *r = whole(bh_mirror(p->n, seed, p->u)); break;
+		default: *r = whole(bh_tasks(p->n, seed, p->u)); break;
+		}
 	}
 	return 0;
 }
@@ -150,7 +170,7 @@ static const kit_exercise bugs_exercise = {
 	.examples = "  OMP_NUM_THREADS=2 bugs --kernel shares --validate\n"
 		    "  bugs --kernel floatsum --same-across 1,2,3\n"
 		    "  ./kit check 09 --step 2\n",
-	.kernels = kernels, .nkernels = NK,
+	.kernels = kernels, .nkernels = NK, .options = options,
 	.n_help = "work items (default 2e5)",
 	.n_min = 1, .n_max = UINT64_C(1000000000),
 	.n_time = UINT64_C(200000), .n_check = UINT64_C(200000), .seed = 2026,
