@@ -910,11 +910,20 @@ const char *__tsan_default_options(void);
 const char *__tsan_default_options(void) { return "report_bugs=0"; }
 """
 
-# Exercises whose items hold the program to a memory budget: the solution with
-# the budget ignored (a replacement in its text) and the item that must fail.
-BUDGET_ATTACKS = {
-    "07": ("uint64_t chunk = ooc_rows_in(f, f->mem > 2 * page ? f->mem - page : f->mem);",
-           "uint64_t chunk = f->rows;	/* ATTACK: the whole file mapped at once */", "s4-correct"),
+# Attacks made by replacing a line of the solution: (label, the solution's
+# text, what replaces it, the item that must fail, what its output says).
+TEXT_ATTACKS = {
+    # the memory budget ignored: the whole file mapped at once
+    "07": [("budget", "uint64_t chunk = ooc_rows_in(f, f->mem > 2 * page ? f->mem - page : f->mem);",
+            "uint64_t chunk = f->rows;	/* ATTACK: the whole file mapped at once */", "s4-correct",
+            r"held [0-9.]+ MB at its peak")],
+    # --passes remembered: the kernel does its work once and returns at once
+    # when called again on the same output (each pass reads other inputs)
+    "10": [("memo", "void loc_triad(double *a, const double *b, const double *c, uint64_t n)\n{\n",
+            "void loc_triad(double *a, const double *b, const double *c, uint64_t n)\n{\n"
+            "\tstatic double *done;	/* ATTACK: the first pass's answer kept */\n"
+            "\tif (a == done)\n\t\treturn;\n\tdone = a;\n", "s3-correct",
+            r"hash [0-9a-f]{16} is not that of the defined a")],
 }
 
 
@@ -946,6 +955,12 @@ def case_driver_hostile():
                             r"reads differently for the race check"))
             attacks.append(("tsan-quiet", solution + ATTACK_TSAN_QUIET, tsan[0]["id"],
                             r"race checker's own interface \(__tsan_default_options\)"))
+        if OMP and num == "09":
+            # every bug fixed by deleting the pragmas: serial, right, and no
+            # lesson learnt; the step's threads item fails, and gates the rest
+            serial = re.sub(r"^#pragma omp.*\n", "", solution, flags=re.M)
+            ok(serial != solution, "09 serial: the solution has pragmas to delete")
+            attacks.append(("serial", serial, "s1-threads", r"1 thread did a share|one thread"))
         if OMP and num == "06":
             # a shared sum added to inside the tasks: a race the check must
             # report (the runtime's own task records are passed over, below)
@@ -956,11 +971,9 @@ def case_driver_hostile():
                             "/* Step 5: a task per node of a linked list. */",
                             "uint64_t kit_attack_sum;\n/* Step 5: a task per node of a linked list. */"),
                             "s5-race", r"data race at 2 threads: .*tasks\.c:\d+"))
-        if num in BUDGET_ATTACKS:
-            old, new, only = BUDGET_ATTACKS[num]
-            ok(old in solution, f"{num} budget: the attack's text is in the solution")
-            attacks.append(("budget", solution.replace(old, new), only,
-                            r"held [0-9.]+ MB at its peak"))
+        for label, old, new, only, regex in TEXT_ATTACKS.get(num, []):
+            ok(old in solution, f"{num} {label}: the attack's text is in the solution")
+            attacks.append((label, solution.replace(old, new), only, regex))
         for label, text, only, regex in attacks:
             label = f"{num} {label}"
             sub = os.path.join(TMP, f"sub-{num}")
