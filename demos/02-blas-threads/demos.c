@@ -360,7 +360,7 @@ static int demo_batch(const gemm_demo_opts *o)
 		double cnt = fmin(flops_target / per, mem_cap / (24.0 * n * n));
 		int count = o->count ? o->count : (int)fmax(cnt, 2.0 * threads);
 		gemm_mats m;
-		if (gemm_mats_new(&m, n, count, o->seed)) {
+		if (gemm_mats_new(&m, n, count, o->seed, 0)) {
 			rc = KIT_EXIT_USAGE;
 			break;
 		}

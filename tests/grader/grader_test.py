@@ -657,6 +657,7 @@ def case_ex02_broken():
         ("layout", "s1-correct", None, "s2-correct", ()),
         ("serial", "s2-correct", r"did a share of the work|one thread", "s1-correct", ()),
         ("batch_offset", "s4-correct", None, "s1-correct", ()),
+        ("hostile_memo", "s4-correct", r"matrix \d+ of the batch", "s1-correct", ()),
         ("crash", "s4-correct", CRASHED, "s1-correct", ()),
         # its batch item runs the batch 100 times: 4 s is short on a busy machine
         ("hang", "s1-correct", r"timed out after 10 s", "s4-correct", ["--timeout", "10"]),

@@ -45,7 +45,7 @@ static double entry(uint64_t seed, uint64_t id, uint64_t i)
  * Allocates and fills COUNT pairs of n x n matrices (and C). Returns 0, or -1
  * after one line saying why (too large for this machine, out of memory).
  */
-int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed)
+int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed, size_t spare)
 {
 	memset(m, 0, sizeof(*m));
 	m->n = n;
@@ -60,8 +60,8 @@ int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed)
 		return -1;
 	}
 	size_t elems = m->nn * (size_t)count;
-	m->A = alloc_doubles(elems);
-	m->B = alloc_doubles(elems);
+	m->A = alloc_doubles(elems + spare);
+	m->B = alloc_doubles(elems + spare);
 	m->C = alloc_doubles(elems);
 	if (!m->A || !m->B || !m->C) {
 		kit_error("cannot allocate 3 x %.1f GiB for n = %d: %s; choose a smaller -n",
@@ -77,6 +77,10 @@ int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed)
 			m->A[b * m->nn + i] = entry(seed, 2 * b, i);
 			m->B[b * m->nn + i] = entry(seed, 2 * b + 1, i);
 		}
+	for (size_t i = 0; i < spare; i++) {
+		m->A[elems + i] = entry(seed, 2 * (size_t)count, i);
+		m->B[elems + i] = entry(seed, 2 * (size_t)count + 1, i);
+	}
 	gemm_mats_poison(m);
 	return 0;
 }

@@ -28,11 +28,13 @@ typedef struct gemm_mats {
 /*
  * Allocates A, B and C and fills A and B with entries uniform in [-1, 1)
  * from (SEED, matrix, index) alone (splitmix64): the same matrices on every
- * machine and at any thread count. C is filled with NaN, so a kernel that
- * reads C before writing it fails the check. Returns 0, or -1 after one line
- * saying why (more than 80% of this machine's memory, or out of memory).
+ * machine and at any thread count. A and B go on for SPARE more elements,
+ * filled the same way (inputs read further on: A + k and B + k are other
+ * matrices, for k <= SPARE). C is filled with NaN, so a kernel that reads C
+ * before writing it fails the check. Returns 0, or -1 after one line saying
+ * why (more than 80% of this machine's memory, or out of memory).
  */
-int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed);
+int gemm_mats_new(gemm_mats *m, int n, int count, uint64_t seed, size_t spare);
 void gemm_mats_free(gemm_mats *m);
 /* Sets every element of C to NaN again (before a checked run). */
 void gemm_mats_poison(gemm_mats *m);
