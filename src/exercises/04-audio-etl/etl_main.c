@@ -346,9 +346,10 @@ static int run_verify(const struct options *o)
 #define INNER_SAMPLES (1u << 20)	/* --passes: the in-memory transforms' samples */
 
 /* --emit --kernel inner --passes: PASSES transforms of INNER_SAMPLES samples
- * in memory by the student's etl_transform_threads; the last one checked
- * against etl_noisy sample by sample. Returns the wrong samples (0 when
- * PASSES is 0). */
+ * in memory by the student's etl_transform_threads, each with a noise key of
+ * its own (no pass can hand back an earlier one's samples); the last one
+ * checked against etl_noisy sample by sample. Returns the wrong samples (0
+ * when PASSES is 0). */
 static long long inner_passes(const etl_params *p, int passes)
 {
 	if (passes < 1)
@@ -358,10 +359,11 @@ static long long inner_passes(const etl_params *p, int passes)
 		abort();
 	long long wrong = 0;
 	uint64_t key = etl_mix64(p->seed ^ UINT64_C(0x1a2b3c4d5e6f7081));
-	for (int pass = 0; pass < passes; pass++) {
+	for (int pass = passes; pass-- > 0;) {	/* pass 0, the last, is checked */
 		for (size_t i = 0; i < INNER_SAMPLES; i++)
 			x[i] = (float)((double)(i % 2001) / 1000.0 - 1.0);
-		etl_transform_threads(x, INNER_SAMPLES, p, key);
+		uint64_t k = pass ? etl_mix64(key + (uint64_t)pass) : key;
+		etl_transform_threads(x, INNER_SAMPLES, p, k);
 	}
 	for (size_t i = 0; i < INNER_SAMPLES; i++) {
 		float want = etl_noisy((float)((double)(i % 2001) / 1000.0 - 1.0), p->sigma,
