@@ -79,6 +79,14 @@ void tasks_mandel_ref(const mandel *m, uint32_t *counts);
 uint64_t tasks_fib_ref(int n);
 node *tasks_list_new(uint64_t n, uint64_t seed, node **head);
 uint64_t tasks_list_ref(const node *head);
+/* Who did the given work: every call of mandel_row, fib_serial and
+ * node_work is counted for the thread that made it (the check at 2 or more
+ * threads wants the pieces on more than one thread). tasks_pieces_reset()
+ * before a run, outside parallel regions; after it, tasks_pieces(PER, MAX)
+ * puts the counts of the threads that did any in PER, most first (at most
+ * MAX of them), and returns how many threads that is. */
+void tasks_pieces_reset(void);
+int tasks_pieces(uint64_t *per, int max);
 /* The FNV-1a hash of N counts. */
 uint64_t tasks_picture_hash(const uint32_t *counts, size_t n);
 /* True when M's picture GOT equals WANT pixel for pixel; MSG says so, or

@@ -55,11 +55,23 @@ emit-verify)
 	v() { expect "$1" -- "$reference" "${@:2}"; }
 	for d in a b c e; do mkdir -p "$tmp/$d"; done
 	expect 0 OMP_NUM_THREADS=1 -- "$reference" --kernel dynamic -n 200 --emit "$tmp/a"
-	expect 0 OMP_NUM_THREADS=3 -- "$student" --kernel dynamic -n 200 --emit "$tmp/b"
+	expect 0 OMP_NUM_THREADS=3 -- "$reference" --kernel dynamic -n 200 --emit "$tmp/b"
 	[ "$(stat -c %s "$tmp/a/counts.u32")" = $((200 * 100 * 4)) ] || fail "counts.u32 is not 200 x 100 counts"
 	v 0 --kernel dynamic -n 200 --verify "$tmp/a,$tmp/b"
 	last_line_is "PASS: dynamic:"
 	[ "$(wc -l <"$tmp/out")" = 1 ] || fail "--verify printed more than one line"
+	# the skeleton's serial rows at 3 threads: the right picture, all of it
+	# by one thread; the pieces list forged or missing: FAIL
+	if [ "$openmp" = 1 ]; then
+		mkdir -p "$tmp/s"
+		expect 0 OMP_NUM_THREADS=3 -- "$student" --kernel dynamic -n 200 --emit "$tmp/s"
+		v 1 --kernel dynamic -n 200 --verify "$tmp/s"
+		grep -q 'one thread of 3 made 100 of the 100 calls of mandel_row' "$tmp/out" ||
+			fail "serial rows at 3 threads: not reported as one thread's"
+		sed -i 's/"pieces":[[:space:]]*\[[0-9, ]*\]/"pieces": [100, 200]/' "$tmp/s/result.json"
+		v 1 --kernel dynamic -n 200 --verify "$tmp/s"
+		grep -q '"pieces" is not the list' "$tmp/out" || fail "pieces not most first: accepted"
+	fi
 	# one pixel changed, a short file, another size, a link: FAIL, never a crash
 	cp "$tmp/a/result.json" "$tmp/a/counts.u32" "$tmp/c/"
 	printf '\x07' | dd of="$tmp/c/counts.u32" bs=1 seek=40004 conv=notrunc status=none

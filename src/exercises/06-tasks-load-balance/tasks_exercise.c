@@ -99,6 +99,7 @@ static int run(void *prob, const kit_ex_ctx *c, void *out)
 	uint64_t *r = out;
 	if (p->counts)	/* a row left out shows */
 		memset(p->counts, 0xff, p->npix * sizeof(uint32_t));
+	tasks_pieces_reset();
 	for (node *q = p->head; q; q = q->next)
 		q->result = 0;
 	switch (c->kernel) {
@@ -140,12 +141,72 @@ static kit_ex_work work(const kit_ex_ctx *c)
 						: c->kernel >= K_LIST ? n : 0 };
 }
 
-/* The picture's counts go to counts.u32 beside result.json's "value". */
+#define MAX_PIECE_THREADS 64	/* threads whose pieces --emit writes, most first */
+
+/* The picture's counts go to counts.u32 beside result.json's "value"; the
+ * pieces of given work each thread did to "pieces". */
 static int emit(void *prob, const kit_ex_ctx *c, const void *res, cJSON *out, const char *dir)
 {
 	problem *p = prob;
+	uint64_t per[MAX_PIECE_THREADS];
+	int k = tasks_pieces(per, MAX_PIECE_THREADS);
+	cJSON *a = cJSON_AddArrayToObject(out, "pieces");
+	for (int i = 0; i < k && i < MAX_PIECE_THREADS; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)per[i]));
 	kit_ex_json_add_u64(out, "value", *(const uint64_t *)res);
 	return PIC(c->kernel) ? tasks_write_counts(dir, p->counts, p->npix) : 0;
+}
+
+/* RES's "pieces" (untrusted): whole numbers, most first. Their count, or -1
+ * with MSG. */
+static int read_pieces(const cJSON *res, uint64_t *per, kit_buf *msg)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(res, "pieces"), *v;
+	int k = 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > MAX_PIECE_THREADS)
+		goto bad;
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 0x1p53 ||
+		    v->valuedouble != (double)(uint64_t)v->valuedouble ||
+		    (k && (uint64_t)v->valuedouble > per[k - 1]))
+			goto bad;
+		per[k++] = (uint64_t)v->valuedouble;
+	}
+	return k;
+bad:
+	kit_buf_add_str(msg, "result.json: \"pieces\" is not the list of each thread's pieces of work");
+	return -1;
+}
+
+/* The given work was done through the given functions, WANT pieces at
+ * least (0: any), and at 2 or more threads not by one thread alone: the
+ * second busiest did a thousandth of it at least. Threads that only burn
+ * time do no pieces; a row computed without mandel_row is not the given
+ * work. */
+static bool shared_out(const kit_ex_ctx *c, const cJSON *res, uint64_t want, kit_buf *msg)
+{
+	static const char *const what[NK] = { "mandel_row", "mandel_row", "mandel_row",
+		"fib_serial", "node_work", "node_work", "mandel_row" };
+	uint64_t per[MAX_PIECE_THREADS], all = 0;
+	int k = read_pieces(res, per, msg);
+	if (k < 0)
+		return false;
+	for (int i = 0; i < k; i++)
+		all += per[i];
+	if (all < want || all == 0) {
+		kit_buf_printf(msg, "%s ran %llu times for %llu %s: every piece must be the given "
+			       "function's work", what[c->kernel], (unsigned long long)all,
+			       (unsigned long long)(want ? want : 1), PIC(c->kernel) ? "rows"
+			       : c->kernel == K_FIB ? "call at least" : "nodes");
+		return false;
+	}
+	if (c->threads < 2 || all < 2 || (k >= 2 && per[1] >= (all + 999) / 1000))
+		return true;
+	kit_buf_printf(msg, "one thread of %d made %llu of the %llu calls of %s: the work was "
+		       "not shared out (threads that only burn time do none of it)",
+		       c->threads, (unsigned long long)per[0], (unsigned long long)all,
+		       what[c->kernel]);
+	return false;
 }
 
 /* The student's counts are read into p->counts and judged as a run's. */
@@ -156,7 +217,18 @@ static int verify(void *prob, const kit_ex_ctx *c, const char *dir, const cJSON 
 	if (PIC(c->kernel) ? kit_ex_read_exact(dir, "counts.u32", p->counts, p->npix * 4, msg)
 			   : kit_ex_json_u64(res, "value", got, msg))
 		return KIT_FAIL;
-	return validate(prob, c, got, msg) ? KIT_PASS : KIT_FAIL;
+	if (!validate(prob, c, got, msg))
+		return KIT_FAIL;
+	uint64_t want = PIC(c->kernel) ? (uint64_t)p->m.height
+			: c->kernel == K_FIB ? 0 : (uint64_t)p->n;
+	kit_buf why = { 0 };
+	bool ok = shared_out(c, res, want, &why);
+	if (!ok) {	/* what went wrong, not the right answer before it */
+		kit_buf_free(msg);
+		kit_buf_add_str(msg, kit_buf_str(&why));
+	}
+	kit_buf_free(&why);
+	return ok ? KIT_PASS : KIT_FAIL;
 }
 
 /* --timeline: a recorded run, a bar per chunk of the picture's rows. */

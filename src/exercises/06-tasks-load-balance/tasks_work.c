@@ -4,12 +4,60 @@
  * window, the list) and the serial references the checks compare with,
  * shared by the descriptor (tasks_exercise.c) and the demos.
  */
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "kit.h"
 #include "tasks.h"
 
 kit_timeline *tasks_tl;
+
+/* ------------------------------------------------------------------------
+ * Who did the work: a count of pieces per thread. A thread takes a slot the
+ * first time it does a piece and keeps it; only it writes its slot (a cache
+ * line of its own), read after the run. Threads past the last slot share it.
+ */
+#define PIECE_SLOTS 512
+static struct {
+	alignas(64) uint64_t n;
+} pieces[PIECE_SLOTS];
+static atomic_int slots_taken;
+static _Thread_local int my_slot = -1;
+
+static void count_piece(void)
+{
+	if (my_slot < 0) {
+		int s = atomic_fetch_add_explicit(&slots_taken, 1, memory_order_relaxed);
+		my_slot = s < PIECE_SLOTS ? s : PIECE_SLOTS - 1;
+	}
+	pieces[my_slot].n++;
+}
+
+void tasks_pieces_reset(void)
+{
+	for (int s = 0; s < PIECE_SLOTS; s++)
+		pieces[s].n = 0;
+}
+
+static int most_first(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x < y) - (x > y);
+}
+
+int tasks_pieces(uint64_t *per, int max)
+{
+	uint64_t all[PIECE_SLOTS];
+	int k = 0;
+	for (int s = 0; s < PIECE_SLOTS; s++)
+		if (pieces[s].n)
+			all[k++] = pieces[s].n;
+	qsort(all, (size_t)k, sizeof(all[0]), most_first);
+	for (int i = 0; i < k && i < max; i++)
+		per[i] = all[i];
+	return k;
+}
 
 /* ------------------------------------------------------------------------
  * The pieces of work the students' kernels share out (tasks.h: given). Each
@@ -25,6 +73,7 @@ kit_timeline *tasks_tl;
 void mandel_row(const mandel *m, int y, uint32_t *counts)
 {
 	double t0 = tasks_tl ? kit_wtime() : 0;
+	count_piece();
 	double yy = y * m->dy, ci = m->y0 + yy;
 	uint32_t *out = counts + (size_t)y * (size_t)m->width;
 	for (int x = 0; x < m->width; x++) {
@@ -53,6 +102,7 @@ static uint64_t fib_plain(int n)
 /* fib(N) by plain recursion in this thread; recorded when N >= 10. */
 uint64_t fib_serial(int n)
 {
+	count_piece();
 	if (!tasks_tl || n < 10)
 		return fib_plain(n);
 	double t0 = kit_wtime();
@@ -78,6 +128,7 @@ uint64_t node_value(uint64_t key, uint32_t cost)
 void node_work(node *p)
 {
 	double t0 = tasks_tl ? kit_wtime() : 0;
+	count_piece();
 	p->result = node_value(p->key, p->cost);
 	if (tasks_tl)
 		kit_tl_add(tasks_tl, t0, (int64_t)(p->key & 0xffffff));
