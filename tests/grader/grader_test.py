@@ -911,6 +911,42 @@ const char *__tsan_default_options(void);
 const char *__tsan_default_options(void) { return "report_bugs=0"; }
 """
 
+UNIFORM_OLD = """void mandel_static(const mandel *m, uint32_t *counts)
+{
+	/* Step 1: thread t gets the t-th block of rows, whatever they cost;
+	 * the threads with the cheap rows then wait at the end of the loop. */
+#pragma omp parallel for schedule(static)
+	for (int y = 0; y < m->height; y++)
+		mandel_row(m, y, counts);
+}
+"""
+UNIFORM_NEW = """#include <omp.h>
+void mandel_static(const mandel *m, uint32_t *counts)
+{
+	volatile int done = 0;	/* ATTACK: serial rows, the other threads spin */
+#pragma omp parallel
+	{
+		if (omp_get_thread_num() == 0) {
+			double t0 = omp_get_wtime();
+			for (int y = 0; y < m->height; y++)
+				mandel_row(m, y, counts);
+			double w = omp_get_wtime() - t0;
+			if (omp_get_num_threads() == 1)
+				while (omp_get_wtime() - t0 < 2 * w)
+					;
+#pragma omp atomic write
+			done = 1;
+		} else {
+			int d = 0;
+			while (!d) {
+#pragma omp atomic read
+				d = done;
+			}
+		}
+	}
+}
+"""
+
 # Attacks made by replacing a line of the solution: (label, the solution's
 # text, what replaces it, the item that must fail, what its output says).
 TEXT_ATTACKS = {
@@ -918,6 +954,11 @@ TEXT_ATTACKS = {
     "07": [("budget", "uint64_t chunk = ooc_rows_in(f, f->mem > 2 * page ? f->mem - page : f->mem);",
             "uint64_t chunk = f->rows;	/* ATTACK: the whole file mapped at once */", "s4-correct",
             r"held [0-9.]+ MB at its peak")],
+    # the uniform burner: the rows serially on one thread while the others
+    # spin as long, and at 1 thread the one thread spinning as long again,
+    # so that every CPU-time rule sees the shares it expects
+    "06": [("uniform-burn", UNIFORM_OLD, UNIFORM_NEW, "s1-correct",
+            r"one thread of 2 made \d+ of the \d+ calls of mandel_row")],
     # --passes remembered: the kernel does its work once and returns at once
     # when called again on the same output (each pass reads other inputs)
     "10": [("memo", "void loc_triad(double *a, const double *b, const double *c, uint64_t n)\n{\n",
