@@ -194,10 +194,14 @@ static bool shared_out(const kit_ex_ctx *c, const cJSON *res, uint64_t want, kit
 	for (int i = 0; i < k; i++)
 		all += per[i];
 	if (all < want || all == 0) {
-		kit_buf_printf(msg, "%s ran %llu times for %llu %s: every piece must be the given "
-			       "function's work", what[c->kernel], (unsigned long long)all,
-			       (unsigned long long)(want ? want : 1), PIC(c->kernel) ? "rows"
-			       : c->kernel == K_FIB ? "call at least" : "nodes");
+		if (c->kernel == K_FIB)
+			kit_buf_add_str(msg, "fib_serial was never called: below the cut-off the "
+					"given fib_serial does the work");
+		else
+			kit_buf_printf(msg, "%s ran %llu times for %llu %s: each must be the given "
+				       "%s's work", what[c->kernel], (unsigned long long)all,
+				       (unsigned long long)want, PIC(c->kernel) ? "rows" : "nodes",
+				       what[c->kernel]);
 		return false;
 	}
 	if (c->threads < 2 || all < 2 || (k >= 2 && per[1] >= (all + 999) / 1000))
