@@ -83,6 +83,10 @@ typedef struct kit_ex_ctx {
 	bool checking;		/* a check, --emit or --verify rather than timing */
 	bool all_kernels;	/* --kernel all (KERNEL is then the one asked about) */
 	bool quiet;		/* -q: print only the table or the verdict */
+	bool sanitized;		/* --verify: the output came from a sanitizer build
+				 * (the grader's race check sets KIT_VERIFY_SANITIZED=1),
+				 * whose schedule is not the program's own: judge the
+				 * results, not how the threads shared the work */
 	bool exact;		/* validate: demand the defined answer where the
 				 * kernel has one (--same-across, --verify), not
 				 * only a plausible one */

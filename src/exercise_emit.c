@@ -186,6 +186,8 @@ static int verify_one(const drv *d, runner *r, emitted *e, kit_buf *msg)
 		r->c.threads = e->threads;
 		r->c.procs = d->procs ? d->procs : e->threads;	/* --procs as asked */
 		r->c.exact = true;
+		const char *san = getenv("KIT_VERIFY_SANITIZED");
+		r->c.sanitized = san && !strcmp(san, "1");
 		const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "result");
 		v = d->ex->verify ? d->ex->verify(r->prob, &r->c, e->dir, res, e->got, msg)
 				  : verify_scalar(d, r, res, e->got, msg);

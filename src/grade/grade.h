@@ -388,10 +388,13 @@ void run_out_free(run_out *o);
 
 /* Runs the reference program REF with ARGS --seed SEED [--input INPUTS]
  * --verify DIRS (comma-joined) at THREADS threads, in the grader's process
- * (unsandboxed). Returns 1 pass, 0 fail, -1 grader error; *LINE (malloc'd)
- * gets its one-line verdict. */
+ * (unsandboxed); SANITIZED: the outputs came from the race check's build
+ * (KIT_VERIFY_SANITIZED=1: results judged, not how threads shared work).
+ * Returns 1 pass, 0 fail, -1 grader error; *LINE (malloc'd) gets its
+ * one-line verdict. */
 int run_verify(session *s, const char *ref, char **args, size_t nargs, int threads,
-	       uint64_t seed, const char *inputs, char **dirs, size_t ndirs, char **line);
+	       uint64_t seed, const char *inputs, char **dirs, size_t ndirs, bool sanitized,
+	       char **line);
 
 /* Makes input files for SEED with the reference (--make-inputs, and IT's
  * "inputs_args") in a fresh folder the sandbox can read; malloc'd path, or

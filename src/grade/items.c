@@ -592,7 +592,8 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 				cpu1 = o.seen.cpu;
 			if (!bad && !it->same) {
 				char *line = NULL;
-				int v = run_verify(s, ref, args, nargs, t, seed, inputs, &o.emitted, 1, &line);
+				int v = run_verify(s, ref, args, nargs, t, seed, inputs, &o.emitted, 1,
+						   tsan, &line);
 				if (v < 0) {
 					free(e->error);
 					((exercise *)e)->error = kit_xstrdup(line);
@@ -627,7 +628,7 @@ void do_correct(session *s, const exercise *e, item *it, const char *prog, bool 
 		char *line = NULL;
 		say_doing(s, "%s: checking all %d runs together", it->name, passed);
 		int v = run_verify(s, ref, args, nargs, first_t, seed, inputs, dirs, (size_t)passed,
-				   &line);
+				   tsan, &line);
 		if (v < 0) {
 			free(e->error);
 			((exercise *)e)->error = kit_xstrdup(line);

@@ -268,7 +268,8 @@ void run_out_free(run_out *o)
 }
 
 int run_verify(session *s, const char *ref, char **args, size_t nargs, int threads,
-	       uint64_t seed, const char *inputs, char **dirs, size_t ndirs, char **line)
+	       uint64_t seed, const char *inputs, char **dirs, size_t ndirs, bool sanitized,
+	       char **line)
 {
 	(void)s;
 	char sd[32], nt[48];
@@ -290,7 +291,8 @@ int run_verify(session *s, const char *ref, char **args, size_t nargs, int threa
 	}
 	argv[k++] = "--verify";
 	argv[k++] = (char *)kit_buf_str(&joined);
-	const char *env[] = { nt, "OMP_WAIT_POLICY=passive", "KIT_QUIET=1", NULL };
+	const char *env[] = { nt, "OMP_WAIT_POLICY=passive", "KIT_QUIET=1",
+			      sanitized ? "KIT_VERIFY_SANITIZED=1" : NULL, NULL };
 	kit_proc_result r;
 	run_captured(argv, env, VERIFY_TIMEOUT, &r);
 	int verdict = -1;

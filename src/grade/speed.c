@@ -68,7 +68,8 @@ static int time_once(session *s, const exercise *e, item *it, const char *prog, 
 		free(why);
 	} else if (student) {
 		char *line = NULL;
-		int v = run_verify(s, ref, args, nargs, threads, seed, inputs, &o.emitted, 1, &line);
+		int v = run_verify(s, ref, args, nargs, threads, seed, inputs, &o.emitted, 1, false,
+				   &line);
 		if (v == 1) {
 			rc = 0;
 		} else {
