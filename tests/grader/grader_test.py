@@ -36,8 +36,12 @@ Cases:
   driver-hostile the exercises on the common driver (00, 05-10), each
                  attacked by code added to the student's file: a PASS line and exit
                  0, a forged result.json, a grandchild that outlives the program,
-                 serial code with threads that spin at any thread count. Each fails
-                 its item with no points, no process or file left, the report intact.
+                 serial code with threads that spin at any thread count; and by
+                 edits of the solution: 06's rows serial beside threads spinning
+                 as long at every thread count, 07's budget ignored, 09 with its
+                 pragmas deleted, 10's triad handing back its first pass, the
+                 race check shown other code or silenced. Each fails its item
+                 with no points, no process or file left, the report intact.
 Exit status: 0 pass, 1 fail, 77 skip.
 """
 import glob
